@@ -1,0 +1,33 @@
+//! `mcnode`: the operator's command line for an mcnode validator network.
+//!
+//! Each subcommand lives in its own module under `cmd/`; `main` only parses and dispatches.
+//! Exit codes are part of the interface: 0 success, 1 a negative verdict (the check found a
+//! problem), 2 bad input, other codes as each subcommand documents.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// Validator node and operator toolkit for a private payment network (SCP consensus,
+/// confidential transactions, attested enclaves).
+#[derive(Parser, Debug)]
+#[command(name = "mcnode", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show version and build information.
+    Version,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Version => cmd::version::run(),
+    }
+}
