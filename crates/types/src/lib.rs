@@ -11,6 +11,7 @@
 //! - [`Hash32::digest`] is domain separated: every use names its own tag.
 
 mod encoding;
+pub mod fuzzing;
 mod hash;
 mod node_id;
 mod strkey;
