@@ -16,12 +16,19 @@
 //! RNG (randomness and ledger height are arguments).
 
 pub mod account;
+pub mod address;
 pub mod amount;
+pub mod builder;
 pub mod fuzzing;
 pub mod key_image;
 pub mod ledger_view;
 pub mod membership;
+pub mod range;
+pub mod ring;
+pub mod testkit;
+pub mod tx;
 pub mod tx_out;
+pub mod validation;
 
 pub use account::{AccountKey, PublicAddress};
 pub use amount::{Amount, CompressedCommitment, TokenId};
