@@ -23,11 +23,18 @@ struct Cli {
 enum Command {
     /// Show version and build information.
     Version,
+    /// Measure performance (`mcnode bench tx`, ...).
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        command: cmd::bench::BenchCommand,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Version => cmd::version::run(),
+        Command::Bench { command } => cmd::bench::run(command),
     }
 }
