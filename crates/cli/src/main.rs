@@ -29,6 +29,12 @@ enum Command {
         #[command(subcommand)]
         command: cmd::bench::BenchCommand,
     },
+    /// Create and inspect a durable ledger (`init`, `info`, `verify`, `blocks`).
+    Ledger {
+        /// What to do.
+        #[command(subcommand)]
+        command: cmd::ledger::LedgerCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -36,5 +42,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Version => cmd::version::run(),
         Command::Bench { command } => cmd::bench::run(command),
+        Command::Ledger { command } => cmd::ledger::run(command),
     }
 }

@@ -70,7 +70,7 @@ pub trait Ledger {
 
     /// The header of block `index`.
     fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError> {
-        Ok(self.snapshot()?.stored_block(index)?.map(|s| s.block))
+        self.snapshot()?.block_header(index)
     }
 
     /// The block with id `id`.

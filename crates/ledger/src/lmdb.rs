@@ -26,9 +26,9 @@ use heed::types::Bytes;
 use heed::{CommitOrAbort, Database, Env, EnvOpenOptions, PutFlags, RoTxn, WithoutTls};
 use mcnode_crypto::CompressedPoint;
 use mcnode_tx::{KeyImage, TxOut};
-use mcnode_types::{Decode, Encode, Hash32};
+use mcnode_types::{Decode, Encode, Hash32, Reader};
 
-use crate::block::{BlockData, BlockId, StoredBlock};
+use crate::block::{Block, BlockData, BlockId, StoredBlock};
 use crate::error::{LedgerError, OpenError};
 use crate::merkle::NodeSource;
 use crate::store::{self, StoreRead, TableCounts};
@@ -287,6 +287,15 @@ impl StoreRead for View<'_, '_> {
             None => Ok(None),
         }
     }
+    fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError> {
+        match self.t.blocks.get(self.txn, &index.to_be_bytes())? {
+            // The stored record starts with the header: decode just that prefix.
+            Some(v) => Block::decode(&mut Reader::new(v))
+                .map(Some)
+                .map_err(|e| LedgerError::Corrupt { what: "block", key: index, source: Some(e) }),
+            None => Ok(None),
+        }
+    }
     fn block_index(&self, id: &BlockId) -> Result<Option<u64>, LedgerError> {
         self.t
             .block_ids
@@ -357,6 +366,9 @@ impl StoreRead for Snapshot<'_> {
     }
     fn stored_block(&self, index: u64) -> Result<Option<StoredBlock>, LedgerError> {
         self.view().stored_block(index)
+    }
+    fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError> {
+        self.view().block_header(index)
     }
     fn block_index(&self, id: &BlockId) -> Result<Option<u64>, LedgerError> {
         self.view().block_index(id)

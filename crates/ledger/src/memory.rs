@@ -7,7 +7,7 @@ use mcnode_crypto::CompressedPoint;
 use mcnode_tx::{KeyImage, TxOut};
 use mcnode_types::Hash32;
 
-use crate::block::{BlockData, BlockId, StoredBlock};
+use crate::block::{Block, BlockData, BlockId, StoredBlock};
 use crate::error::LedgerError;
 use crate::merkle::{MemTree, NodeSource};
 use crate::store::{self, StoreRead, TableCounts};
@@ -48,6 +48,9 @@ impl StoreRead for MemoryLedger {
     }
     fn stored_block(&self, index: u64) -> Result<Option<StoredBlock>, LedgerError> {
         Ok(usize::try_from(index).ok().and_then(|i| self.blocks.get(i)).cloned())
+    }
+    fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError> {
+        Ok(usize::try_from(index).ok().and_then(|i| self.blocks.get(i)).map(|s| s.block))
     }
     fn block_index(&self, id: &BlockId) -> Result<Option<u64>, LedgerError> {
         Ok(self.block_ids.get(id).copied())
