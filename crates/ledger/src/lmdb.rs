@@ -11,14 +11,24 @@
 //! | `blocks` | index `u64` | [`StoredBlock`] (header, key images, signatures) |
 //! | `block_ids` | id (32 B) | index `u64` |
 //! | `outputs` | global index `u64` | `TxOut` |
-//! | `output_keys` | output public key (32 B) | global index `u64` |
-//! | `key_images` | key image (32 B) | index of the spending block `u64` |
 //! | `merkle` | height `u8` ‖ position `u64` | complete node hash (see [`crate::merkle`]) |
+//!
+//! Every table's keys grow with the chain (block index, global output index, node position;
+//! block ids are one random key per block), so a block dirties only about as many pages as its
+//! own bytes fill. The two indexes with random keys, output public key → global index and key
+//! image → spending block, are NOT LMDB tables: 3,000 random inserts per block into tables of
+//! a million keys dirty ~3,000 pages (12 MB) per fsync, which measured 56 ms per durable
+//! 2,000-output block at only 100k outputs vs 14 ms without them (BENCHMARKS.md). They are
+//! hash maps in memory, rebuilt when the ledger is opened by one sequential scan of the
+//! `outputs` and `blocks` tables (both derived entirely from durable data, so a crash cannot
+//! make them disagree with it), and updated after each commit. Cost: open time and memory
+//! linear in the ledger (measured by `mcnode bench ledger`).
 //!
 //! One block = one LMDB write transaction: LMDB's copy-on-write B-trees and its double meta
 //! page make the commit atomic (a crash leaves either the old or the new root page), and the
 //! default flags fsync the data before the meta page, so a committed block survives power loss.
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
@@ -43,8 +53,7 @@ pub const DATA_FILE: &str = "data.mdb";
 /// Address space reserved for the map (LMDB grows the file only as pages are written).
 pub const MAP_SIZE: usize = 1 << 40;
 
-const TABLES: [&str; 7] =
-    ["meta", "blocks", "block_ids", "outputs", "output_keys", "key_images", "merkle"];
+const TABLES: [&str; 5] = ["meta", "blocks", "block_ids", "outputs", "merkle"];
 const SCHEMA_KEY: &[u8] = b"schema";
 
 type Db = Database<'static, Bytes, Bytes>;
@@ -55,16 +64,12 @@ struct Tables {
     blocks: Db,
     block_ids: Db,
     outputs: Db,
-    output_keys: Db,
-    key_images: Db,
     merkle: Db,
 }
 
 impl Tables {
-    fn from_array(
-        [meta, blocks, block_ids, outputs, output_keys, key_images, merkle]: [Db; 7],
-    ) -> Self {
-        Tables { meta, blocks, block_ids, outputs, output_keys, key_images, merkle }
+    fn from_array([meta, blocks, block_ids, outputs, merkle]: [Db; 5]) -> Self {
+        Tables { meta, blocks, block_ids, outputs, merkle }
     }
 }
 
@@ -72,6 +77,7 @@ impl Tables {
 pub struct LmdbLedger {
     env: Env<WithoutTls>,
     tables: Tables,
+    index: KeyIndex,
     path: PathBuf,
     // Held (exclusively locked) for the lifetime of this value; the OS releases it when the
     // process dies, even by SIGKILL.
@@ -147,12 +153,13 @@ impl LmdbLedger {
                 }
                 let meta = dbs[0];
                 meta.put(wtxn, SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
-                let arr: [_; 7] = std::array::from_fn(|i| dbs[i]);
+                let arr: [_; 5] = std::array::from_fn(|i| dbs[i]);
                 Ok(CommitOrAbort::<_, ()>::Commit(arr))
             })?
             .unwrap_commit();
         Ok(LmdbLedger {
             env,
+            index: KeyIndex::default(),
             tables: Tables::from_array(tables),
             path: path.to_path_buf(),
             _lock: lock,
@@ -183,7 +190,7 @@ impl LmdbLedger {
                         None => return Ok(CommitOrAbort::Abort(name)),
                     }
                 }
-                Ok(CommitOrAbort::Commit(std::array::from_fn::<_, 7, _>(|i| dbs[i])))
+                Ok(CommitOrAbort::Commit(std::array::from_fn::<_, 5, _>(|i| dbs[i])))
             })
             .map_err(|e| match e {
                 // A data.mdb whose main table is not a table directory, e.g. another LMDB app.
@@ -211,7 +218,8 @@ impl LmdbLedger {
                 supported: SCHEMA_VERSION,
             })?;
         }
-        Ok(LmdbLedger { env, tables, path: path.to_path_buf(), _lock: lock })
+        let index = KeyIndex::build(&env, &tables)?;
+        Ok(LmdbLedger { env, tables, index, path: path.to_path_buf(), _lock: lock })
     }
 
     /// The ledger directory.
@@ -231,6 +239,55 @@ impl LmdbLedger {
         self.tables.meta.put(&mut w, SCHEMA_KEY, &v.to_be_bytes())?;
         w.commit()?;
         Ok(())
+    }
+}
+
+/// The random-key indexes, in memory (see the module doc).
+#[derive(Debug, Default)]
+struct KeyIndex {
+    outputs: HashMap<CompressedPoint, u64>,
+    key_images: HashMap<KeyImage, u64>,
+}
+
+impl KeyIndex {
+    /// Rebuilds the indexes by scanning the `outputs` and `blocks` tables. Records that do not
+    /// decode, and duplicate keys (first one kept), are skipped rather than refused, so that a
+    /// corrupt ledger still opens and `verify` can name the first bad block.
+    fn build(env: &Env<WithoutTls>, t: &Tables) -> Result<KeyIndex, LedgerError> {
+        let rtxn = env.read_txn()?;
+        let mut index = KeyIndex {
+            outputs: HashMap::with_capacity(t.outputs.len(&rtxn)? as usize),
+            key_images: HashMap::new(),
+        };
+        for entry in t.outputs.iter(&rtxn)? {
+            let (k, v) = entry?;
+            let (Ok(k), Ok(o)) = (<[u8; 8]>::try_from(k), TxOut::from_canonical_bytes(v)) else {
+                continue;
+            };
+            index.outputs.entry(o.public_key).or_insert(u64::from_be_bytes(k));
+        }
+        for entry in t.blocks.iter(&rtxn)? {
+            let (k, v) = entry?;
+            let (Ok(k), Ok(b)) = (<[u8; 8]>::try_from(k), StoredBlock::from_canonical_bytes(v))
+            else {
+                continue;
+            };
+            for ki in b.key_images {
+                index.key_images.entry(ki).or_insert(u64::from_be_bytes(k));
+            }
+        }
+        Ok(index)
+    }
+
+    /// Records a committed block.
+    fn add(&mut self, data: &BlockData) {
+        let first = data.block.cumulative_txo_count - data.contents.outputs.len() as u64;
+        for (k, o) in data.contents.outputs.iter().enumerate() {
+            self.outputs.insert(o.public_key, first + k as u64);
+        }
+        for ki in &data.contents.key_images {
+            self.key_images.insert(*ki, data.block.index);
+        }
     }
 }
 
@@ -257,6 +314,7 @@ fn u64_value(what: &'static str, key: u64, v: &[u8]) -> Result<u64, LedgerError>
 struct View<'a, 'e> {
     txn: &'a RoTxn<'e, WithoutTls>,
     t: &'a Tables,
+    index: &'a KeyIndex,
 }
 
 impl NodeSource for View<'_, '_> {
@@ -314,28 +372,20 @@ impl StoreRead for View<'_, '_> {
         }
     }
     fn output_index(&self, pk: &CompressedPoint) -> Result<Option<u64>, LedgerError> {
-        self.t
-            .output_keys
-            .get(self.txn, pk.as_bytes())?
-            .map(|v| u64_value("output key", 0, v))
-            .transpose()
+        Ok(self.index.outputs.get(pk).copied())
     }
     fn key_image_block(&self, ki: &KeyImage) -> Result<Option<u64>, LedgerError> {
-        self.t
-            .key_images
-            .get(self.txn, ki.as_bytes())?
-            .map(|v| u64_value("key image", 0, v))
-            .transpose()
+        Ok(self.index.key_images.get(ki).copied())
     }
     fn num_key_images(&self) -> Result<u64, LedgerError> {
-        Ok(self.t.key_images.len(self.txn)?)
+        Ok(self.index.key_images.len() as u64)
     }
     fn table_counts(&self) -> Result<TableCounts, LedgerError> {
         Ok(TableCounts {
             outputs: self.t.outputs.len(self.txn)?,
-            output_keys: self.t.output_keys.len(self.txn)?,
+            output_keys: self.index.outputs.len() as u64,
             block_ids: self.t.block_ids.len(self.txn)?,
-            key_images: self.t.key_images.len(self.txn)?,
+            key_images: self.index.key_images.len() as u64,
             merkle_nodes: self.t.merkle.len(self.txn)?,
         })
     }
@@ -345,11 +395,12 @@ impl StoreRead for View<'_, '_> {
 struct Snapshot<'e> {
     txn: RoTxn<'e, WithoutTls>,
     t: &'e Tables,
+    index: &'e KeyIndex,
 }
 
 impl Snapshot<'_> {
     fn view(&self) -> View<'_, '_> {
-        View { txn: &self.txn, t: self.t }
+        View { txn: &self.txn, t: self.t, index: self.index }
     }
 }
 
@@ -392,13 +443,15 @@ impl StoreRead for Snapshot<'_> {
 
 impl Ledger for LmdbLedger {
     fn snapshot(&self) -> Result<Box<dyn StoreRead + '_>, LedgerError> {
-        Ok(Box::new(Snapshot { txn: self.env.read_txn()?, t: &self.tables }))
+        // The key index cannot run ahead of the transaction: appends need `&mut self`, so no
+        // snapshot is alive while one happens.
+        Ok(Box::new(Snapshot { txn: self.env.read_txn()?, t: &self.tables, index: &self.index }))
     }
 
     fn append_block(&mut self, data: &BlockData) -> Result<(), LedgerError> {
         let t = self.tables;
         let mut w = self.env.write_txn()?;
-        let new = store::validate_append(&View { txn: &w, t: &t }, data)?;
+        let new = store::validate_append(&View { txn: &w, t: &t, index: &self.index }, data)?;
         let index = data.block.index;
         let idx = index.to_be_bytes();
         let first = data.block.cumulative_txo_count - data.contents.outputs.len() as u64;
@@ -409,10 +462,6 @@ impl Ledger for LmdbLedger {
             o.encode(&mut buf);
             // Global indexes only grow: APPEND skips the B-tree search.
             t.outputs.put_with_flags(&mut w, PutFlags::APPEND, &g, &buf)?;
-            t.output_keys.put(&mut w, o.public_key.as_bytes(), &g)?;
-        }
-        for ki in &data.contents.key_images {
-            t.key_images.put(&mut w, ki.as_bytes(), &idx)?;
         }
         for (h, p, x) in new.iter() {
             t.merkle.put(&mut w, &merkle_key(h, p), x.as_bytes())?;
@@ -425,6 +474,7 @@ impl Ledger for LmdbLedger {
         t.blocks.put_with_flags(&mut w, PutFlags::APPEND, &idx, &stored.to_canonical_bytes())?;
         t.block_ids.put(&mut w, data.block.id.0.as_bytes(), &idx)?;
         w.commit()?;
+        self.index.add(data);
         Ok(())
     }
 }
