@@ -142,6 +142,9 @@ pub enum LedgerError {
         /// Outputs in the ledger.
         have: u64,
     },
+    /// A thread rebuilding the in-memory indexes at open panicked.
+    #[error("rebuilding the ledger's key indexes failed")]
+    IndexBuild,
     /// Opening or creating the ledger failed.
     #[error(transparent)]
     Open(#[from] OpenError),

@@ -112,6 +112,13 @@ pub trait Ledger {
         self.snapshot()?.output(index)
     }
 
+    /// Up to `count` outputs starting at global index `from`.
+    fn outputs(&self, from: u64, count: u64) -> Result<Vec<TxOut>, LedgerError> {
+        let snap = self.snapshot()?;
+        let end = store::num_outputs(&*snap)?.min(from.saturating_add(count));
+        store::outputs_range(&*snap, from.min(end), end)
+    }
+
     /// Global index of the output with public key `public_key`.
     fn output_index(&self, public_key: &CompressedPoint) -> Result<Option<u64>, LedgerError> {
         self.snapshot()?.output_index(public_key)

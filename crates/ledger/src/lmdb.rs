@@ -253,30 +253,52 @@ impl KeyIndex {
     /// Rebuilds the indexes by scanning the `outputs` and `blocks` tables. Records that do not
     /// decode, and duplicate keys (first one kept), are skipped rather than refused, so that a
     /// corrupt ledger still opens and `verify` can name the first bad block.
+    ///
+    /// The two scans run on two threads (each with its own read transaction).
     fn build(env: &Env<WithoutTls>, t: &Tables) -> Result<KeyIndex, LedgerError> {
+        std::thread::scope(|scope| {
+            let outputs = scope.spawn(|| Self::scan_outputs(env, t));
+            let key_images = Self::scan_key_images(env, t)?;
+            let outputs = outputs.join().map_err(|_| LedgerError::IndexBuild)??;
+            Ok(KeyIndex { outputs, key_images })
+        })
+    }
+
+    fn scan_outputs(
+        env: &Env<WithoutTls>,
+        t: &Tables,
+    ) -> Result<HashMap<CompressedPoint, u64>, LedgerError> {
         let rtxn = env.read_txn()?;
-        let mut index = KeyIndex {
-            outputs: HashMap::with_capacity(t.outputs.len(&rtxn)? as usize),
-            key_images: HashMap::new(),
-        };
+        let mut map = HashMap::with_capacity(t.outputs.len(&rtxn)? as usize);
         for entry in t.outputs.iter(&rtxn)? {
             let (k, v) = entry?;
-            let (Ok(k), Ok(o)) = (<[u8; 8]>::try_from(k), TxOut::from_canonical_bytes(v)) else {
-                continue;
-            };
-            index.outputs.entry(o.public_key).or_insert(u64::from_be_bytes(k));
+            // A stored TxOut starts `target_key ‖ public_key`: read the key without decoding
+            // the rest (verify decodes and checks every output).
+            let (Ok(k), Some(pk)) = (<[u8; 8]>::try_from(k), v.get(32..64)) else { continue };
+            let Ok(pk) = <[u8; 32]>::try_from(pk) else { continue };
+            map.entry(CompressedPoint(pk)).or_insert(u64::from_be_bytes(k));
         }
+        Ok(map)
+    }
+
+    fn scan_key_images(
+        env: &Env<WithoutTls>,
+        t: &Tables,
+    ) -> Result<HashMap<KeyImage, u64>, LedgerError> {
+        let rtxn = env.read_txn()?;
+        let mut map = HashMap::new();
         for entry in t.blocks.iter(&rtxn)? {
             let (k, v) = entry?;
             let (Ok(k), Ok(b)) = (<[u8; 8]>::try_from(k), StoredBlock::from_canonical_bytes(v))
             else {
                 continue;
             };
+            map.reserve(b.key_images.len());
             for ki in b.key_images {
-                index.key_images.entry(ki).or_insert(u64::from_be_bytes(k));
+                map.entry(ki).or_insert(u64::from_be_bytes(k));
             }
         }
-        Ok(index)
+        Ok(map)
     }
 
     /// Records a committed block.
