@@ -93,3 +93,35 @@ fn verify_names_the_first_corrupt_block() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("first bad block 2"), "{}", text(&o));
 }
+
+#[test]
+fn bench_ledger_json_has_the_issue_fields() {
+    let o = mcnode(&[
+        "bench",
+        "ledger",
+        "--json",
+        "--outputs",
+        "2000",
+        "--block-outputs",
+        "200",
+        "--block-key-images",
+        "100",
+        "--compare-blocks",
+        "3",
+        "--seconds",
+        "0.05",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for k in [
+        "append_ms_per_block",
+        "key_image_lookups_per_sec",
+        "membership_proofs_per_sec",
+        "open_ms_1m_outputs",
+    ] {
+        assert!(v[k].as_f64().unwrap() > 0.0, "{k}: {v}");
+    }
+    assert_eq!(v["outputs"], 2000);
+    assert_eq!(v["verify_sound"], true);
+    assert_eq!(v["proofs_sampled"], v["proofs_verified"]);
+}
