@@ -11,7 +11,7 @@
 //! | `blocks` | index `u64` | [`StoredBlock`] (header, key images, signatures) |
 //! | `block_ids` | id (32 B) | index `u64` |
 //! | `outputs` | global index `u64` | `TxOut` |
-//! | `merkle` | height `u8` ‖ position `u64` | complete node hash (see [`crate::merkle`]) |
+//! | `merkle` | height `u8` ‖ position `u64` | complete inner node hash, heights `≥ 1` (see [`crate::merkle`]; a leaf is its output's `leaf_hash`) |
 //!
 //! Every table's keys grow with the chain (block index, global output index, node position;
 //! block ids are one random key per block), so a block dirties only about as many pages as its
@@ -342,6 +342,16 @@ struct View<'a, 'e> {
 impl NodeSource for View<'_, '_> {
     type Error = LedgerError;
     fn complete_node(&self, height: u32, pos: u64) -> Result<Hash32, LedgerError> {
+        if height == 0 {
+            return match self.output(pos)? {
+                Some(o) => Ok(o.leaf_hash()),
+                None => Err(LedgerError::Corrupt {
+                    what: "output (Merkle leaf)",
+                    key: pos,
+                    source: None,
+                }),
+            };
+        }
         match self.t.merkle.get(self.txn, &merkle_key(height, pos))? {
             Some(v) => <[u8; 32]>::try_from(v).map(Hash32).map_err(|_| LedgerError::Corrupt {
                 what: "Merkle node",
@@ -485,7 +495,8 @@ impl Ledger for LmdbLedger {
             // Global indexes only grow: APPEND skips the B-tree search.
             t.outputs.put_with_flags(&mut w, PutFlags::APPEND, &g, &buf)?;
         }
-        for (h, p, x) in new.iter() {
+        // Leaves are not stored: a leaf is its output's hash.
+        for (h, p, x) in new.iter().filter(|(h, _, _)| *h > 0) {
             t.merkle.put(&mut w, &merkle_key(h, p), x.as_bytes())?;
         }
         let stored = StoredBlock {

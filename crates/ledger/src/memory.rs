@@ -73,7 +73,7 @@ impl StoreRead for MemoryLedger {
             output_keys: self.output_keys.len() as u64,
             block_ids: self.block_ids.len() as u64,
             key_images: self.key_images.len() as u64,
-            merkle_nodes: self.tree.node_count(),
+            merkle_nodes: self.tree.inner_node_count(),
         })
     }
 }

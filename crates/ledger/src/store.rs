@@ -83,7 +83,7 @@ pub struct TableCounts {
     pub block_ids: u64,
     /// Key images.
     pub key_images: u64,
-    /// Stored Merkle nodes.
+    /// Stored inner Merkle nodes (heights ≥ 1).
     pub merkle_nodes: u64,
 }
 
