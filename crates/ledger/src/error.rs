@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use mcnode_crypto::CompressedPoint;
 use mcnode_tx::KeyImage;
-use mcnode_types::{DecodeError, Hash32};
+use mcnode_types::{DecodeError, Hash32, NodeId};
 
 use crate::block::{BlockId, SignatureError};
 
@@ -95,6 +95,12 @@ pub enum AppendError {
         public_key: CompressedPoint,
         /// Global index of the existing output.
         index: u64,
+    },
+    /// Two signatures by the same node.
+    #[error("block carries two signatures by {signer}")]
+    DuplicateSigner {
+        /// The signer.
+        signer: NodeId,
     },
     /// A signature does not verify.
     #[error("block signature rejected: {0}")]

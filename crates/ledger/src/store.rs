@@ -8,7 +8,7 @@
 //! 3. contents hash, cumulative output count, Merkle root after the new outputs, and id all
 //!    recompute;
 //! 4. no key image already spent, no output public key already present;
-//! 5. every signature verifies over the id.
+//! 5. every signature verifies over the id, at most one per signer.
 
 use mcnode_crypto::CompressedPoint;
 use mcnode_tx::{KeyImage, MembershipProof, TxOut};
@@ -242,7 +242,11 @@ pub fn validate_append(
             }));
         }
     }
+    let mut signers = std::collections::HashSet::with_capacity(signatures.len());
     for sig in signatures {
+        if !signers.insert(sig.signer) {
+            return Err(LedgerError::from(AppendError::DuplicateSigner { signer: sig.signer }));
+        }
         sig.verify(&b.id).map_err(AppendError::from)?;
     }
     Ok(new)

@@ -192,6 +192,10 @@ fn every_append_rule_rejects_and_leaves_the_ledger_unchanged() {
         cases.push((b, |e| {
             matches!(e, AppendError::Signature(SignatureError::BadSignature { .. }))
         }));
+        let key = SigningIdentity::from_seed(&[4; 32]);
+        let mut b = make_block(l, synthetic_contents(50, 3, 50, 2), &[key], 5).unwrap();
+        b.signatures.push(b.signatures[0]);
+        cases.push((b, |e| matches!(e, AppendError::DuplicateSigner { .. })));
         for (i, (block, ok)) in cases.into_iter().enumerate() {
             let e = rejected(l.append_block(&block));
             assert!(ok(&e), "case {i}: unexpected rejection {e:?}");
