@@ -28,7 +28,6 @@
 //! page make the commit atomic (a crash leaves either the old or the new root page), and the
 //! default flags fsync the data before the meta page, so a committed block survives power loss.
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
@@ -43,6 +42,9 @@ use crate::error::{LedgerError, OpenError};
 use crate::merkle::NodeSource;
 use crate::store::{self, StoreRead, TableCounts};
 use crate::{Ledger, impl_ledger_view};
+
+mod index;
+use index::KeyIndex;
 
 /// The schema version this code reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -239,77 +241,6 @@ impl LmdbLedger {
         self.tables.meta.put(&mut w, SCHEMA_KEY, &v.to_be_bytes())?;
         w.commit()?;
         Ok(())
-    }
-}
-
-/// The random-key indexes, in memory (see the module doc).
-#[derive(Debug, Default)]
-struct KeyIndex {
-    outputs: HashMap<CompressedPoint, u64>,
-    key_images: HashMap<KeyImage, u64>,
-}
-
-impl KeyIndex {
-    /// Rebuilds the indexes by scanning the `outputs` and `blocks` tables. Records that do not
-    /// decode, and duplicate keys (first one kept), are skipped rather than refused, so that a
-    /// corrupt ledger still opens and `verify` can name the first bad block.
-    ///
-    /// The two scans run on two threads (each with its own read transaction).
-    fn build(env: &Env<WithoutTls>, t: &Tables) -> Result<KeyIndex, LedgerError> {
-        std::thread::scope(|scope| {
-            let outputs = scope.spawn(|| Self::scan_outputs(env, t));
-            let key_images = Self::scan_key_images(env, t)?;
-            let outputs = outputs.join().map_err(|_| LedgerError::IndexBuild)??;
-            Ok(KeyIndex { outputs, key_images })
-        })
-    }
-
-    fn scan_outputs(
-        env: &Env<WithoutTls>,
-        t: &Tables,
-    ) -> Result<HashMap<CompressedPoint, u64>, LedgerError> {
-        let rtxn = env.read_txn()?;
-        let mut map = HashMap::with_capacity(t.outputs.len(&rtxn)? as usize);
-        for entry in t.outputs.iter(&rtxn)? {
-            let (k, v) = entry?;
-            // A stored TxOut starts `target_key ‖ public_key`: read the key without decoding
-            // the rest (verify decodes and checks every output).
-            let (Ok(k), Some(pk)) = (<[u8; 8]>::try_from(k), v.get(32..64)) else { continue };
-            let Ok(pk) = <[u8; 32]>::try_from(pk) else { continue };
-            map.entry(CompressedPoint(pk)).or_insert(u64::from_be_bytes(k));
-        }
-        Ok(map)
-    }
-
-    fn scan_key_images(
-        env: &Env<WithoutTls>,
-        t: &Tables,
-    ) -> Result<HashMap<KeyImage, u64>, LedgerError> {
-        let rtxn = env.read_txn()?;
-        let mut map = HashMap::new();
-        for entry in t.blocks.iter(&rtxn)? {
-            let (k, v) = entry?;
-            let (Ok(k), Ok(b)) = (<[u8; 8]>::try_from(k), StoredBlock::from_canonical_bytes(v))
-            else {
-                continue;
-            };
-            map.reserve(b.key_images.len());
-            for ki in b.key_images {
-                map.entry(ki).or_insert(u64::from_be_bytes(k));
-            }
-        }
-        Ok(map)
-    }
-
-    /// Records a committed block.
-    fn add(&mut self, data: &BlockData) {
-        let first = data.block.cumulative_txo_count - data.contents.outputs.len() as u64;
-        for (k, o) in data.contents.outputs.iter().enumerate() {
-            self.outputs.insert(o.public_key, first + k as u64);
-        }
-        for ki in &data.contents.key_images {
-            self.key_images.insert(*ki, data.block.index);
-        }
     }
 }
 
