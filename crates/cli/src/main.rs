@@ -23,11 +23,15 @@ struct Cli {
 enum Command {
     /// Show version and build information.
     Version,
+    /// Enclave attestation: measurement, evidence, verification.
+    #[command(subcommand)]
+    Attest(cmd::attest::AttestCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Version => cmd::version::run(),
+        Command::Attest(c) => cmd::attest::run(c),
     }
 }
