@@ -420,6 +420,9 @@ impl<V: Value> Slot<V> {
             }
             Pledge::Nominate(_) => return false,
         }
+        // Having h means the node confirmed h prepared (PREPARE) or accepted its commit
+        // (CONFIRM): either way it had set z = h.value, and must keep using it.
+        self.bal.z = self.bal.h.as_ref().map(|h| h.value.clone());
         self.record_ballot(rec);
         self.bal.last_own = Some(st.clone());
         self.bal.last_emitted = Some(st);

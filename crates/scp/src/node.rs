@@ -381,6 +381,33 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
         Ok(())
     }
 
+    /// Moves `slot`'s ballot protocol to its next counter (counter 1 if it has not started)
+    /// with `value` — or, once a value was confirmed prepared, with that value (stellar-core
+    /// `bumpState`). This is what the ballot timer does; an application that agreed on a value
+    /// by other means can use it to start balloting without nomination (tests do). Returns
+    /// whether the ballot changed. A non-validator may call it: it follows along silently.
+    pub fn bump_ballot(
+        &mut self,
+        now: Time,
+        slot: SlotIndex,
+        value: V,
+    ) -> Result<bool, NominateError> {
+        if slot < self.oldest {
+            return Err(NominateError::SlotPurged { slot, oldest: self.oldest });
+        }
+        let validity = self.driver.validate(slot, &value);
+        if validity == Validity::Invalid {
+            return Err(NominateError::InvalidValue { validity });
+        }
+        let validator = self.config.is_validator;
+        let (mut ctx, slots) = self.ctx_parts(now);
+        let s = Self::slot_entry(slots, slot, validator);
+        if s.is_externalized() {
+            return Err(NominateError::AlreadyExternalized { slot });
+        }
+        Ok(s.bump_state(&mut ctx, value, true))
+    }
+
     /// Stops nominating for `slot` (the node keeps following the ballot protocol).
     pub fn stop_nomination(&mut self, slot: SlotIndex) {
         let (mut ctx, slots) = self.ctx_parts(Time(0));

@@ -29,6 +29,15 @@ pub enum Input<V> {
         /// Previous decision id.
         previous: Hash32,
     },
+    /// [`Node::bump_ballot`].
+    BumpBallot {
+        /// Time of the call.
+        now: Time,
+        /// Slot.
+        slot: SlotIndex,
+        /// Value.
+        value: V,
+    },
     /// [`Node::handle_statement`].
     Statement {
         /// Time of the call.
@@ -271,6 +280,19 @@ impl<V: Value, D: Driver<V>> Recorder<V, D> {
         r
     }
 
+    /// [`Node::bump_ballot`], recorded.
+    pub fn bump_ballot(
+        &mut self,
+        now: Time,
+        slot: SlotIndex,
+        value: V,
+    ) -> Result<bool, NominateError> {
+        self.log.entries.push(Entry::Input(Input::BumpBallot { now, slot, value: value.clone() }));
+        let r = self.node.bump_ballot(now, slot, value);
+        self.finish(error_code(&r));
+        r
+    }
+
     /// [`Node::handle_statement`], recorded.
     pub fn handle_statement(
         &mut self,
@@ -474,6 +496,7 @@ fn apply<V: Value, D: Driver<V>>(node: &mut Node<V, D>, input: Input<V>) -> u16 
         Input::Nominate { now, slot, value, previous } => {
             error_code(&node.nominate(now, slot, value, previous))
         }
+        Input::BumpBallot { now, slot, value } => error_code(&node.bump_ballot(now, slot, value)),
         Input::Statement { now, statement } => error_code(&node.handle_statement(now, statement)),
         Input::Timeouts { now } => {
             node.handle_timeouts(now);
@@ -609,6 +632,12 @@ impl<V: Encode> Encode for Input<V> {
                 out.push(6);
                 slot.encode(out);
             }
+            Input::BumpBallot { now, slot, value } => {
+                out.push(7);
+                now.encode(out);
+                slot.encode(out);
+                value.encode(out);
+            }
         }
     }
 }
@@ -628,6 +657,11 @@ impl<V: Decode> Decode for Input<V> {
             4 => Input::Restore { statement: Statement::decode(r)? },
             5 => Input::StopNomination { slot: u64::decode(r)? },
             6 => Input::PurgeBelow { slot: u64::decode(r)? },
+            7 => Input::BumpBallot {
+                now: Time::decode(r)?,
+                slot: u64::decode(r)?,
+                value: V::decode(r)?,
+            },
             tag => return Err(DecodeError::InvalidTag { what: "input", tag }),
         })
     }
