@@ -4,6 +4,8 @@
 //! prepared → accept commit → externalize) runs from `<1,x>` (A = x < B = z) and from `<1,z>`
 //! (A = z > B = x), where some transitions become impossible (draft §2.4: `p` only grows).
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;

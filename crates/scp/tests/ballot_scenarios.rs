@@ -3,6 +3,8 @@
 //! the network", "restore ballot protocol", and the core3 (2-of-3) cases where a v-blocking
 //! set is also a quorum.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;

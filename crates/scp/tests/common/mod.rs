@@ -1,7 +1,13 @@
 //! Test harness modelled on stellar-core's `TestSCP` (src/scp/test/SCPTests.cpp): one local
 //! node v0 whose emitted statements, externalizations and ballot timer are recorded, and
 //! helpers that build the statements of the other nodes v1..v4.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_arguments
+)]
 
 use std::collections::BTreeSet;
 
