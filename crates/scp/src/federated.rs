@@ -10,11 +10,12 @@
 //! - *Confirm* / ratify (Def. 9): a quorum accepted — [`federated_ratify`] is called with
 //!   the predicate "accepted" (or "voted", for a statement one only votes on).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use mcnode_types::NodeId;
 
+use crate::quorum_set::largest_quorum_within;
 use crate::{QuorumSet, Statement};
 
 /// A statement as stored in a slot: with the quorum set it stands for (the sender's set, or
@@ -44,17 +45,10 @@ pub(crate) fn is_quorum<V>(
     latest: &Latest<V>,
     filter: impl Fn(&Statement<V>) -> bool,
 ) -> bool {
-    let mut nodes: Vec<(&NodeId, &Recorded<V>)> =
-        latest.iter().filter(|(_, r)| filter(&r.st)).collect();
-    loop {
-        let before = nodes.len();
-        let members: Vec<NodeId> = nodes.iter().map(|(n, _)| **n).collect();
-        let member = |n: &NodeId| members.binary_search(n).is_ok();
-        nodes.retain(|(_, r)| r.qset.is_slice_satisfied(&member));
-        if nodes.len() == before {
-            return local.is_slice_satisfied(&member);
-        }
-    }
+    let candidates: BTreeSet<NodeId> =
+        latest.iter().filter(|(_, r)| filter(&r.st)).map(|(n, _)| *n).collect();
+    let quorum = largest_quorum_within(&candidates, |n| latest.get(n).map(|r| &*r.qset));
+    local.is_slice_satisfied(&|n: &NodeId| quorum.contains(n))
 }
 
 /// Paper §5.3: accept `a` when a v-blocking set accepted it, or a quorum voted for or

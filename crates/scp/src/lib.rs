@@ -106,7 +106,7 @@ pub use node::{
     Node, NominateError, Output, Phase, RestoreError, SlotInfo, StatementError, TimerId, TimerKind,
 };
 pub use nomination::{NEIGHBOR_DOMAIN, PRIORITY_DOMAIN, VALUE_DOMAIN, priority_hash};
-pub use quorum_set::{QuorumSet, QuorumSetError, QuorumSetWarning};
+pub use quorum_set::{QuorumSet, QuorumSetError, QuorumSetWarning, largest_quorum_within};
 pub use statement::{
     Ballot, Confirm, Externalize, MAX_NOMINATION_VALUES, Nominate, Pledge, Prepare, SanityError,
     Statement,

@@ -307,6 +307,28 @@ impl QuorumSet {
     }
 }
 
+/// The largest quorum inside `candidates` (paper Def. 3: every member has a slice inside
+/// it), found by the fixpoint of stellar-core `LocalNode::isQuorum`: repeatedly drop every
+/// node whose quorum set (`None`: unknown, so dropped) has no slice among the survivors.
+/// Quorums are closed under union, so the survivors are the union of all quorums inside
+/// `candidates`; empty when there is none.
+pub fn largest_quorum_within<'a>(
+    candidates: &BTreeSet<NodeId>,
+    qset_of: impl Fn(&NodeId) -> Option<&'a QuorumSet>,
+) -> BTreeSet<NodeId> {
+    let mut nodes: Vec<(NodeId, Option<&QuorumSet>)> =
+        candidates.iter().map(|n| (*n, qset_of(n))).collect();
+    loop {
+        let before = nodes.len();
+        let members: Vec<NodeId> = nodes.iter().map(|(n, _)| *n).collect();
+        let member = |n: &NodeId| members.binary_search(n).is_ok();
+        nodes.retain(|(_, q)| q.is_some_and(|q| q.is_slice_satisfied(&member)));
+        if nodes.len() == before {
+            return nodes.into_iter().map(|(n, _)| n).collect();
+        }
+    }
+}
+
 impl Encode for QuorumSet {
     fn encode(&self, out: &mut Vec<u8>) {
         self.threshold.encode(out);
