@@ -4,7 +4,7 @@
 //! round-2) leaders are the ones the scenario needs, and computes expected value choices with
 //! the same public hash function.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 mod common;
 
