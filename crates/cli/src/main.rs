@@ -23,11 +23,15 @@ struct Cli {
 enum Command {
     /// Show version and build information.
     Version,
+    /// Quorum health: intersection, top tier, blocking and splitting sets.
+    #[command(subcommand)]
+    Quorum(cmd::quorum::QuorumCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Version => cmd::version::run(),
+        Command::Quorum(c) => cmd::quorum::run(c),
     }
 }
