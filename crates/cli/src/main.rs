@@ -26,6 +26,9 @@ enum Command {
     /// Enclave attestation: measurement, evidence, verification.
     #[command(subcommand)]
     Attest(cmd::attest::AttestCommand),
+    /// Quorum health: intersection, top tier, blocking and splitting sets.
+    #[command(subcommand)]
+    Quorum(cmd::quorum::QuorumCommand),
 }
 
 fn main() -> ExitCode {
@@ -33,5 +36,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Version => cmd::version::run(),
         Command::Attest(c) => cmd::attest::run(c),
+        Command::Quorum(c) => cmd::quorum::run(c),
     }
 }
