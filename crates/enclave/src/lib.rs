@@ -9,13 +9,15 @@
 //!   bound clients, peers and pending handshakes and evict the least recently used.
 //! - [`sealing`]: authenticated encryption of enclave secrets under a key the platform derives
 //!   from its secret and the enclave measurement (so another measurement cannot unseal).
-//! - [`identity`]: the enclave's Noise static key, block-signing key and evidence.
+//! - [`identity`]: the enclave's Noise static key (fresh on every start), block-signing key
+//!   (sealed, and restored from the sealed blob after a restart) and evidence.
 //! - [`measurement`]: the measurement of the enclave built with this release.
 //!
 //! **Planned (needs the transaction and ledger crates):** `trait Enclave` with one versioned
 //! `EnclaveCall` / `EnclaveReply` entry point, in-process and separate-process backends,
-//! transaction propose / well-formedness / form-block, and sealing of the block-signing key
-//! during `init`.
+//! transaction propose / well-formedness / form-block, and an `init` call that wires
+//! [`identity::EnclaveIdentity::restore_simulated`] / `seal_block_signing_key` to the node's
+//! sealed-key file.
 //!
 //! Guarantees: no function here reads the clock or the OS RNG. Times are arguments, and every
 //! operation that needs randomness (Noise ephemeral keys, sealing nonces, key generation) takes
