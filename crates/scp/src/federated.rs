@@ -47,6 +47,11 @@ pub(crate) fn is_quorum<V>(
 ) -> bool {
     let candidates: BTreeSet<NodeId> =
         latest.iter().filter(|(_, r)| filter(&r.st)).map(|(n, _)| *n).collect();
+    // The fixpoint only removes nodes: if the candidates do not even hold a local slice,
+    // no quorum inside them does (the common case, checked cheaply first).
+    if !local.is_slice_satisfied(&|n: &NodeId| candidates.contains(n)) {
+        return false;
+    }
     let quorum = largest_quorum_within(&candidates, |n| latest.get(n).map(|r| &*r.qset));
     local.is_slice_satisfied(&|n: &NodeId| quorum.contains(n))
 }

@@ -111,4 +111,4 @@ pub use statement::{
     Ballot, Confirm, Externalize, MAX_NOMINATION_VALUES, Nominate, Pledge, Prepare, SanityError,
     Statement,
 };
-pub use value::{MAX_TX_HASHES, TxHashSet, TxSetDriver};
+pub use value::{MAX_TX_HASHES, TX_SET_DIGEST_DOMAIN, TxHashSet, TxSetDriver};
