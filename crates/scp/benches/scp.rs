@@ -7,6 +7,8 @@
 //! every node externalized; divan's items/s is statements handled per second (all nodes'
 //! `handle_statement` calls, single thread).
 
+#![allow(clippy::panic)]
+
 use std::collections::VecDeque;
 
 use divan::Bencher;

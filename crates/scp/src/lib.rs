@@ -88,6 +88,7 @@
 
 mod ballot;
 mod ballot_steps;
+mod compiled;
 mod config;
 mod driver;
 mod federated;
