@@ -368,10 +368,12 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
         slots.entry(index).or_insert_with(|| Slot::new(index, validator))
     }
 
-    /// Starts (or, called again, feeds) nomination of `value` for `slot` (draft §2.2).
-    /// `previous` identifies the previous decision (the previous block id) and seeds leader
-    /// selection; every node must pass the same one. The value must validate as
-    /// [`Validity::Valid`].
+    /// Starts nomination of `value` for `slot` (draft §2.2). `previous` identifies the
+    /// previous decision (the previous block id) and seeds leader selection; every node must
+    /// pass the same one. The value must validate as [`Validity::Valid`]. The node then runs
+    /// the rounds itself on its nomination timer. Calling it again for a slot already
+    /// nominating replaces the value the node proposes from then on, without starting a new
+    /// round; once a candidate exists it changes nothing.
     pub fn nominate(
         &mut self,
         now: Time,

@@ -214,6 +214,17 @@ impl<V: Value> Slot<V> {
             if !self.nom.started {
                 return false;
             }
+        } else if self.nom.started {
+            // The caller nominates again (say, with more transactions): keep the round and
+            // its timer; the new value is what this node proposes from now on, and a leader
+            // still without votes votes for it at once.
+            self.nom.own_value = Some(value.clone());
+            if self.nom.leaders.contains(&ctx.local_id) && self.nom.votes.is_empty() {
+                self.nom.votes.insert(value);
+                self.emit_nomination(ctx);
+                return true;
+            }
+            return false;
         }
         self.nom.started = true;
         self.nom.previous = previous;
