@@ -90,7 +90,7 @@ fn run_slot(nodes: &mut [BNode]) -> u64 {
     handled
 }
 
-#[divan::bench(args = [(5, 4), (50, 34)])]
+#[divan::bench(args = [(5, 4), (50, 34), (100, 67)])]
 fn decide_one_slot(bencher: Bencher, (n, t): (usize, u32)) {
     let messages = run_slot(&mut network(n, t));
     bencher

@@ -115,21 +115,23 @@ impl<V: Value> Slot<V> {
                             .into_iter()
                             .flatten()
                         {
-                            if x.counter > 0 && x.less_and_compatible(top) {
+                            if x.counter > 0 && x.less_and_compatible(top) && !out.contains(x) {
                                 out.insert(x.clone());
                             }
                         }
                     }
                     Pledge::Confirm(c) => {
                         if top.compatible(&c.ballot) {
-                            out.insert(top.clone());
+                            if !out.contains(top) {
+                                out.insert(top.clone());
+                            }
                             if c.n_prepared < top.counter {
                                 out.insert(Ballot::new(c.n_prepared, top.value.clone()));
                             }
                         }
                     }
                     Pledge::Externalize(e) => {
-                        if top.compatible(&e.commit) {
+                        if top.compatible(&e.commit) && !out.contains(top) {
                             out.insert(top.clone());
                         }
                     }

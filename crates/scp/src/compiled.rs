@@ -147,10 +147,28 @@ pub(crate) fn largest_quorum(mut members: Vec<(u32, Option<&Compiled>)>) -> BitS
     for (i, _) in &members {
         set.insert(*i);
     }
+    // Nodes usually share quorum sets (one compiled set per distinct hash, so equal sets are
+    // the same object): evaluate each distinct set once per round.
+    let mut memo: Vec<(*const Compiled, bool)> = Vec::new();
     loop {
         let before = members.len();
+        memo.clear();
+        let snapshot = set.clone();
         members.retain(|(i, q)| {
-            let keep = q.is_some_and(|q| q.slice_satisfied(&set));
+            let keep = match q {
+                None => false,
+                Some(q) => {
+                    let ptr: *const Compiled = *q;
+                    match memo.iter().find(|(p, _)| std::ptr::eq(*p, ptr)) {
+                        Some((_, ok)) => *ok,
+                        None => {
+                            let ok = q.slice_satisfied(&snapshot);
+                            memo.push((ptr, ok));
+                            ok
+                        }
+                    }
+                }
+            };
             if !keep {
                 set.remove(*i);
             }
