@@ -437,7 +437,9 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
     }
 
     /// Handles a statement from a peer, already authenticated by the caller. On error nothing
-    /// changed.
+    /// changed. The node keeps state for any slot a valid statement names; the caller bounds
+    /// which slots it accepts (for example the current slot and a few ahead) and calls
+    /// [`Node::purge_slots_below`] as blocks close.
     pub fn handle_statement(
         &mut self,
         now: Time,
