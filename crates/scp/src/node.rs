@@ -230,7 +230,9 @@ impl<V: Value, D> Ctx<'_, V, D> {
 }
 
 /// One SCP participant: its identity, quorum set, configuration, the application's
-/// [`Driver`], and the state of every slot it has heard of.
+/// [`Driver`], and the state of every slot it has heard of. `Clone` (a snapshot, for
+/// simulators) and `Send + Sync` when `V` and `D` are.
+#[derive(Clone)]
 pub struct Node<V, D> {
     local_id: NodeId,
     qset: Arc<QuorumSet>,
@@ -574,5 +576,17 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
             self.timers.remove(&timer);
             self.out.push_back(Output::CancelTimer { timer });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn node_is_send_sync_clone() {
+        assert_send_sync_clone::<Node<crate::TxHashSet, crate::TxSetDriver>>();
     }
 }
