@@ -35,6 +35,12 @@ enum Command {
         #[command(subcommand)]
         command: cmd::ledger::LedgerCommand,
     },
+    /// Enclave attestation: measurement, evidence, verification.
+    #[command(subcommand)]
+    Attest(cmd::attest::AttestCommand),
+    /// Quorum health: intersection, top tier, blocking and splitting sets.
+    #[command(subcommand)]
+    Quorum(cmd::quorum::QuorumCommand),
 }
 
 fn main() -> ExitCode {
@@ -43,5 +49,7 @@ fn main() -> ExitCode {
         Command::Version => cmd::version::run(),
         Command::Bench { command } => cmd::bench::run(command),
         Command::Ledger { command } => cmd::ledger::run(command),
+        Command::Attest(c) => cmd::attest::run(c),
+        Command::Quorum(c) => cmd::quorum::run(c),
     }
 }
