@@ -48,7 +48,7 @@ use store::StoreRead;
 /// [`Ledger::snapshot`] and the functions of [`store`].
 pub trait Ledger {
     /// A consistent read snapshot.
-    fn snapshot(&self) -> Result<Box<dyn StoreRead + '_>, LedgerError>;
+    fn snapshot(&self) -> Result<Box<dyn StoreRead + Send + '_>, LedgerError>;
 
     /// Validates `block` and appends it atomically (see [`store`] for the rules).
     fn append_block(&mut self, block: &BlockData) -> Result<(), LedgerError>;
@@ -212,5 +212,16 @@ pub fn to_view_error(e: LedgerError) -> mcnode_tx::LedgerViewError {
             mcnode_tx::LedgerViewError::NoSuchOutput { index }
         }
         other => mcnode_tx::LedgerViewError::Storage(Box::new(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The node shares a ledger between its consensus worker and its services.
+    #[test]
+    fn ledgers_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<crate::LmdbLedger>();
+        check::<crate::MemoryLedger>();
     }
 }

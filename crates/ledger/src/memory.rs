@@ -79,7 +79,7 @@ impl StoreRead for MemoryLedger {
 }
 
 impl Ledger for MemoryLedger {
-    fn snapshot(&self) -> Result<Box<dyn StoreRead + '_>, LedgerError> {
+    fn snapshot(&self) -> Result<Box<dyn StoreRead + Send + '_>, LedgerError> {
         Ok(Box::new(self))
     }
 

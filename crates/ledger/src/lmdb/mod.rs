@@ -405,7 +405,7 @@ impl StoreRead for Snapshot<'_> {
 }
 
 impl Ledger for LmdbLedger {
-    fn snapshot(&self) -> Result<Box<dyn StoreRead + '_>, LedgerError> {
+    fn snapshot(&self) -> Result<Box<dyn StoreRead + Send + '_>, LedgerError> {
         // The key index cannot run ahead of the transaction: appends need `&mut self`, so no
         // snapshot is alive while one happens.
         Ok(Box::new(Snapshot { txn: self.env.read_txn()?, t: &self.tables, index: &self.index }))
