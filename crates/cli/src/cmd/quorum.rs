@@ -1,0 +1,288 @@
+//! `mcnode quorum check|analyze`: quorum health of a network description (stellarbeat JSON).
+//!
+//! Exit codes: 0 the quorums intersect; 1 they do not (or no quorum exists at all); 2 bad input
+//! (the message names the node and the problem).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use mcnode_fbas::quorums::{self, Budget};
+use mcnode_fbas::splitting::minimal_splitting_sets_within;
+use mcnode_fbas::{Fbas, Grouping, Intersection, NodeSet, SetFamily, input};
+use serde_json::{Value, json};
+
+/// What `mcnode quorum` can do.
+#[derive(Subcommand, Debug)]
+pub enum QuorumCommand {
+    /// Does every pair of quorums intersect? If not, print two disjoint quorums as proof.
+    Check(CheckArgs),
+    /// Minimal quorums, the top tier, minimal blocking and splitting sets (all unless some of
+    /// --top-tier, --blocking, --splitting are given).
+    Analyze(AnalyzeArgs),
+}
+
+/// Arguments of `quorum check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Network description: stellarbeat JSON (`[{"publicKey", "quorumSet"}, ...]`).
+    file: PathBuf,
+    /// Print one JSON object instead of the report.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `quorum analyze`.
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Network description: stellarbeat JSON.
+    file: PathBuf,
+    /// Organisations file (`[{"id", "name", "validators"}]`): count results per organisation.
+    #[arg(long)]
+    orgs: Option<PathBuf>,
+    /// Minimal blocking sets: who, if they stop, halts everyone.
+    #[arg(long)]
+    blocking: bool,
+    /// Minimal splitting sets: who, if they lie, can fork correct nodes apart.
+    #[arg(long)]
+    splitting: bool,
+    /// The top tier (union of the minimal quorums) and the minimal quorums' count and sizes.
+    #[arg(long)]
+    top_tier: bool,
+    /// Look for splitting sets among top-tier nodes only (fbas_analyzer's --only-core-nodes).
+    #[arg(long)]
+    splitting_top_tier_only: bool,
+    /// How many of the smallest sets to list in the report.
+    #[arg(long, default_value_t = 10)]
+    list: usize,
+    /// Print one JSON object instead of the report.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs a `quorum` subcommand.
+pub fn run(cmd: QuorumCommand) -> ExitCode {
+    let result = match cmd {
+        QuorumCommand::Check(a) => check(&a),
+        QuorumCommand::Analyze(a) => analyze(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn load(path: &Path) -> Result<Fbas, String> {
+    input::parse_stellarbeat(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn code(i: &Intersection) -> ExitCode {
+    if i.intersects && i.has_quorum { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// "name (GABCD…)" or the key.
+fn show(f: &Fbas, v: usize) -> String {
+    let n = &f.nodes()[v];
+    match &n.name {
+        Some(name) => format!("{name} ({}…)", n.id.chars().take(5).collect::<String>()),
+        None => n.id.clone(),
+    }
+}
+
+fn show_set(f: &Fbas, s: &NodeSet, max: usize) -> String {
+    let mut parts: Vec<String> = s.iter().take(max).map(|v| show(f, v)).collect();
+    if s.len() > max {
+        parts.push(format!("… and {} more", s.len() - max));
+    }
+    parts.join(", ")
+}
+
+fn intersection_json(f: &Fbas, i: &Intersection) -> serde_json::Map<String, Value> {
+    let mut o = serde_json::Map::new();
+    o.insert("intersection".into(), json!(i.intersects));
+    o.insert(
+        "split".into(),
+        i.split.as_ref().map_or(Value::Null, |(a, b)| json!([f.ids(a), f.ids(b)])),
+    );
+    o.insert("has_quorum".into(), json!(i.has_quorum));
+    o.insert("nodes_in_no_quorum".into(), json!(f.ids(&i.in_no_quorum)));
+    let unknown = NodeSet::from_indices(f.len(), f.unknown_nodes());
+    o.insert("unknown_nodes".into(), json!(f.ids(&unknown)));
+    o
+}
+
+fn print_intersection(f: &Fbas, i: &Intersection) {
+    let defined = f.nodes().iter().filter(|n| !n.unknown).count();
+    let with_qset = f.nodes().iter().filter(|n| n.qset.is_some()).count();
+    if !i.has_quorum {
+        println!("VERDICT: NO QUORUM EXISTS: no node can ever make progress.");
+    } else if i.intersects {
+        println!("VERDICT: OK: every two quorums intersect (the network cannot fork).");
+    } else {
+        println!("VERDICT: QUORUMS DO NOT INTERSECT: the network can fork.");
+    }
+    println!("  {defined} nodes defined, {with_qset} with a quorum set.");
+    if let Some((a, b)) = &i.split {
+        println!("  Proof, two quorums with no node in common:");
+        println!("    A ({} nodes): {}", a.len(), show_set(f, a, 50));
+        println!("    B ({} nodes): {}", b.len(), show_set(f, b, 50));
+    }
+    if !i.in_no_quorum.is_empty() {
+        println!(
+            "  {} nodes are in no quorum (they can never make progress): {}",
+            i.in_no_quorum.len(),
+            show_set(f, &i.in_no_quorum, 10)
+        );
+    }
+    let unknown = f.unknown_nodes();
+    if !unknown.is_empty() {
+        let s = NodeSet::from_indices(f.len(), unknown);
+        println!(
+            "  {} unknown nodes (named in quorum sets, not defined): {}",
+            s.len(),
+            show_set(f, &s, 10)
+        );
+    }
+}
+
+fn check(a: &CheckArgs) -> Result<ExitCode, String> {
+    let f = load(&a.file)?;
+    let i = mcnode_fbas::check_intersection(&f).map_err(|e| e.to_string())?;
+    if a.json {
+        println!("{}", Value::Object(intersection_json(&f, &i)));
+    } else {
+        print_intersection(&f, &i);
+    }
+    Ok(code(&i))
+}
+
+fn labels(g: &Grouping, sets: &[Vec<usize>]) -> Vec<Vec<String>> {
+    sets.iter().map(|s| g.labels_of(s)).collect()
+}
+
+fn print_family(g: &Grouping, what: &str, meaning: &str, fam: &SetFamily, list: usize) {
+    let unit = if g.is_organisations() { "group(s)" } else { "node(s)" };
+    match fam.size_range() {
+        None => println!("{what}: none ({meaning})."),
+        Some((lo, hi)) => {
+            println!("{what}: {} sets of {lo} to {hi} {unit} ({meaning}).", fam.sets.len());
+            let smallest = fam.smallest();
+            println!(
+                "  The {} smallest ({lo} {unit} each){}:",
+                smallest.len(),
+                if smallest.len() > list { format!(", first {list}") } else { String::new() }
+            );
+            for s in smallest.iter().take(list) {
+                let l = g.labels_of(s);
+                println!(
+                    "    - {}",
+                    if l.is_empty() { "(the empty set)".to_string() } else { l.join(", ") }
+                );
+            }
+        }
+    }
+    if !fam.complete {
+        println!("  (search stopped at its budget: the list may be incomplete)");
+    }
+}
+
+fn analyze(a: &AnalyzeArgs) -> Result<ExitCode, String> {
+    let f = load(&a.file)?;
+    let grouping = match &a.orgs {
+        Some(p) => input::parse_organizations(&read(p)?, &f)
+            .map_err(|e| format!("{}: {e}", p.display()))?,
+        None => Grouping::per_node(&f),
+    };
+    let all = !(a.blocking || a.splitting || a.top_tier);
+    let i = mcnode_fbas::check_intersection(&f).map_err(|e| e.to_string())?;
+    let mut out = intersection_json(&f, &i);
+    out.insert(
+        "grouping".into(),
+        json!(if grouping.is_organisations() { "organisation" } else { "node" }),
+    );
+    if !a.json {
+        print_intersection(&f, &i);
+    }
+    let need_top = all || a.top_tier || a.splitting_top_tier_only;
+    let mq = need_top.then(|| quorums::minimal_quorums(&f, &mut Budget::new_default()));
+    if let (Some(mq), true) = (&mq, all || a.top_tier) {
+        let groups = grouping.groups_touching(&mq.top_tier);
+        out.insert("top_tier".into(), json!(grouping.labels_of(&groups)));
+        out.insert(
+            "minimal_quorums".into(),
+            json!({"count": mq.count, "sizes": mq.size_range.map(|(x, y)| [x, y]), "complete": mq.complete}),
+        );
+        if !a.json {
+            let unit = if grouping.is_organisations() { "groups" } else { "nodes" };
+            println!(
+                "Top tier: {} {unit}: {}",
+                groups.len(),
+                grouping.labels_of(&groups).join(", ")
+            );
+            match mq.size_range {
+                Some((lo, hi)) => println!("Minimal quorums: {} of {lo} to {hi} nodes.", mq.count),
+                None => println!("Minimal quorums: none."),
+            }
+            if !mq.complete {
+                println!("  (enumeration stopped at its budget: figures are lower bounds)");
+            }
+        }
+    }
+    if all || a.blocking {
+        let fam = mcnode_fbas::minimal_blocking_sets(&f, &grouping, Budget::new_default());
+        insert_family(&mut out, "blocking", &grouping, &fam);
+        if !a.json {
+            print_family(
+                &grouping,
+                "Minimal blocking sets",
+                "if all of one set stop, every node halts",
+                &fam,
+                a.list,
+            );
+        }
+    }
+    if all || a.splitting {
+        let scope = match (&mq, a.splitting_top_tier_only) {
+            (Some(mq), true) => mq.top_tier.clone(),
+            _ => f.all(),
+        };
+        let fam = minimal_splitting_sets_within(&f, &grouping, &scope, Budget::new_default())
+            .map_err(|e| e.to_string())?;
+        insert_family(&mut out, "splitting", &grouping, &fam);
+        if !a.json {
+            print_family(
+                &grouping,
+                "Minimal splitting sets",
+                "if one set lies, correct nodes can be forked apart",
+                &fam,
+                a.list,
+            );
+        }
+    }
+    if a.json {
+        println!("{}", Value::Object(out));
+    }
+    Ok(code(&i))
+}
+
+fn insert_family(
+    out: &mut serde_json::Map<String, Value>,
+    what: &str,
+    g: &Grouping,
+    fam: &SetFamily,
+) {
+    out.insert(
+        format!("minimal_{what}_set_sizes"),
+        fam.size_range().map_or(Value::Null, |(x, y)| json!([x, y])),
+    );
+    out.insert(format!("minimal_{what}_set_count"), json!(fam.sets.len()));
+    out.insert(format!("smallest_{what}_sets"), json!(labels(g, &fam.smallest())));
+    out.insert(format!("minimal_{what}_sets_complete"), json!(fam.complete));
+}
