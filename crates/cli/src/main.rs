@@ -23,11 +23,14 @@ struct Cli {
 enum Command {
     /// Show version and build information.
     Version,
+    /// Simulate a whole SCP network on virtual time (scenario file or quick topology run).
+    Sim(cmd::sim::SimArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Version => cmd::version::run(),
+        Command::Sim(args) => cmd::sim::run(args),
     }
 }
