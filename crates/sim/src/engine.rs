@@ -10,8 +10,10 @@ use std::collections::{BinaryHeap, HashMap};
 use std::rc::Rc;
 use std::time::Instant;
 
-use mcnode_scp::{Statement, TxHashSet};
-use mcnode_types::{Hash32, NodeId, SlotIndex};
+use mcnode_scp::Statement;
+
+use crate::value::SimValue;
+use mcnode_types::{Encode, Hash32, NodeId, SlotIndex};
 
 use crate::byzantine::Behaviour;
 use crate::driver::Workload;
@@ -24,7 +26,7 @@ use crate::scenario::{FaultKind, Overlay, SimConfig, Submit};
 #[derive(Debug)]
 pub(crate) enum Body {
     /// A (decoded, authenticated) SCP statement.
-    Scp(Statement<TxHashSet>),
+    Scp(Statement<SimValue>),
     /// Bytes that claim to be a statement (only Byzantine `garbage` sends these).
     Raw(Vec<u8>),
     /// A transaction hash being relayed.
@@ -36,7 +38,7 @@ pub(crate) enum Body {
     /// Ledger sync: "send me the values of slots from `from` on".
     SyncRequest { from: SlotIndex },
     /// Ledger sync answer.
-    SyncReply { first: SlotIndex, values: Vec<TxHashSet>, height: u64 },
+    SyncReply { first: SlotIndex, values: Vec<SimValue>, height: u64 },
 }
 
 /// A message with its authenticated origin (the signer) and its dedup id.
@@ -47,18 +49,14 @@ pub(crate) struct Envelope {
     pub body: Body,
 }
 
-/// Domain tag of message ids.
-pub const MESSAGE_ID_DOMAIN: &[u8] = b"mcnode-sim-msg";
-
 impl Envelope {
-    pub(crate) fn statement(origin: usize, st: Statement<TxHashSet>) -> Rc<Envelope> {
-        let h = Hash32::of(MESSAGE_ID_DOMAIN, &st);
-        Rc::new(Envelope { origin, id: id64(&h), body: Body::Scp(st) })
+    pub(crate) fn statement(origin: usize, st: Statement<SimValue>) -> Rc<Envelope> {
+        let id = message_id(&st.to_canonical_bytes());
+        Rc::new(Envelope { origin, id, body: Body::Scp(st) })
     }
 
     pub(crate) fn raw(origin: usize, bytes: Vec<u8>) -> Rc<Envelope> {
-        let h = Hash32::digest(MESSAGE_ID_DOMAIN, &bytes);
-        Rc::new(Envelope { origin, id: id64(&h), body: Body::Raw(bytes) })
+        Rc::new(Envelope { origin, id: message_id(&bytes), body: Body::Raw(bytes) })
     }
 
     pub(crate) fn direct(origin: usize, body: Body) -> Rc<Envelope> {
@@ -66,10 +64,22 @@ impl Envelope {
     }
 }
 
-fn id64(h: &Hash32) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&h.0[..8]);
-    u64::from_be_bytes(b)
+/// The dedup id of a message: a fast 64-bit digest of its bytes (the real node would use the
+/// hash of the signed envelope; a cryptographic hash here only costs time, since the simulator
+/// itself builds every message).
+pub(crate) fn message_id(bytes: &[u8]) -> u64 {
+    let mut d = EventDigest::default();
+    d.mix(bytes.len() as u64);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(c);
+        d.mix(u64::from_le_bytes(b));
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    d.mix(u64::from_le_bytes(last));
+    d.lanes()
 }
 
 #[derive(Debug)]

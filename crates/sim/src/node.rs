@@ -18,11 +18,16 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
-use mcnode_scp::{Driver, Node, Pledge, QuorumSet, ScpConfig, Statement, Time, TxHashSet, Validity};
+use mcnode_scp::{Driver, Node, Pledge, QuorumSet, ScpConfig, Statement, Time, Validity};
+
+use crate::value::SimValue;
 use mcnode_types::{Decode, Encode, Hash32, NodeId, SlotIndex};
 
 use crate::byzantine::{self, Behaviour};
-use crate::driver::{SimDriver, Workload};
+use crate::driver::{HashMap32, PrehashedHasher, SimDriver, Workload};
+
+type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<PrehashedHasher>>;
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<PrehashedHasher>>;
 use crate::engine::{Body, Envelope, Event, Sim};
 use crate::report::Violation;
 use crate::scenario::SimConfig;
@@ -42,7 +47,7 @@ pub(crate) struct SyncState {
     pub asked_at: Option<u64>,
     pub from_slot: SlotIndex,
     /// slot -> (responder, value) claims.
-    pub claims: BTreeMap<SlotIndex, Vec<(usize, TxHashSet)>>,
+    pub claims: BTreeMap<SlotIndex, Vec<(usize, SimValue)>>,
 }
 
 pub(crate) struct SimNode {
@@ -53,22 +58,22 @@ pub(crate) struct SimNode {
     pub behaviour: Option<Behaviour>,
     pub up: bool,
     pub epoch: u32,
-    pub scp: Node<TxHashSet, SimDriver>,
-    pub ledger: Vec<TxHashSet>,
+    pub scp: Node<SimValue, SimDriver>,
+    pub ledger: Vec<SimValue>,
     /// `chain[s]` is the digest after slot `s` (`chain[0]` is genesis).
     pub chain: Vec<Hash32>,
     pub ledger_values: u64,
     pub synced_slots: u64,
-    buffered: BTreeMap<SlotIndex, TxHashSet>,
+    buffered: BTreeMap<SlotIndex, SimValue>,
     pending: BTreeMap<u64, Hash32>,
-    pending_pos: HashMap<Hash32, u64>,
+    pending_pos: HashMap32<u64>,
     pending_seq: u64,
-    known_tx: HashSet<Hash32>,
+    known_tx: FastSet<Hash32>,
     nominated: SlotIndex,
     cadence_for: SlotIndex,
     last_progress_ms: u64,
-    persisted: BTreeMap<SlotIndex, [Option<Statement<TxHashSet>>; 2]>,
-    seen: HashMap<u64, SlotIndex>,
+    persisted: BTreeMap<SlotIndex, [Option<Statement<SimValue>>; 2]>,
+    seen: FastMap<u64, SlotIndex>,
     max_seen_slot: SlotIndex,
     stuck_armed: bool,
     pub sync: SyncState,
@@ -82,7 +87,7 @@ fn make_scp(
     behaviour: Option<Behaviour>,
     workload: &Rc<Workload>,
     all_qsets: &[QuorumSet],
-) -> Node<TxHashSet, SimDriver> {
+) -> Node<SimValue, SimDriver> {
     let spec = &cfg.topology.nodes[i];
     let ms = std::time::Duration::from_millis;
     let config = ScpConfig {
@@ -146,14 +151,14 @@ impl SimNode {
             synced_slots: 0,
             buffered: BTreeMap::new(),
             pending: BTreeMap::new(),
-            pending_pos: HashMap::new(),
+            pending_pos: HashMap32::default(),
             pending_seq: 0,
-            known_tx: HashSet::new(),
+            known_tx: FastSet::default(),
             nominated: 0,
             cadence_for: 0,
             last_progress_ms: 0,
             persisted: BTreeMap::new(),
-            seen: HashMap::new(),
+            seen: FastMap::default(),
             max_seen_slot: 0,
             stuck_armed: false,
             sync: SyncState::default(),
@@ -176,8 +181,8 @@ impl SimNode {
 }
 
 /// One line describing a statement, for violation reports.
-pub(crate) fn describe(st: &Statement<TxHashSet>) -> String {
-    let v = |x: &TxHashSet| format!("{} values {}", x.len(), crate::report::value_digest(x).short());
+pub(crate) fn describe(st: &Statement<SimValue>) -> String {
+    let v = |x: &SimValue| format!("{} values {}", x.len(), crate::report::value_digest(x).short());
     let what = match &st.pledge {
         Pledge::Nominate(n) => format!("NOMINATE votes {} accepted {}", n.votes.len(), n.accepted.len()),
         Pledge::Prepare(p) => format!("PREPARE b=({}, {}) c={} h={}", p.ballot.counter, v(&p.ballot.value), p.n_c, p.n_h),
@@ -208,7 +213,7 @@ impl Sim {
         }
     }
 
-    fn emit(&mut self, i: usize, st: Statement<TxHashSet>) {
+    fn emit(&mut self, i: usize, st: Statement<SimValue>) {
         let n = &mut self.nodes[i];
         let which = usize::from(st.pledge.is_ballot());
         n.persisted.entry(st.slot).or_default()[which] = Some(st.clone());
@@ -298,7 +303,7 @@ impl Sim {
         let decoded;
         let st = match &env.body {
             Body::Scp(st) => st,
-            Body::Raw(bytes) => match Statement::<TxHashSet>::from_canonical_bytes(bytes) {
+            Body::Raw(bytes) => match Statement::<SimValue>::from_canonical_bytes(bytes) {
                 Ok(st) => {
                     decoded = st;
                     &decoded
@@ -344,7 +349,7 @@ impl Sim {
         self.arm_stuck(to);
     }
 
-    fn join_nomination(&mut self, i: usize, st: &Statement<TxHashSet>) {
+    fn join_nomination(&mut self, i: usize, st: &Statement<SimValue>) {
         if !self.nodes[i].pending.is_empty() {
             let s = self.nodes[i].current();
             let value = self.pending_value(i);
@@ -365,12 +370,12 @@ impl Sim {
         }
     }
 
-    fn pending_value(&self, i: usize) -> TxHashSet {
+    fn pending_value(&self, i: usize) -> SimValue {
         let k = self.cfg.max_values_per_slot;
-        TxHashSet::from_hashes(self.nodes[i].pending.values().take(k).copied())
+        SimValue::from_hashes(self.nodes[i].pending.values().take(k).copied())
     }
 
-    fn do_nominate(&mut self, i: usize, slot: SlotIndex, value: TxHashSet) {
+    fn do_nominate(&mut self, i: usize, slot: SlotIndex, value: SimValue) {
         let n = &mut self.nodes[i];
         n.nominated = slot;
         let prev = n.chain.last().copied().unwrap_or_default();
@@ -414,7 +419,7 @@ impl Sim {
         self.arm_stuck(i);
     }
 
-    fn on_externalized(&mut self, i: usize, slot: SlotIndex, value: TxHashSet) {
+    fn on_externalized(&mut self, i: usize, slot: SlotIndex, value: SimValue) {
         let n = &mut self.nodes[i];
         let cur = n.current();
         if slot < cur {
@@ -446,7 +451,7 @@ impl Sim {
     }
 
     /// Appends `value` as slot `slot` (the node's current slot) to `i`'s ledger.
-    fn append(&mut self, i: usize, slot: SlotIndex, value: TxHashSet, synced: bool) {
+    fn append(&mut self, i: usize, slot: SlotIndex, value: SimValue, synced: bool) {
         if self.nodes[i].behaviour.is_none()
             && let Err(f) = self.checker.check(&self.workload, i, slot, &value)
         {
@@ -459,9 +464,9 @@ impl Sim {
         value.encode(&mut data);
         n.chain.push(Hash32::digest(LEDGER_DOMAIN, &data));
         n.ledger_values += value.len() as u64;
-        for h in value.as_slice() {
-            n.known_tx.insert(*h);
-            if let Some(pos) = n.pending_pos.remove(h) {
+        for h in value.hashes() {
+            n.known_tx.insert(h);
+            if let Some(pos) = n.pending_pos.remove(&h) {
                 n.pending.remove(&pos);
             }
         }
@@ -581,7 +586,7 @@ impl Sim {
             return;
         }
         let end = (height as usize).min(first as usize - 1 + SYNC_BATCH);
-        let mut values: Vec<TxHashSet> = n.ledger[first as usize - 1..end].to_vec();
+        let mut values: Vec<SimValue> = n.ledger[first as usize - 1..end].to_vec();
         if n.behaviour == Some(Behaviour::ConflictingValues) {
             values = values.iter().map(byzantine::fake_value).collect();
         }
@@ -593,7 +598,7 @@ impl Sim {
         me: usize,
         from: usize,
         first: SlotIndex,
-        values: &[TxHashSet],
+        values: &[SimValue],
         height: u64,
     ) {
         let n = &mut self.nodes[me];

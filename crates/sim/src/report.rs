@@ -8,11 +8,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use mcnode_scp::TxHashSet;
+use crate::value::SimValue;
 use mcnode_types::{Hash32, SlotIndex};
 use serde::Serialize;
 
-use crate::driver::Workload;
+use crate::driver::{HashMap32, Workload};
 
 /// A broken invariant, with what is needed to reproduce and understand it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -121,8 +121,8 @@ pub struct Stats {
 /// Checks safety as honest ledgers grow.
 #[derive(Debug, Default)]
 pub struct Checker {
-    decided: HashMap<SlotIndex, (TxHashSet, usize)>,
-    first_slot: HashMap<Hash32, SlotIndex>,
+    decided: HashMap<SlotIndex, (SimValue, usize)>,
+    first_slot: HashMap32<SlotIndex>,
 }
 
 /// A safety failure found by [`Checker::check`], before context is attached.
@@ -143,7 +143,7 @@ impl Checker {
         workload: &Workload,
         node: usize,
         slot: SlotIndex,
-        value: &TxHashSet,
+        value: &SimValue,
     ) -> Result<(), Failure> {
         match self.decided.get(&slot) {
             Some((v, other)) if v != value => {
@@ -162,15 +162,15 @@ impl Checker {
             Some(_) => return Ok(()),
             None => {}
         }
-        for h in value.as_slice() {
-            if !workload.is_submitted(h) {
+        for h in value.hashes() {
+            if !workload.is_submitted(&h) {
                 return Err(Failure {
                     kind: "validity",
                     other: None,
                     detail: format!("slot {slot} holds {}, which nobody submitted", h.short()),
                 });
             }
-            if let Some(s) = self.first_slot.get(h)
+            if let Some(s) = self.first_slot.get(&h)
                 && *s != slot
             {
                 return Err(Failure {
@@ -180,8 +180,8 @@ impl Checker {
                 });
             }
         }
-        for h in value.as_slice() {
-            self.first_slot.insert(*h, slot);
+        for h in value.hashes() {
+            self.first_slot.insert(h, slot);
         }
         self.decided.insert(slot, (value.clone(), node));
         Ok(())
@@ -202,7 +202,7 @@ impl Checker {
 pub const VALUE_DIGEST_DOMAIN: &[u8] = b"mcnode-sim-value-digest";
 
 /// A short digest of a value, for messages.
-pub fn value_digest(v: &TxHashSet) -> Hash32 {
+pub fn value_digest(v: &SimValue) -> Hash32 {
     Hash32::of(VALUE_DIGEST_DOMAIN, v)
 }
 
@@ -228,6 +228,11 @@ impl EventDigest {
         self.count += 1;
     }
 
+    /// The two lanes folded into one word (for fast non-cryptographic ids).
+    pub fn lanes(&self) -> u64 {
+        self.a ^ self.b.rotate_left(32)
+    }
+
     /// The digest as hex.
     pub fn finish(&self) -> String {
         let mut data = self.a.to_be_bytes().to_vec();
@@ -245,7 +250,7 @@ mod tests {
     fn checker_catches_each_safety_violation() {
         let w = Workload::new(0, 4);
         w.submitted.set(3);
-        let v = |i: &[usize]| TxHashSet::from_hashes(i.iter().map(|i| w.values[*i]));
+        let v = |i: &[usize]| SimValue::from_hashes(i.iter().map(|i| w.values[*i]));
         let mut c = Checker::default();
         c.check(&w, 0, 1, &v(&[0])).unwrap();
         c.check(&w, 1, 1, &v(&[0])).unwrap();
