@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use mcnode_scp::{Driver, Validity};
 
-use crate::value::SimValue;
+use crate::value::{Interner, SimValue};
 use mcnode_types::{Hash32, SlotIndex};
 
 /// A hasher for keys that are already uniformly random (SHA-256 outputs): it keeps the first
@@ -47,6 +47,8 @@ pub struct Workload {
     pub index: HashMap32<u64>,
     /// How many values have been submitted so far (values `0..submitted`).
     pub submitted: Cell<u64>,
+    /// Shares equal values between nodes.
+    pub interner: Interner,
 }
 
 /// Domain tag of workload values.
@@ -63,7 +65,7 @@ impl Workload {
             })
             .collect();
         let index = values.iter().enumerate().map(|(i, v)| (*v, i as u64)).collect();
-        Workload { values, index, submitted: Cell::new(0) }
+        Workload { values, index, submitted: Cell::new(0), interner: Interner::default() }
     }
 
     /// Whether `h` is a value that has been submitted.
@@ -86,6 +88,9 @@ pub struct SimDriver {
     spent: Vec<SlotIndex>,
     /// A Byzantine `conflicting-values` node accepts anything well-formed.
     permissive: bool,
+    /// Values recently found valid, with their slot (cleared whenever `spent` changes; a
+    /// valid value stays valid while only submissions happen).
+    valid_cache: Vec<(SimValue, SlotIndex)>,
 }
 
 impl SimDriver {
@@ -96,11 +101,13 @@ impl SimDriver {
             spent: vec![SlotIndex::MAX; workload.values.len()],
             workload,
             permissive,
+            valid_cache: Vec::new(),
         }
     }
 
     /// Records that `value` was externalized in `slot`.
     pub fn spend(&mut self, slot: SlotIndex, value: &SimValue) {
+        self.valid_cache.clear();
         for h in value.hashes() {
             if let Some(i) = self.workload.index.get(&h) {
                 let s = &mut self.spent[*i as usize];
@@ -119,7 +126,14 @@ impl Driver<SimValue> for SimDriver {
         if value.is_empty() || value.len() > self.max_values {
             return Validity::Invalid;
         }
+        if self.valid_cache.iter().any(|(v, s)| *s == slot && v == value) {
+            return Validity::Valid;
+        }
         if self.permissive || value.hashes().all(|h| self.hash_ok(slot, &h)) {
+            if self.valid_cache.len() >= 8 {
+                self.valid_cache.remove(0);
+            }
+            self.valid_cache.push((value.clone(), slot));
             Validity::Valid
         } else {
             Validity::Invalid
@@ -128,7 +142,7 @@ impl Driver<SimValue> for SimDriver {
 
     fn combine(&mut self, _slot: SlotIndex, candidates: &[SimValue]) -> Option<SimValue> {
         let out = SimValue::union_capped(candidates, self.max_values);
-        (!out.is_empty()).then_some(out)
+        (!out.is_empty()).then(|| self.workload.interner.intern(out))
     }
 
     fn extract_valid(&mut self, slot: SlotIndex, value: &SimValue) -> Option<SimValue> {
@@ -138,7 +152,7 @@ impl Driver<SimValue> for SimDriver {
             value.hashes().filter(|h| self.hash_ok(slot, h)).collect()
         };
         let out = SimValue::union_capped([&SimValue::from_hashes(good)], self.max_values);
-        (!out.is_empty()).then_some(out)
+        (!out.is_empty()).then(|| self.workload.interner.intern(out))
     }
 }
 

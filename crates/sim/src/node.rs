@@ -372,7 +372,8 @@ impl Sim {
 
     fn pending_value(&self, i: usize) -> SimValue {
         let k = self.cfg.max_values_per_slot;
-        SimValue::from_hashes(self.nodes[i].pending.values().take(k).copied())
+        let v = SimValue::from_hashes(self.nodes[i].pending.values().take(k).copied());
+        self.workload.interner.intern(v)
     }
 
     fn do_nominate(&mut self, i: usize, slot: SlotIndex, value: SimValue) {
@@ -479,6 +480,9 @@ impl Sim {
         }
         n.last_progress_ms = self.now;
         self.check_done = true;
+        if slot % 16 == 0 && i == 0 {
+            self.workload.interner.prune();
+        }
         self.try_nominate(i);
         self.arm_stuck(i);
     }

@@ -20,7 +20,60 @@ use mcnode_types::{Decode, DecodeError, Encode, Hash32, Reader};
 
 /// A sorted set of transaction hashes shared behind an `Rc` (see the module docs).
 #[derive(Clone)]
-pub struct SimValue(Rc<[u8]>);
+pub struct SimValue(Rc<Inner>);
+
+struct Inner {
+    bytes: Box<[u8]>,
+    /// A fast 64-bit digest of `bytes`: unequal digests prove unequal values.
+    digest: u64,
+}
+
+/// A fast, non-cryptographic 64-bit digest of bytes.
+pub fn fast_digest(bytes: &[u8]) -> u64 {
+    let mut a: u64 = 0x6A09_E667_F3BC_C908 ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(c);
+        a = (a ^ u64::from_le_bytes(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    a = (a ^ u64::from_le_bytes(last)).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    a ^ (a >> 31)
+}
+
+/// Makes equal values share one allocation, so that the SCP core's many comparisons of equal
+/// values are pointer comparisons. One interner is shared by all nodes of a simulation.
+#[derive(Default)]
+pub struct Interner(std::cell::RefCell<std::collections::HashMap<u64, Vec<SimValue>>>);
+
+impl Interner {
+    /// The shared copy of `v`.
+    pub fn intern(&self, v: SimValue) -> SimValue {
+        let mut map = self.0.borrow_mut();
+        let bucket = map.entry(v.0.digest).or_default();
+        if let Some(x) = bucket.iter().find(|x| x.0.bytes == v.0.bytes) {
+            return x.clone();
+        }
+        bucket.push(v.clone());
+        v
+    }
+
+    /// Forgets values nobody else holds any more.
+    pub fn prune(&self) {
+        self.0.borrow_mut().retain(|_, b| {
+            b.retain(|v| Rc::strong_count(&v.0) > 1);
+            !b.is_empty()
+        });
+    }
+}
+
+impl fmt::Debug for Interner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Interner({} digests)", self.0.borrow().len())
+    }
+}
 
 impl SimValue {
     /// A set holding `hashes` (any order, duplicates dropped).
@@ -36,22 +89,23 @@ impl SimValue {
         for h in v {
             bytes.extend_from_slice(&h.0);
         }
-        SimValue(bytes.into())
+        let digest = fast_digest(&bytes);
+        SimValue(Rc::new(Inner { bytes: bytes.into_boxed_slice(), digest }))
     }
 
     /// Number of hashes.
     pub fn len(&self) -> usize {
-        self.0.len() / 32
+        self.0.bytes.len() / 32
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.bytes.is_empty()
     }
 
     /// The hashes in increasing order.
     pub fn hashes(&self) -> impl Iterator<Item = Hash32> + '_ {
-        self.0.chunks_exact(32).map(|c| {
+        self.0.bytes.chunks_exact(32).map(|c| {
             let mut h = [0u8; 32];
             h.copy_from_slice(c);
             Hash32(h)
@@ -63,13 +117,18 @@ impl SimValue {
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
-            match self.0[mid * 32..mid * 32 + 32].cmp(&h.0[..]) {
+            match self.0.bytes[mid * 32..mid * 32 + 32].cmp(&h.0[..]) {
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
                 Ordering::Equal => return true,
             }
         }
         false
+    }
+
+    /// The fast digest of the value's bytes (equal values, equal digests).
+    pub fn digest(&self) -> u64 {
+        self.0.digest
     }
 
     /// The same set as a `TxHashSet`.
@@ -92,7 +151,7 @@ impl SimValue {
 
 impl PartialEq for SimValue {
     fn eq(&self, o: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &o.0) || self.0 == o.0
+        Rc::ptr_eq(&self.0, &o.0) || (self.0.digest == o.0.digest && self.0.bytes == o.0.bytes)
     }
 }
 impl Eq for SimValue {}
@@ -104,13 +163,13 @@ impl PartialOrd for SimValue {
 }
 impl Ord for SimValue {
     fn cmp(&self, o: &Self) -> Ordering {
-        if Rc::ptr_eq(&self.0, &o.0) { Ordering::Equal } else { self.0.cmp(&o.0) }
+        if Rc::ptr_eq(&self.0, &o.0) { Ordering::Equal } else { self.0.bytes.cmp(&o.0.bytes) }
     }
 }
 
 impl std::hash::Hash for SimValue {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.hash(state);
+        state.write_u64(self.0.digest);
     }
 }
 
@@ -124,7 +183,7 @@ impl fmt::Debug for SimValue {
 impl Encode for SimValue {
     fn encode(&self, out: &mut Vec<u8>) {
         (self.len() as u32).encode(out);
-        out.extend_from_slice(&self.0);
+        out.extend_from_slice(&self.0.bytes);
     }
 }
 
@@ -171,6 +230,19 @@ mod tests {
                 prop_assert_eq!(sa.contains(&h), ta.contains(&h));
             }
         }
+    }
+
+    #[test]
+    fn interner_shares_equal_values() {
+        let i = Interner::default();
+        let a = i.intern(SimValue::from_hashes(set(&[1, 2])));
+        let b = i.intern(SimValue::from_hashes(set(&[2, 1])));
+        assert!(Rc::ptr_eq(&a.0, &b.0));
+        let c = i.intern(SimValue::from_hashes(set(&[3])));
+        assert!(!Rc::ptr_eq(&a.0, &c.0));
+        drop((a, b));
+        i.prune();
+        assert_eq!(i.0.borrow().len(), 1);
     }
 
     #[test]
