@@ -109,11 +109,7 @@ pub fn fake_value(v: &SimValue) -> SimValue {
 /// A different value that honest nodes still accept: `v` without its largest hash (or a fake
 /// value when `v` has only one).
 pub fn alternative_value(v: &SimValue) -> SimValue {
-    if v.len() > 1 {
-        SimValue::from_hashes(v.hashes().take(v.len() - 1))
-    } else {
-        fake_value(v)
-    }
+    if v.len() > 1 { SimValue::from_hashes(v.hashes().take(v.len() - 1)) } else { fake_value(v) }
 }
 
 /// Malformed renderings of `st`: a truncated encoding, a bit-flipped one, and random bytes.
@@ -176,7 +172,10 @@ mod tests {
         assert_eq!(fake_value(&val(&[1, 2, 3])).len(), 3);
         assert!(!fake_value(&val(&[1])).contains(&Hash32([1; 32])));
         let nom = Statement {
-            pledge: Pledge::Nominate(Nominate { votes: vec![val(&[1]), val(&[2])], accepted: vec![] }),
+            pledge: Pledge::Nominate(Nominate {
+                votes: vec![val(&[1]), val(&[2])],
+                accepted: vec![],
+            }),
             ..st.clone()
         };
         map_values(&nom, &fake_value).pledge.check_sanity().unwrap();

@@ -386,7 +386,8 @@ impl Sim {
                 let names: Vec<String> = groups
                     .iter()
                     .map(|m| {
-                        let l: Vec<&str> = m.iter().map(|i| self.nodes[*i].label.as_str()).collect();
+                        let l: Vec<&str> =
+                            m.iter().map(|i| self.nodes[*i].label.as_str()).collect();
                         format!("[{}]", l.join(", "))
                     })
                     .collect();
@@ -510,7 +511,7 @@ mod tests {
                 assert!(adj[*j].contains(&i));
             }
         }
-        let mut seen = vec![false; 50];
+        let mut seen = [false; 50];
         let mut stack = vec![0];
         while let Some(x) = stack.pop() {
             if !std::mem::replace(&mut seen[x], true) {
@@ -528,7 +529,8 @@ mod tests {
         for (t, s) in [(5, 1), (3, 2), (5, 0), (3, 3)] {
             h.push(Scheduled { time: t, seq: s, event: Event::Submit(0) });
         }
-        let order: Vec<(u64, u64)> = std::iter::from_fn(|| h.pop().map(|x| (x.time, x.seq))).collect();
+        let order: Vec<(u64, u64)> =
+            std::iter::from_fn(|| h.pop().map(|x| (x.time, x.seq))).collect();
         assert_eq!(order, vec![(3, 2), (3, 3), (5, 0), (5, 1)]);
     }
 }

@@ -184,10 +184,26 @@ impl SimNode {
 pub(crate) fn describe(st: &Statement<SimValue>) -> String {
     let v = |x: &SimValue| format!("{} values {}", x.len(), crate::report::value_digest(x).short());
     let what = match &st.pledge {
-        Pledge::Nominate(n) => format!("NOMINATE votes {} accepted {}", n.votes.len(), n.accepted.len()),
-        Pledge::Prepare(p) => format!("PREPARE b=({}, {}) c={} h={}", p.ballot.counter, v(&p.ballot.value), p.n_c, p.n_h),
-        Pledge::Confirm(c) => format!("CONFIRM b=({}, {}) c={} h={}", c.ballot.counter, v(&c.ballot.value), c.n_commit, c.n_h),
-        Pledge::Externalize(e) => format!("EXTERNALIZE c=({}, {})", e.commit.counter, v(&e.commit.value)),
+        Pledge::Nominate(n) => {
+            format!("NOMINATE votes {} accepted {}", n.votes.len(), n.accepted.len())
+        }
+        Pledge::Prepare(p) => format!(
+            "PREPARE b=({}, {}) c={} h={}",
+            p.ballot.counter,
+            v(&p.ballot.value),
+            p.n_c,
+            p.n_h
+        ),
+        Pledge::Confirm(c) => format!(
+            "CONFIRM b=({}, {}) c={} h={}",
+            c.ballot.counter,
+            v(&c.ballot.value),
+            c.n_commit,
+            c.n_h
+        ),
+        Pledge::Externalize(e) => {
+            format!("EXTERNALIZE c=({}, {})", e.commit.counter, v(&e.commit.value))
+        }
     };
     format!("slot {} from {}: {what}", st.slot, st.node_id.short())
 }
@@ -425,7 +441,9 @@ impl Sim {
         let cur = n.current();
         if slot < cur {
             if n.ledger[(slot - 1) as usize] != value && n.behaviour.is_none() {
-                let detail = format!("consensus decided slot {slot} differently from what the node took by ledger sync");
+                let detail = format!(
+                    "consensus decided slot {slot} differently from what the node took by ledger sync"
+                );
                 self.violation("self-contradiction", i, None, slot, detail);
             }
             return;
@@ -475,12 +493,12 @@ impl Sim {
         n.synced_slots += u64::from(synced);
         n.scp.purge_slots_below(slot);
         n.persisted.retain(|s, _| *s > slot);
-        if slot % 8 == 0 {
+        if slot.is_multiple_of(8) {
             n.seen.retain(|_, s| *s + 1 >= slot);
         }
         n.last_progress_ms = self.now;
         self.check_done = true;
-        if slot % 16 == 0 && i == 0 {
+        if slot.is_multiple_of(16) && self.nodes.iter().position(|n| n.up) == Some(i) {
             self.workload.interner.prune();
         }
         self.try_nominate(i);
@@ -586,7 +604,11 @@ impl Sim {
         let n = &self.nodes[me];
         let height = n.ledger.len() as u64;
         if first == 0 || first > height {
-            self.send(me, asker, Envelope::direct(me, Body::SyncReply { first, values: Vec::new(), height }));
+            self.send(
+                me,
+                asker,
+                Envelope::direct(me, Body::SyncReply { first, values: Vec::new(), height }),
+            );
             return;
         }
         let end = (height as usize).min(first as usize - 1 + SYNC_BATCH);

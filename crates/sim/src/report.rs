@@ -176,7 +176,10 @@ impl Checker {
                 return Err(Failure {
                     kind: "double-externalization",
                     other: None,
-                    detail: format!("{} externalized in slot {s} and again in slot {slot}", h.short()),
+                    detail: format!(
+                        "{} externalized in slot {s} and again in slot {slot}",
+                        h.short()
+                    ),
                 });
             }
         }
@@ -224,7 +227,8 @@ impl EventDigest {
     /// Folds in one word.
     pub fn mix(&mut self, x: u64) {
         self.a = (self.a ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
-        self.b = (self.b.wrapping_add(self.a) ^ x.rotate_left(17)).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+        self.b =
+            (self.b.wrapping_add(self.a) ^ x.rotate_left(17)).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
         self.count += 1;
     }
 

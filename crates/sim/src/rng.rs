@@ -21,7 +21,8 @@ impl SimRng {
     /// A generator whose whole output is determined by `seed`.
     pub fn new(seed: u64) -> Self {
         let mut st = seed;
-        let s = [splitmix64(&mut st), splitmix64(&mut st), splitmix64(&mut st), splitmix64(&mut st)];
+        let s =
+            [splitmix64(&mut st), splitmix64(&mut st), splitmix64(&mut st), splitmix64(&mut st)];
         SimRng { s }
     }
 

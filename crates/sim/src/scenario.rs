@@ -339,9 +339,17 @@ pub fn parse_scenario(text: &str, path: &Path, base: &Path) -> Result<SimConfig,
     for (index, f) in file.faults.iter().enumerate() {
         let ferr = |reason: String| ScenarioError::Fault { index, reason };
         let node = |n: &String| cfg.topology.resolve(n).map_err(|e| ferr(e.to_string()));
-        let actions = [f.crash.is_some(), f.restart.is_some(), f.partition.is_some(), f.heal.is_some(), f.byzantine.is_some()];
+        let actions = [
+            f.crash.is_some(),
+            f.restart.is_some(),
+            f.partition.is_some(),
+            f.heal.is_some(),
+            f.byzantine.is_some(),
+        ];
         if actions.iter().filter(|a| **a).count() != 1 {
-            return Err(ferr("give exactly one of crash, restart, partition, heal, byzantine".into()));
+            return Err(ferr(
+                "give exactly one of crash, restart, partition, heal, byzantine".into(),
+            ));
         }
         if let Some(b) = &f.byzantine {
             let who = node(b)?;
@@ -433,11 +441,16 @@ mod tests {
         assert!(e.contains("bogus"), "{e}");
         let e = parse(r#"{"topology": "mesh:3:2", "faults": [{"at_ms": 1}]}"#).unwrap_err();
         assert!(matches!(e, ScenarioError::Fault { .. }));
-        let e = parse(r#"{"topology": "mesh:3:2", "faults": [{"byzantine": "node0", "behaviour": "evil"}]}"#)
-            .unwrap_err()
-            .to_string();
+        let e = parse(
+            r#"{"topology": "mesh:3:2", "faults": [{"byzantine": "node0", "behaviour": "evil"}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("evil"), "{e}");
-        assert!(matches!(parse(r#"{"topology": "missing.json"}"#), Err(ScenarioError::Read { .. })));
+        assert!(matches!(
+            parse(r#"{"topology": "missing.json"}"#),
+            Err(ScenarioError::Read { .. })
+        ));
         assert!(matches!(
             parse(r#"{"topology": "mesh:3:2", "network": {"drop": 1.5}}"#),
             Err(ScenarioError::Field { .. })

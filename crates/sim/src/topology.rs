@@ -206,7 +206,8 @@ impl Topology {
         {
             return Ok(i);
         }
-        let by_key: Vec<usize> = (0..self.nodes.len()).filter(|i| self.nodes[*i].key == name).collect();
+        let by_key: Vec<usize> =
+            (0..self.nodes.len()).filter(|i| self.nodes[*i].key == name).collect();
         let hits = if by_key.is_empty() {
             (0..self.nodes.len()).filter(|i| self.nodes[*i].label == name).collect()
         } else {
@@ -253,7 +254,8 @@ fn mesh(n: u32, k: u32) -> Topology {
 fn cycle(n: u32) -> Topology {
     let names: Vec<String> = (0..n).map(|i| format!("node{i}")).collect();
     let ids: Vec<NodeId> = names.iter().map(|s| node_id_for(s)).collect();
-    let qsets = (0..n as usize).map(|i| QuorumSet::new(1, vec![ids[(i + 1) % n as usize]])).collect();
+    let qsets =
+        (0..n as usize).map(|i| QuorumSet::new(1, vec![ids[(i + 1) % n as usize]])).collect();
     named(names, qsets, format!("cycle:{n}"))
 }
 

@@ -2,6 +2,8 @@
 //! heavier many-seed sweep is `#[ignore]`d (run it with `cargo test -p mcnode-sim --release
 //! -- --ignored`, seeds from `MCNODE_SIM_SWEEP_SEEDS`, default 50).
 
+#![allow(clippy::unwrap_used)] // test helpers: a failure here is a test failure
+
 use std::path::PathBuf;
 
 use mcnode_sim::{
@@ -248,10 +250,8 @@ fn sweep_many_seeds() {
         let r = run(c);
         assert_safe_and_live(&r, &format!("stellar seed {seed}"));
         let mut c = cfg(generated("orgs:6:3"), 60, seed);
-        c.faults = vec![
-            at(300, FaultKind::Partition(vec![(0..9).collect()])),
-            at(3000, FaultKind::Heal),
-        ];
+        c.faults =
+            vec![at(300, FaultKind::Partition(vec![(0..9).collect()])), at(3000, FaultKind::Heal)];
         let r = run(c);
         assert_safe_and_live(&r, &format!("orgs seed {seed}"));
     }

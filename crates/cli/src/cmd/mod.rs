@@ -1,4 +1,4 @@
 //! One module per subcommand.
 
-pub mod version;
 pub mod sim;
+pub mod version;

@@ -123,14 +123,12 @@ fn secs(ms: u64) -> String {
 
 fn print_header(cfg: &SimConfig) {
     let t = &cfg.topology;
-    println!(
-        "Simulating {} validators from {} (seed {})",
-        t.nodes.len(),
-        t.source,
-        cfg.seed
-    );
+    println!("Simulating {} validators from {} (seed {})", t.nodes.len(), t.source, cfg.seed);
     if !t.skipped.is_empty() {
-        println!("  {} nodes in the file have no usable quorum set and take no part", t.skipped.len());
+        println!(
+            "  {} nodes in the file have no usable quorum set and take no part",
+            t.skipped.len()
+        );
     }
     let submit = match &cfg.submit {
         Submit::All => "each sent to every node".to_string(),
@@ -163,7 +161,11 @@ fn print_summary(r: &Report) {
             println!("  {:>10}  {text}", secs(*at));
         }
     }
-    println!("\nResult after {} of virtual time ({} ms wall clock):", secs(r.virtual_ms), r.wall_ms);
+    println!(
+        "\nResult after {} of virtual time ({} ms wall clock):",
+        secs(r.virtual_ms),
+        r.wall_ms
+    );
     let honest: Vec<_> = d.nodes.iter().filter(|n| n.byzantine.is_none()).collect();
     let running = honest.iter().filter(|n| n.up).count();
     if r.violations.is_empty() {
@@ -175,7 +177,10 @@ fn print_summary(r: &Report) {
         } else {
             "no two honest nodes disagree on any slot (some are shorter)".to_string()
         };
-        println!("  SAFETY    held: {same} ({} slots decided)", r.slots);
+        println!("  SAFETY    held: {same}; {} slots decided", r.slots);
+        if let Some(per) = r.virtual_ms.checked_div(r.slots) {
+            println!("            one slot every {} of virtual time on average", secs(per));
+        }
     } else {
         println!("  SAFETY    BROKEN:");
         for v in &r.violations {
@@ -212,6 +217,7 @@ fn print_summary(r: &Report) {
     };
     println!("  LIVENESS  {live}");
     println!("\nNodes:");
+    let width = d.nodes.iter().map(|n| n.label.chars().count()).max().unwrap_or(8).min(44);
     for n in &d.nodes {
         let role = match n.byzantine {
             Some(b) => format!("Byzantine ({b})"),
@@ -223,16 +229,33 @@ fn print_summary(r: &Report) {
         } else {
             String::new()
         };
-        let digest = r.ledger_digest.get(&n.key).map(|h| format!("  ledger {}", &h[..12])).unwrap_or_default();
-        println!("  {:<28} {:<22} {:>5} slots {:>7} values{sync}{digest}", n.label, role, n.slots, n.values);
+        let digest = r
+            .ledger_digest
+            .get(&n.key)
+            .map(|h| format!("  ledger {}", &h[..12]))
+            .unwrap_or_default();
+        println!(
+            "  {:<width$} {:<24} {:>5} slots {:>8} values{sync}{digest}",
+            n.label, role, n.slots, n.values
+        );
     }
     let s = &d.stats;
-    let per_slot = if r.slots > 0 { r.messages / r.slots } else { r.messages };
+    let per_slot = r.messages.checked_div(r.slots).unwrap_or(r.messages);
     println!(
         "\nMessages: {} sent ({per_slot} per slot); {} lost, {} cut by partitions, {} to crashed nodes, {} duplicates dropped, {} refused by SCP, {} malformed, {} forged",
-        r.messages, s.dropped, s.partitioned, s.to_crashed, s.duplicates, s.rejected, s.malformed, s.forged
+        r.messages,
+        s.dropped,
+        s.partitioned,
+        s.to_crashed,
+        s.duplicates,
+        s.rejected,
+        s.malformed,
+        s.forged
     );
-    println!("Event digest {} over {} events (the same seed gives the same digest)", r.digest, d.events);
+    println!(
+        "Event digest {} over {} events (the same seed gives the same digest)",
+        r.digest, d.events
+    );
     if let Some(kb) = peak_rss_kb() {
         println!("Peak memory {:.1} MiB", kb as f64 / 1024.0);
     }
