@@ -3,17 +3,18 @@
 //! - [`fuzz_statement_decode`]: arbitrary bytes as a statement: decoding never panics, and what
 //!   decodes re-encodes to the same bytes.
 //! - [`fuzz_node_inputs`]: arbitrary bytes as a sequence of inputs (statements from four peers
-//!   with small values and counters, nominations, timeouts) to a node in a 3-of-4 network.
-//!   Checks: no panic; a rejected statement changes nothing; each slot externalizes at most
-//!   once and only the value of the node's own EXTERNALIZE; the node's own statements of each
-//!   protocol only ever get newer.
+//!   with small values and counters, nominations, ballot bumps, timeouts, restarts that restore
+//!   the node from its own last statements) to a node in a 3-of-4 network. Checks: no panic;
+//!   a rejected statement changes nothing; each slot externalizes at most once (across
+//!   restarts too) and only the value of the node's own EXTERNALIZE; the node's own statements
+//!   of each protocol only ever get newer, across restarts too.
 
 use std::collections::BTreeMap;
 
 use mcnode_types::{Decode, Encode, Hash32, NodeId, Reader, SlotIndex};
 
 use crate::statement::{Ballot, Confirm, Externalize, Nominate, Pledge, Prepare, Statement};
-use crate::{Driver, Node, Output, QuorumSet, ScpConfig, Time, TxHashSet, Validity};
+use crate::{Driver, Node, Output, Phase, QuorumSet, ScpConfig, Time, TxHashSet, Validity};
 
 /// Decodes `data` as a statement; whatever decodes must re-encode to the same bytes.
 pub fn fuzz_statement_decode(data: &[u8]) {
@@ -116,14 +117,28 @@ fn snapshot(node: &Node<u64, SmallDriver>) -> Vec<u8> {
     out
 }
 
+/// What one fuzz input reached, so tests can check the fuzzer gets deep into the protocol.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FuzzSummary {
+    /// Statements the node accepted.
+    pub accepted: usize,
+    /// Statements it rejected.
+    pub rejected: usize,
+    /// Slots it externalized.
+    pub externalized: usize,
+    /// Highest ballot phase any slot reached.
+    pub max_phase: Option<Phase>,
+}
+
 /// Feeds arbitrary input sequences to a node; see the module docs for what is checked.
-pub fn fuzz_node_inputs(data: &[u8]) {
+pub fn fuzz_node_inputs(data: &[u8]) -> FuzzSummary {
+    let mut summary = FuzzSummary::default();
     let ids = ids();
     let qset = QuorumSet::new(3, ids.to_vec());
     let qhash = qset.hash();
     let config =
         ScpConfig { is_validator: data.first().is_none_or(|b| b & 1 == 0), ..Default::default() };
-    let Ok(mut node) = Node::new(ids[0], qset, config, SmallDriver) else { return };
+    let Ok(mut node) = Node::new(ids[0], qset, config, SmallDriver) else { return summary };
     let mut r = Reader::new(data.get(1..).unwrap_or_default());
     let mut now = 0u64;
     let mut externalized: BTreeMap<SlotIndex, u64> = BTreeMap::new();
@@ -137,12 +152,38 @@ pub fn fuzz_node_inputs(data: &[u8]) {
                 let _ = node.nominate(t, 1 + u64::from(op & 8 != 0), v, Hash32::ZERO);
             }
             1 => node.handle_timeouts(t),
+            2 => {
+                // Restart: a fresh node restored from its own last statements. What it says
+                // next must still be newer than what it said before (checked below), and it
+                // must not externalize a slot again.
+                let own: Vec<Statement<u64>> =
+                    node.slots().into_iter().flat_map(|s| node.own_statements(s)).collect();
+                let Ok(mut fresh) = Node::new(
+                    ids[0],
+                    node.quorum_set().clone(),
+                    node.config().clone(),
+                    SmallDriver,
+                ) else {
+                    return summary;
+                };
+                for st in own {
+                    assert!(fresh.restore(st).is_ok(), "own statement did not restore");
+                }
+                node = fresh;
+            }
+            3 => {
+                let v = u64::from(op & 7) + 1;
+                let _ = node.bump_ballot(t, 1 + u64::from(op & 8 != 0), v);
+            }
             _ => {
                 let Some(st) = next_statement(&mut r, qhash) else { break };
                 let before = snapshot(&node);
                 if node.handle_statement(t, st).is_err() {
+                    summary.rejected += 1;
                     assert_eq!(before, snapshot(&node), "a rejected statement changed state");
                     assert!(node.poll_output().is_none(), "a rejected statement produced output");
+                } else {
+                    summary.accepted += 1;
                 }
             }
         }
@@ -167,7 +208,13 @@ pub fn fuzz_node_inputs(data: &[u8]) {
             }
         }
     }
+    for s in node.slots() {
+        let phase = node.slot_info(s).map(|i| i.phase);
+        summary.max_phase = summary.max_phase.max(phase);
+    }
+    summary.externalized = externalized.len();
     for (slot, v) in externalized {
         assert_eq!(node.externalized_value(slot), Some(&v));
     }
+    summary
 }

@@ -307,6 +307,25 @@ impl QuorumSet {
     }
 }
 
+/// The largest quorum inside `candidates` (paper Def. 3: every member has a slice inside
+/// it), found by the fixpoint of stellar-core `LocalNode::isQuorum`: repeatedly drop every
+/// node whose quorum set (`None`: unknown, so dropped) has no slice among the survivors.
+/// Quorums are closed under union, so the survivors are the union of all quorums inside
+/// `candidates`; empty when there is none.
+pub fn largest_quorum_within<'a>(
+    candidates: &BTreeSet<NodeId>,
+    qset_of: impl Fn(&NodeId) -> Option<&'a QuorumSet>,
+) -> BTreeSet<NodeId> {
+    use crate::compiled::{Compiled, NodeIndex, largest_quorum};
+    let mut index = NodeIndex::default();
+    let compiled: Vec<(NodeId, u32, Option<Compiled>)> = candidates
+        .iter()
+        .map(|n| (*n, index.index(*n), qset_of(n).map(|q| Compiled::compile(q, &mut index))))
+        .collect();
+    let quorum = largest_quorum(compiled.iter().map(|(_, i, q)| (*i, q.as_ref())).collect());
+    compiled.iter().filter(|(_, i, _)| quorum.contains(*i)).map(|(n, _, _)| *n).collect()
+}
+
 impl Encode for QuorumSet {
     fn encode(&self, out: &mut Vec<u8>) {
         self.threshold.encode(out);
