@@ -15,7 +15,7 @@
 
 use mcnode_scp::{Pledge, Statement};
 
-use crate::value::SimValue;
+use mcnode_scp::TxHashSet;
 use mcnode_types::{Encode, Hash32};
 
 use crate::rng::SimRng;
@@ -65,12 +65,12 @@ impl Behaviour {
 
 /// `st` with every value replaced by `f(value)` (nomination lists re-sorted and deduplicated).
 pub fn map_values(
-    st: &Statement<SimValue>,
-    f: &impl Fn(&SimValue) -> SimValue,
-) -> Statement<SimValue> {
+    st: &Statement<TxHashSet>,
+    f: &impl Fn(&TxHashSet) -> TxHashSet,
+) -> Statement<TxHashSet> {
     let mut out = st.clone();
-    let list = |l: &[SimValue]| {
-        let mut v: Vec<SimValue> = l.iter().map(f).collect();
+    let list = |l: &[TxHashSet]| {
+        let mut v: Vec<TxHashSet> = l.iter().map(f).collect();
         v.sort();
         v.dedup();
         v
@@ -96,10 +96,10 @@ pub fn map_values(
 }
 
 /// A value of the same size as `v` made of hashes nobody submitted.
-pub fn fake_value(v: &SimValue) -> SimValue {
+pub fn fake_value(v: &TxHashSet) -> TxHashSet {
     let seed = Hash32::of(FAKE_DOMAIN, v);
     let n = v.len().max(1);
-    SimValue::from_hashes((0..n as u64).map(|i| {
+    TxHashSet::from_hashes((0..n as u64).map(|i| {
         let mut data = seed.0.to_vec();
         data.extend_from_slice(&i.to_be_bytes());
         Hash32::digest(FAKE_DOMAIN, &data)
@@ -108,12 +108,16 @@ pub fn fake_value(v: &SimValue) -> SimValue {
 
 /// A different value that honest nodes still accept: `v` without its largest hash (or a fake
 /// value when `v` has only one).
-pub fn alternative_value(v: &SimValue) -> SimValue {
-    if v.len() > 1 { SimValue::from_hashes(v.hashes().take(v.len() - 1)) } else { fake_value(v) }
+pub fn alternative_value(v: &TxHashSet) -> TxHashSet {
+    if v.len() > 1 {
+        TxHashSet::from_hashes(v.as_slice().iter().copied().take(v.len() - 1))
+    } else {
+        fake_value(v)
+    }
 }
 
 /// Malformed renderings of `st`: a truncated encoding, a bit-flipped one, and random bytes.
-pub fn garbage(st: &Statement<SimValue>, rng: &mut SimRng) -> Vec<Vec<u8>> {
+pub fn garbage(st: &Statement<TxHashSet>, rng: &mut SimRng) -> Vec<Vec<u8>> {
     let bytes = st.to_canonical_bytes();
     let cut = rng.below(bytes.len() as u64) as usize;
     let mut flipped = bytes.clone();
@@ -132,8 +136,8 @@ mod tests {
     use mcnode_scp::{Ballot, Nominate, Prepare};
     use mcnode_types::NodeId;
 
-    fn val(bytes: &[u8]) -> SimValue {
-        SimValue::from_hashes(bytes.iter().map(|b| Hash32([*b; 32])))
+    fn val(bytes: &[u8]) -> TxHashSet {
+        TxHashSet::from_hashes(bytes.iter().map(|b| Hash32([*b; 32])))
     }
 
     #[test]

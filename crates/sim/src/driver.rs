@@ -1,6 +1,6 @@
 //! The application rules every simulated node gives its SCP core.
 //!
-//! A value (a [`SimValue`]) is valid for slot `s` when it is non-empty, holds at most K
+//! A value (a [`TxHashSet`]) is valid for slot `s` when it is non-empty, holds at most K
 //! hashes, every hash is a value the workload has already submitted (a real node checks the
 //! transaction itself; the simulator knows which hashes are real), and no hash was already
 //! externalized by this node in a slot before `s` (a spent transaction cannot be spent again).
@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use mcnode_scp::{Driver, Validity};
 
-use crate::value::{Interner, SimValue};
+use mcnode_scp::TxHashSet;
 use mcnode_types::{Hash32, SlotIndex};
 
 /// A hasher for keys that are already uniformly random (SHA-256 outputs): it keeps the first
@@ -47,8 +47,6 @@ pub struct Workload {
     pub index: HashMap32<u64>,
     /// How many values have been submitted so far (values `0..submitted`).
     pub submitted: Cell<u64>,
-    /// Shares equal values between nodes.
-    pub interner: Interner,
 }
 
 /// Domain tag of workload values.
@@ -65,7 +63,7 @@ impl Workload {
             })
             .collect();
         let index = values.iter().enumerate().map(|(i, v)| (*v, i as u64)).collect();
-        Workload { values, index, submitted: Cell::new(0), interner: Interner::default() }
+        Workload { values, index, submitted: Cell::new(0) }
     }
 
     /// Whether `h` is a value that has been submitted.
@@ -90,7 +88,7 @@ pub struct SimDriver {
     permissive: bool,
     /// Values recently found valid, with their slot (cleared whenever `spent` changes; a
     /// valid value stays valid while only submissions happen).
-    valid_cache: Vec<(SimValue, SlotIndex)>,
+    valid_cache: Vec<(TxHashSet, SlotIndex)>,
 }
 
 impl SimDriver {
@@ -106,9 +104,9 @@ impl SimDriver {
     }
 
     /// Records that `value` was externalized in `slot`.
-    pub fn spend(&mut self, slot: SlotIndex, value: &SimValue) {
+    pub fn spend(&mut self, slot: SlotIndex, value: &TxHashSet) {
         self.valid_cache.clear();
-        for h in value.hashes() {
+        for h in value.as_slice().iter().copied() {
             if let Some(i) = self.workload.index.get(&h) {
                 let s = &mut self.spent[*i as usize];
                 *s = (*s).min(slot);
@@ -121,15 +119,15 @@ impl SimDriver {
     }
 }
 
-impl Driver<SimValue> for SimDriver {
-    fn validate(&mut self, slot: SlotIndex, value: &SimValue) -> Validity {
+impl Driver<TxHashSet> for SimDriver {
+    fn validate(&mut self, slot: SlotIndex, value: &TxHashSet) -> Validity {
         if value.is_empty() || value.len() > self.max_values {
             return Validity::Invalid;
         }
         if self.valid_cache.iter().any(|(v, s)| *s == slot && v == value) {
             return Validity::Valid;
         }
-        if self.permissive || value.hashes().all(|h| self.hash_ok(slot, &h)) {
+        if self.permissive || value.as_slice().iter().copied().all(|h| self.hash_ok(slot, &h)) {
             if self.valid_cache.len() >= 8 {
                 self.valid_cache.remove(0);
             }
@@ -140,19 +138,19 @@ impl Driver<SimValue> for SimDriver {
         }
     }
 
-    fn combine(&mut self, _slot: SlotIndex, candidates: &[SimValue]) -> Option<SimValue> {
-        let out = SimValue::union_capped(candidates, self.max_values);
-        (!out.is_empty()).then(|| self.workload.interner.intern(out))
+    fn combine(&mut self, _slot: SlotIndex, candidates: &[TxHashSet]) -> Option<TxHashSet> {
+        let out = TxHashSet::union_capped(candidates, self.max_values);
+        (!out.is_empty()).then_some(out)
     }
 
-    fn extract_valid(&mut self, slot: SlotIndex, value: &SimValue) -> Option<SimValue> {
+    fn extract_valid(&mut self, slot: SlotIndex, value: &TxHashSet) -> Option<TxHashSet> {
         let good: Vec<Hash32> = if self.permissive {
-            value.hashes().collect()
+            value.as_slice().iter().copied().collect()
         } else {
-            value.hashes().filter(|h| self.hash_ok(slot, h)).collect()
+            value.as_slice().iter().copied().filter(|h| self.hash_ok(slot, h)).collect()
         };
-        let out = SimValue::union_capped([&SimValue::from_hashes(good)], self.max_values);
-        (!out.is_empty()).then(|| self.workload.interner.intern(out))
+        let out = TxHashSet::union_capped([&TxHashSet::from_hashes(good)], self.max_values);
+        (!out.is_empty()).then_some(out)
     }
 }
 
@@ -164,15 +162,15 @@ mod tests {
     fn only_submitted_unspent_values_are_valid() {
         let w = Rc::new(Workload::new(1, 4));
         let mut d = SimDriver::new(2, Rc::clone(&w), false);
-        let v01 = SimValue::from_hashes([w.values[0], w.values[1]]);
+        let v01 = TxHashSet::from_hashes([w.values[0], w.values[1]]);
         assert_eq!(d.validate(1, &v01), Validity::Invalid, "not yet submitted");
         w.submitted.set(3);
         assert_eq!(d.validate(1, &v01), Validity::Valid);
-        let too_many = SimValue::from_hashes(w.values[..3].iter().copied());
+        let too_many = TxHashSet::from_hashes(w.values[..3].iter().copied());
         assert_eq!(d.validate(1, &too_many), Validity::Invalid, "above the cap");
-        let fake = SimValue::from_hashes([Hash32([9; 32]), w.values[2]]);
+        let fake = TxHashSet::from_hashes([Hash32([9; 32]), w.values[2]]);
         assert_eq!(d.validate(1, &fake), Validity::Invalid);
-        assert_eq!(d.extract_valid(1, &fake), Some(SimValue::from_hashes([w.values[2]])));
+        assert_eq!(d.extract_valid(1, &fake), Some(TxHashSet::from_hashes([w.values[2]])));
         d.spend(1, &v01);
         assert_eq!(d.validate(1, &v01), Validity::Valid, "same slot still fine");
         assert_eq!(d.validate(2, &v01), Validity::Invalid, "spent in an earlier slot");

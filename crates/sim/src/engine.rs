@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use mcnode_scp::Statement;
 
-use crate::value::SimValue;
+use mcnode_scp::TxHashSet;
 use mcnode_types::{Encode, Hash32, NodeId, SlotIndex};
 
 use crate::byzantine::Behaviour;
@@ -26,7 +26,7 @@ use crate::scenario::{FaultKind, Overlay, SimConfig, Submit};
 #[derive(Debug)]
 pub(crate) enum Body {
     /// A (decoded, authenticated) SCP statement.
-    Scp(Statement<SimValue>),
+    Scp(Statement<TxHashSet>),
     /// Bytes that claim to be a statement (only Byzantine `garbage` sends these).
     Raw(Vec<u8>),
     /// A transaction hash being relayed.
@@ -38,7 +38,7 @@ pub(crate) enum Body {
     /// Ledger sync: "send me the values of slots from `from` on".
     SyncRequest { from: SlotIndex },
     /// Ledger sync answer.
-    SyncReply { first: SlotIndex, values: Vec<SimValue>, height: u64 },
+    SyncReply { first: SlotIndex, values: Vec<TxHashSet>, height: u64 },
 }
 
 /// A message with its authenticated origin (the signer) and its dedup id.
@@ -50,7 +50,7 @@ pub(crate) struct Envelope {
 }
 
 impl Envelope {
-    pub(crate) fn statement(origin: usize, st: Statement<SimValue>) -> Rc<Envelope> {
+    pub(crate) fn statement(origin: usize, st: Statement<TxHashSet>) -> Rc<Envelope> {
         let id = message_id(&st.to_canonical_bytes());
         Rc::new(Envelope { origin, id, body: Body::Scp(st) })
     }

@@ -36,7 +36,6 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod topology;
-pub mod value;
 
 pub use byzantine::Behaviour;
 pub use engine::{Progress, Sim};
@@ -46,7 +45,6 @@ pub use scenario::{
     parse_scenario,
 };
 pub use topology::{NodeSpec, Topology, TopologyError};
-pub use value::SimValue;
 
 /// Runs `cfg` to the end without progress reports.
 pub fn run(cfg: SimConfig) -> Report {

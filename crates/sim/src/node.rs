@@ -20,7 +20,7 @@ use std::rc::Rc;
 
 use mcnode_scp::{Driver, Node, Pledge, QuorumSet, ScpConfig, Statement, Time, Validity};
 
-use crate::value::SimValue;
+use mcnode_scp::TxHashSet;
 use mcnode_types::{Decode, Encode, Hash32, NodeId, SlotIndex};
 
 use crate::byzantine::{self, Behaviour};
@@ -47,7 +47,7 @@ pub(crate) struct SyncState {
     pub asked_at: Option<u64>,
     pub from_slot: SlotIndex,
     /// slot -> (responder, value) claims.
-    pub claims: BTreeMap<SlotIndex, Vec<(usize, SimValue)>>,
+    pub claims: BTreeMap<SlotIndex, Vec<(usize, TxHashSet)>>,
 }
 
 pub(crate) struct SimNode {
@@ -58,13 +58,13 @@ pub(crate) struct SimNode {
     pub behaviour: Option<Behaviour>,
     pub up: bool,
     pub epoch: u32,
-    pub scp: Node<SimValue, SimDriver>,
-    pub ledger: Vec<SimValue>,
+    pub scp: Node<TxHashSet, SimDriver>,
+    pub ledger: Vec<TxHashSet>,
     /// `chain[s]` is the digest after slot `s` (`chain[0]` is genesis).
     pub chain: Vec<Hash32>,
     pub ledger_values: u64,
     pub synced_slots: u64,
-    buffered: BTreeMap<SlotIndex, SimValue>,
+    buffered: BTreeMap<SlotIndex, TxHashSet>,
     pending: BTreeMap<u64, Hash32>,
     pending_pos: HashMap32<u64>,
     pending_seq: u64,
@@ -72,7 +72,7 @@ pub(crate) struct SimNode {
     nominated: SlotIndex,
     cadence_for: SlotIndex,
     last_progress_ms: u64,
-    persisted: BTreeMap<SlotIndex, [Option<Statement<SimValue>>; 2]>,
+    persisted: BTreeMap<SlotIndex, [Option<Statement<TxHashSet>>; 2]>,
     seen: FastMap<u64, SlotIndex>,
     max_seen_slot: SlotIndex,
     stuck_armed: bool,
@@ -87,7 +87,7 @@ fn make_scp(
     behaviour: Option<Behaviour>,
     workload: &Rc<Workload>,
     all_qsets: &[QuorumSet],
-) -> Node<SimValue, SimDriver> {
+) -> Node<TxHashSet, SimDriver> {
     let spec = &cfg.topology.nodes[i];
     let ms = std::time::Duration::from_millis;
     let config = ScpConfig {
@@ -181,8 +181,9 @@ impl SimNode {
 }
 
 /// One line describing a statement, for violation reports.
-pub(crate) fn describe(st: &Statement<SimValue>) -> String {
-    let v = |x: &SimValue| format!("{} values {}", x.len(), crate::report::value_digest(x).short());
+pub(crate) fn describe(st: &Statement<TxHashSet>) -> String {
+    let v =
+        |x: &TxHashSet| format!("{} values {}", x.len(), crate::report::value_digest(x).short());
     let what = match &st.pledge {
         Pledge::Nominate(n) => {
             format!("NOMINATE votes {} accepted {}", n.votes.len(), n.accepted.len())
@@ -229,7 +230,7 @@ impl Sim {
         }
     }
 
-    fn emit(&mut self, i: usize, st: Statement<SimValue>) {
+    fn emit(&mut self, i: usize, st: Statement<TxHashSet>) {
         let n = &mut self.nodes[i];
         let which = usize::from(st.pledge.is_ballot());
         n.persisted.entry(st.slot).or_default()[which] = Some(st.clone());
@@ -319,7 +320,7 @@ impl Sim {
         let decoded;
         let st = match &env.body {
             Body::Scp(st) => st,
-            Body::Raw(bytes) => match Statement::<SimValue>::from_canonical_bytes(bytes) {
+            Body::Raw(bytes) => match Statement::<TxHashSet>::from_canonical_bytes(bytes) {
                 Ok(st) => {
                     decoded = st;
                     &decoded
@@ -365,7 +366,7 @@ impl Sim {
         self.arm_stuck(to);
     }
 
-    fn join_nomination(&mut self, i: usize, st: &Statement<SimValue>) {
+    fn join_nomination(&mut self, i: usize, st: &Statement<TxHashSet>) {
         if !self.nodes[i].pending.is_empty() {
             let s = self.nodes[i].current();
             let value = self.pending_value(i);
@@ -386,13 +387,12 @@ impl Sim {
         }
     }
 
-    fn pending_value(&self, i: usize) -> SimValue {
+    fn pending_value(&self, i: usize) -> TxHashSet {
         let k = self.cfg.max_values_per_slot;
-        let v = SimValue::from_hashes(self.nodes[i].pending.values().take(k).copied());
-        self.workload.interner.intern(v)
+        TxHashSet::from_hashes(self.nodes[i].pending.values().take(k).copied())
     }
 
-    fn do_nominate(&mut self, i: usize, slot: SlotIndex, value: SimValue) {
+    fn do_nominate(&mut self, i: usize, slot: SlotIndex, value: TxHashSet) {
         let n = &mut self.nodes[i];
         n.nominated = slot;
         let prev = n.chain.last().copied().unwrap_or_default();
@@ -436,7 +436,7 @@ impl Sim {
         self.arm_stuck(i);
     }
 
-    fn on_externalized(&mut self, i: usize, slot: SlotIndex, value: SimValue) {
+    fn on_externalized(&mut self, i: usize, slot: SlotIndex, value: TxHashSet) {
         let n = &mut self.nodes[i];
         let cur = n.current();
         if slot < cur {
@@ -470,7 +470,7 @@ impl Sim {
     }
 
     /// Appends `value` as slot `slot` (the node's current slot) to `i`'s ledger.
-    fn append(&mut self, i: usize, slot: SlotIndex, value: SimValue, synced: bool) {
+    fn append(&mut self, i: usize, slot: SlotIndex, value: TxHashSet, synced: bool) {
         if self.nodes[i].behaviour.is_none()
             && let Err(f) = self.checker.check(&self.workload, i, slot, &value)
         {
@@ -483,7 +483,7 @@ impl Sim {
         value.encode(&mut data);
         n.chain.push(Hash32::digest(LEDGER_DOMAIN, &data));
         n.ledger_values += value.len() as u64;
-        for h in value.hashes() {
+        for h in value.as_slice().iter().copied() {
             n.known_tx.insert(h);
             if let Some(pos) = n.pending_pos.remove(&h) {
                 n.pending.remove(&pos);
@@ -498,9 +498,6 @@ impl Sim {
         }
         n.last_progress_ms = self.now;
         self.check_done = true;
-        if slot.is_multiple_of(16) && self.nodes.iter().position(|n| n.up) == Some(i) {
-            self.workload.interner.prune();
-        }
         self.try_nominate(i);
         self.arm_stuck(i);
     }
@@ -612,7 +609,7 @@ impl Sim {
             return;
         }
         let end = (height as usize).min(first as usize - 1 + SYNC_BATCH);
-        let mut values: Vec<SimValue> = n.ledger[first as usize - 1..end].to_vec();
+        let mut values: Vec<TxHashSet> = n.ledger[first as usize - 1..end].to_vec();
         if n.behaviour == Some(Behaviour::ConflictingValues) {
             values = values.iter().map(byzantine::fake_value).collect();
         }
@@ -624,7 +621,7 @@ impl Sim {
         me: usize,
         from: usize,
         first: SlotIndex,
-        values: &[SimValue],
+        values: &[TxHashSet],
         height: u64,
     ) {
         let n = &mut self.nodes[me];

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::value::SimValue;
+use mcnode_scp::TxHashSet;
 use mcnode_types::{Hash32, SlotIndex};
 use serde::Serialize;
 
@@ -121,7 +121,7 @@ pub struct Stats {
 /// Checks safety as honest ledgers grow.
 #[derive(Debug, Default)]
 pub struct Checker {
-    decided: HashMap<SlotIndex, (SimValue, usize)>,
+    decided: HashMap<SlotIndex, (TxHashSet, usize)>,
     first_slot: HashMap32<SlotIndex>,
 }
 
@@ -143,7 +143,7 @@ impl Checker {
         workload: &Workload,
         node: usize,
         slot: SlotIndex,
-        value: &SimValue,
+        value: &TxHashSet,
     ) -> Result<(), Failure> {
         match self.decided.get(&slot) {
             Some((v, other)) if v != value => {
@@ -162,7 +162,7 @@ impl Checker {
             Some(_) => return Ok(()),
             None => {}
         }
-        for h in value.hashes() {
+        for h in value.as_slice().iter().copied() {
             if !workload.is_submitted(&h) {
                 return Err(Failure {
                     kind: "validity",
@@ -183,7 +183,7 @@ impl Checker {
                 });
             }
         }
-        for h in value.hashes() {
+        for h in value.as_slice().iter().copied() {
             self.first_slot.insert(h, slot);
         }
         self.decided.insert(slot, (value.clone(), node));
@@ -205,7 +205,7 @@ impl Checker {
 pub const VALUE_DIGEST_DOMAIN: &[u8] = b"mcnode-sim-value-digest";
 
 /// A short digest of a value, for messages.
-pub fn value_digest(v: &SimValue) -> Hash32 {
+pub fn value_digest(v: &TxHashSet) -> Hash32 {
     Hash32::of(VALUE_DIGEST_DOMAIN, v)
 }
 
@@ -254,7 +254,7 @@ mod tests {
     fn checker_catches_each_safety_violation() {
         let w = Workload::new(0, 4);
         w.submitted.set(3);
-        let v = |i: &[usize]| SimValue::from_hashes(i.iter().map(|i| w.values[*i]));
+        let v = |i: &[usize]| TxHashSet::from_hashes(i.iter().map(|i| w.values[*i]));
         let mut c = Checker::default();
         c.check(&w, 0, 1, &v(&[0])).unwrap();
         c.check(&w, 1, 1, &v(&[0])).unwrap();
