@@ -106,7 +106,7 @@ impl SimDriver {
     /// Records that `value` was externalized in `slot`.
     pub fn spend(&mut self, slot: SlotIndex, value: &TxHashSet) {
         self.valid_cache.clear();
-        for h in value.as_slice().iter().copied() {
+        for &h in value.as_slice() {
             if let Some(i) = self.workload.index.get(&h) {
                 let s = &mut self.spent[*i as usize];
                 *s = (*s).min(slot);
@@ -145,7 +145,7 @@ impl Driver<TxHashSet> for SimDriver {
 
     fn extract_valid(&mut self, slot: SlotIndex, value: &TxHashSet) -> Option<TxHashSet> {
         let good: Vec<Hash32> = if self.permissive {
-            value.as_slice().iter().copied().collect()
+            value.as_slice().to_vec()
         } else {
             value.as_slice().iter().copied().filter(|h| self.hash_ok(slot, h)).collect()
         };

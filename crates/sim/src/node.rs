@@ -483,7 +483,7 @@ impl Sim {
         value.encode(&mut data);
         n.chain.push(Hash32::digest(LEDGER_DOMAIN, &data));
         n.ledger_values += value.len() as u64;
-        for h in value.as_slice().iter().copied() {
+        for &h in value.as_slice() {
             n.known_tx.insert(h);
             if let Some(pos) = n.pending_pos.remove(&h) {
                 n.pending.remove(&pos);

@@ -162,7 +162,7 @@ impl Checker {
             Some(_) => return Ok(()),
             None => {}
         }
-        for h in value.as_slice().iter().copied() {
+        for &h in value.as_slice() {
             if !workload.is_submitted(&h) {
                 return Err(Failure {
                     kind: "validity",
@@ -183,7 +183,7 @@ impl Checker {
                 });
             }
         }
-        for h in value.as_slice().iter().copied() {
+        for &h in value.as_slice() {
             self.first_slot.insert(h, slot);
         }
         self.decided.insert(slot, (value.clone(), node));
