@@ -32,6 +32,7 @@ pub mod driver;
 mod engine;
 pub mod fuzzing;
 mod node;
+mod recovery;
 pub mod report;
 pub mod rng;
 pub mod scenario;

@@ -11,9 +11,7 @@
 //! - **Persistence**: every emitted statement is kept as the node's last statement of its
 //!   protocol for the slot; after a crash the node restores from them (stellar-core
 //!   `setStateFromEnvelope`) and asks its peers for their current state.
-//! - **Ledger sync**: a node that finds itself behind asks its quorum-set peers for the missing
-//!   slots and takes a slot's value once the peers reporting that same value, together with
-//!   itself, satisfy its quorum set; then it rejoins consensus at the current slot.
+//! - **Recovery** (stuck detection, ledger sync, crash and restart) lives in `recovery.rs`.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
@@ -34,8 +32,6 @@ use crate::scenario::SimConfig;
 
 /// Domain tag of the per-node ledger chain (also the `previous` value SCP nominates with).
 pub const LEDGER_DOMAIN: &[u8] = b"mcnode-sim-ledger";
-/// Most slots one ledger-sync answer carries.
-const SYNC_BATCH: usize = 64;
 /// Messages kept per node for violation reports.
 const RECENT: usize = 4;
 /// Old messages a `replay` node keeps to resend.
@@ -64,24 +60,24 @@ pub(crate) struct SimNode {
     pub chain: Vec<Hash32>,
     pub ledger_values: u64,
     pub synced_slots: u64,
-    buffered: BTreeMap<SlotIndex, TxHashSet>,
-    pending: BTreeMap<u64, Hash32>,
-    pending_pos: HashMap32<u64>,
-    pending_seq: u64,
-    known_tx: FastSet<Hash32>,
-    nominated: SlotIndex,
-    cadence_for: SlotIndex,
-    last_progress_ms: u64,
-    persisted: BTreeMap<SlotIndex, [Option<Statement<TxHashSet>>; 2]>,
-    seen: FastMap<u64, SlotIndex>,
-    max_seen_slot: SlotIndex,
-    stuck_armed: bool,
+    pub buffered: BTreeMap<SlotIndex, TxHashSet>,
+    pub pending: BTreeMap<u64, Hash32>,
+    pub pending_pos: HashMap32<u64>,
+    pub pending_seq: u64,
+    pub known_tx: FastSet<Hash32>,
+    pub nominated: SlotIndex,
+    pub cadence_for: SlotIndex,
+    pub last_progress_ms: u64,
+    pub persisted: BTreeMap<SlotIndex, [Option<Statement<TxHashSet>>; 2]>,
+    pub seen: FastMap<u64, SlotIndex>,
+    pub max_seen_slot: SlotIndex,
+    pub stuck_armed: bool,
     pub sync: SyncState,
-    history: VecDeque<Rc<Envelope>>,
-    recent: VecDeque<Rc<Envelope>>,
+    pub history: VecDeque<Rc<Envelope>>,
+    pub recent: VecDeque<Rc<Envelope>>,
 }
 
-fn make_scp(
+pub(crate) fn make_scp(
     cfg: &SimConfig,
     i: usize,
     behaviour: Option<Behaviour>,
@@ -171,11 +167,11 @@ impl SimNode {
         self.ledger.len() as SlotIndex + 1
     }
 
-    fn active(&self) -> bool {
+    pub(crate) fn active(&self) -> bool {
         self.up && self.behaviour != Some(Behaviour::Silent)
     }
 
-    fn wants_progress(&self) -> bool {
+    pub(crate) fn wants_progress(&self) -> bool {
         !self.pending.is_empty() || self.max_seen_slot >= self.current()
     }
 }
@@ -230,7 +226,7 @@ impl Sim {
         }
     }
 
-    fn emit(&mut self, i: usize, st: Statement<TxHashSet>) {
+    pub(crate) fn emit(&mut self, i: usize, st: Statement<TxHashSet>) {
         let n = &mut self.nodes[i];
         let which = usize::from(st.pledge.is_ballot());
         n.persisted.entry(st.slot).or_default()[which] = Some(st.clone());
@@ -311,7 +307,7 @@ impl Sim {
         }
     }
 
-    fn on_statement(&mut self, to: usize, from: usize, env: Rc<Envelope>) {
+    pub(crate) fn on_statement(&mut self, to: usize, from: usize, env: Rc<Envelope>) {
         let n = &mut self.nodes[to];
         if n.seen.contains_key(&env.id) {
             self.stats.duplicates += 1;
@@ -366,7 +362,7 @@ impl Sim {
         self.arm_stuck(to);
     }
 
-    fn join_nomination(&mut self, i: usize, st: &Statement<TxHashSet>) {
+    pub(crate) fn join_nomination(&mut self, i: usize, st: &Statement<TxHashSet>) {
         if !self.nodes[i].pending.is_empty() {
             let s = self.nodes[i].current();
             let value = self.pending_value(i);
@@ -387,12 +383,12 @@ impl Sim {
         }
     }
 
-    fn pending_value(&self, i: usize) -> TxHashSet {
+    pub(crate) fn pending_value(&self, i: usize) -> TxHashSet {
         let k = self.cfg.max_values_per_slot;
         TxHashSet::from_hashes(self.nodes[i].pending.values().take(k).copied())
     }
 
-    fn do_nominate(&mut self, i: usize, slot: SlotIndex, value: TxHashSet) {
+    pub(crate) fn do_nominate(&mut self, i: usize, slot: SlotIndex, value: TxHashSet) {
         let n = &mut self.nodes[i];
         n.nominated = slot;
         let prev = n.chain.last().copied().unwrap_or_default();
@@ -458,7 +454,7 @@ impl Sim {
     }
 
     /// Appends externalized slots that were waiting for earlier ones.
-    fn drain_buffered(&mut self, i: usize) {
+    pub(crate) fn drain_buffered(&mut self, i: usize) {
         loop {
             let s = self.nodes[i].current();
             let Some(v) = self.nodes[i].buffered.remove(&s) else { break };
@@ -470,7 +466,7 @@ impl Sim {
     }
 
     /// Appends `value` as slot `slot` (the node's current slot) to `i`'s ledger.
-    fn append(&mut self, i: usize, slot: SlotIndex, value: TxHashSet, synced: bool) {
+    pub(crate) fn append(&mut self, i: usize, slot: SlotIndex, value: TxHashSet, synced: bool) {
         if self.nodes[i].behaviour.is_none()
             && let Err(f) = self.checker.check(&self.workload, i, slot, &value)
         {
@@ -529,225 +525,6 @@ impl Sim {
             last_messages: last,
         });
     }
-
-    fn arm_stuck(&mut self, i: usize) {
-        let n = &mut self.nodes[i];
-        if n.stuck_armed || !n.active() || !n.wants_progress() {
-            return;
-        }
-        n.stuck_armed = true;
-        let epoch = n.epoch;
-        let at = self.now.max(n.last_progress_ms) + self.stuck_ms;
-        self.schedule(at, Event::Stuck { node: i, epoch });
-    }
-
-    pub(crate) fn on_stuck(&mut self, i: usize) {
-        self.nodes[i].stuck_armed = false;
-        let n = &self.nodes[i];
-        if !n.wants_progress() {
-            return;
-        }
-        if self.now >= n.last_progress_ms + self.stuck_ms {
-            let slot = n.current();
-            let env = Envelope::direct(i, Body::StateRequest { slot });
-            self.broadcast(i, &env, None);
-            self.nodes[i].last_progress_ms = self.now;
-        }
-        self.arm_stuck(i);
-    }
-
-    fn on_state_request(&mut self, me: usize, asker: usize, slot: SlotIndex) {
-        let height = self.nodes[me].ledger.len() as u64;
-        self.send(me, asker, Envelope::direct(me, Body::StateReply { height }));
-        for st in self.nodes[me].scp.latest_statements(slot) {
-            if let Some(origin) = self.id_index.get(&st.node_id).copied() {
-                self.send(me, asker, Envelope::statement(origin, st));
-            }
-        }
-    }
-
-    pub(crate) fn start_sync(&mut self, i: usize) {
-        let n = &mut self.nodes[i];
-        if !n.active() {
-            return;
-        }
-        if let Some(t) = n.sync.asked_at
-            && self.now < t + self.sync_retry_ms
-        {
-            return;
-        }
-        if !n.sync.active {
-            n.sync.from_slot = n.current();
-        }
-        n.sync.active = true;
-        n.sync.asked_at = Some(self.now);
-        let from = n.current();
-        let peers: Vec<usize> = n
-            .qset
-            .nodes()
-            .iter()
-            .filter_map(|id| self.id_index.get(id).copied())
-            .filter(|p| *p != i)
-            .collect();
-        let env = Envelope::direct(i, Body::SyncRequest { from });
-        for p in peers {
-            self.send(i, p, Rc::clone(&env));
-        }
-        let epoch = self.nodes[i].epoch;
-        self.schedule(self.now + self.sync_retry_ms, Event::SyncRetry { node: i, epoch });
-    }
-
-    fn on_sync_request(&mut self, me: usize, asker: usize, first: SlotIndex) {
-        let n = &self.nodes[me];
-        let height = n.ledger.len() as u64;
-        if first == 0 || first > height {
-            self.send(
-                me,
-                asker,
-                Envelope::direct(me, Body::SyncReply { first, values: Vec::new(), height }),
-            );
-            return;
-        }
-        let end = (height as usize).min(first as usize - 1 + SYNC_BATCH);
-        let mut values: Vec<TxHashSet> = n.ledger[first as usize - 1..end].to_vec();
-        if n.behaviour == Some(Behaviour::ConflictingValues) {
-            values = values.iter().map(byzantine::fake_value).collect();
-        }
-        self.send(me, asker, Envelope::direct(me, Body::SyncReply { first, values, height }));
-    }
-
-    fn on_sync_reply(
-        &mut self,
-        me: usize,
-        from: usize,
-        first: SlotIndex,
-        values: &[TxHashSet],
-        height: u64,
-    ) {
-        let n = &mut self.nodes[me];
-        if !n.sync.active {
-            return;
-        }
-        let cur = n.current();
-        for (k, v) in values.iter().enumerate() {
-            let slot = first + k as u64;
-            if slot < cur {
-                continue;
-            }
-            let claims = n.sync.claims.entry(slot).or_default();
-            claims.retain(|(who, _)| *who != from);
-            claims.push((from, v.clone()));
-        }
-        let before = n.current();
-        loop {
-            let n = &self.nodes[me];
-            let s = n.current();
-            let Some(claims) = n.sync.claims.get(&s) else { break };
-            let agreed = claims.iter().find(|(_, v)| {
-                let backers: Vec<NodeId> = claims
-                    .iter()
-                    .filter(|(_, w)| w == v)
-                    .map(|(who, _)| self.nodes[*who].id)
-                    .chain(std::iter::once(n.id))
-                    .collect();
-                n.qset.is_slice_satisfied(&|x: &NodeId| backers.contains(x))
-            });
-            let Some((_, v)) = agreed.cloned() else { break };
-            self.nodes[me].sync.claims.remove(&s);
-            self.append(me, s, v, true);
-            if !self.violations.is_empty() {
-                return;
-            }
-            self.drain_buffered(me);
-        }
-        let n = &mut self.nodes[me];
-        let cur = n.current();
-        n.sync.claims.retain(|s, _| *s >= cur);
-        if cur > before && n.sync.claims.is_empty() {
-            let label = n.label.clone();
-            let (a, b) = (n.sync.from_slot, cur - 1);
-            n.sync = SyncState::default();
-            if height >= cur {
-                // More to fetch: ask again at once.
-                self.start_sync(me);
-            } else {
-                self.note(format!(
-                    "{label} caught up slots {a}-{b} by ledger sync (a quorum slice of its peers agreed on each) and rejoins consensus at slot {cur}"
-                ));
-                let env = Envelope::direct(me, Body::StateRequest { slot: cur });
-                self.broadcast(me, &env, None);
-            }
-        }
-        self.flush(me);
-    }
-
-    pub(crate) fn crash(&mut self, i: usize) {
-        let n = &mut self.nodes[i];
-        if !n.up {
-            return;
-        }
-        n.up = false;
-        n.epoch += 1;
-        n.pending.clear();
-        n.pending_pos.clear();
-        n.known_tx.clear();
-        n.buffered.clear();
-        n.seen.clear();
-        n.sync = SyncState::default();
-        n.stuck_armed = false;
-        n.cadence_for = 0;
-        let text = format!(
-            "{} crashed (it keeps its ledger of {} slots and its last SCP messages on disk)",
-            n.label,
-            n.ledger.len()
-        );
-        self.check_done = true;
-        self.note(text);
-    }
-
-    pub(crate) fn restart(&mut self, i: usize) {
-        if self.nodes[i].up {
-            return;
-        }
-        let all: Vec<QuorumSet> = self.cfg.topology.nodes.iter().map(|s| s.qset.clone()).collect();
-        let scp = make_scp(&self.cfg, i, self.nodes[i].behaviour, &self.workload, &all);
-        let n = &mut self.nodes[i];
-        n.scp = scp;
-        for s in 1..=n.ledger.len() {
-            let v = n.ledger[s - 1].clone();
-            n.scp.driver_mut().spend(s as u64, &v);
-        }
-        n.scp.purge_slots_below(n.current());
-        n.up = true;
-        n.epoch += 1;
-        n.nominated = n.ledger.len() as u64;
-        n.last_progress_ms = self.now;
-        let cur = n.current();
-        let mut restored = Vec::new();
-        for (slot, sts) in &n.persisted {
-            for st in sts.iter().flatten() {
-                if *slot >= cur && n.scp.restore(st.clone()).is_ok() {
-                    restored.push(*slot);
-                }
-            }
-        }
-        restored.dedup();
-        let what = if restored.is_empty() {
-            "it had no unfinished slot to restore".to_string()
-        } else {
-            format!("it restored its own last SCP messages for slot {}", restored[0])
-        };
-        let text = format!(
-            "{} restarted with {} slots in its ledger; {what}, and asks its peers for their state",
-            n.label,
-            n.ledger.len()
-        );
-        self.note(text);
-        let env = Envelope::direct(i, Body::StateRequest { slot: cur });
-        self.broadcast(i, &env, None);
-        self.check_done = true;
-        self.flush(i);
-    }
 }
 
 fn env_slot(env: &Envelope) -> SlotIndex {
@@ -757,7 +534,7 @@ fn env_slot(env: &Envelope) -> SlotIndex {
     }
 }
 
-fn remember(q: &mut VecDeque<Rc<Envelope>>, env: Rc<Envelope>, cap: usize) {
+pub(crate) fn remember(q: &mut VecDeque<Rc<Envelope>>, env: Rc<Envelope>, cap: usize) {
     if q.len() == cap {
         q.pop_front();
     }

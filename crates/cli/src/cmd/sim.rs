@@ -178,7 +178,7 @@ fn print_summary(r: &Report) {
             "no two honest nodes disagree on any slot (some are shorter)".to_string()
         };
         println!("  SAFETY    held: {same}; {} slots decided", r.slots);
-        if let Some(per) = r.virtual_ms.checked_div(r.slots) {
+        if let Some(per) = r.virtual_ms.checked_div(r.slots).filter(|_| r.liveness) {
             println!("            one slot every {} of virtual time on average", secs(per));
         }
     } else {
