@@ -4,8 +4,9 @@
 //! "validators": [...], "innerQuorumSets": [...]}}]`) names nodes by G... strkeys or base64
 //! keys, but test networks also use plain names ("org0v0"). A name that parses as a key is that
 //! key; any other name maps to `Hash32::digest("mcnode-sim-node", name)`, so it is stable. Names
-//! are kept for display. Nodes whose quorum set is missing, null or empty take no part (they are
-//! listed in [`Topology::skipped`]); validators named in quorum sets but absent from the file
+//! are kept for display. Nodes whose quorum set is missing, null, empty or unsatisfiable (a
+//! threshold above its entries, as stellarbeat writes 2^53 - 1) take no part (they are listed
+//! in [`Topology::skipped`]); validators named in quorum sets but absent from the file
 //! are simply never heard from.
 //!
 //! Generators: `mesh:N:K` (every node trusts K of the N-1 others, MobileCoin's `dense_mesh`),
@@ -109,7 +110,7 @@ struct RawNode {
 #[derive(Deserialize)]
 struct RawQset {
     #[serde(default)]
-    threshold: Option<u32>,
+    threshold: Option<u64>,
     #[serde(default)]
     validators: Vec<String>,
     #[serde(rename = "innerQuorumSets", default)]
@@ -124,8 +125,14 @@ pub fn node_id_for(name: &str) -> NodeId {
     }
 }
 
+/// `None` when the set is missing or unsatisfiable: no threshold, or a threshold above its
+/// entries anywhere (stellarbeat marks unsatisfiable sets with 2^53 - 1).
 fn convert(q: &RawQset) -> Option<QuorumSet> {
     let threshold = q.threshold?;
+    if threshold > (q.validators.len() + q.inner.len()) as u64 {
+        return None;
+    }
+    let threshold = u32::try_from(threshold).ok()?;
     let validators = q.validators.iter().map(|v| node_id_for(v)).collect();
     let inner_sets = q.inner.iter().map(convert).collect::<Option<Vec<_>>>()?;
     Some(QuorumSet { threshold, validators, inner_sets })
@@ -319,11 +326,17 @@ mod tests {
             Topology::from_stellarbeat_str(dup, "x"),
             Err(TopologyError::DuplicateNode { .. })
         ));
-        let bad = r#"[{"publicKey":"A","quorumSet":{"threshold":3,"validators":["A"]}}]"#;
+        let bad = r#"[{"publicKey":"A","quorumSet":{"threshold":1,"validators":["A","A"]}}]"#;
         assert!(matches!(
             Topology::from_stellarbeat_str(bad, "x"),
             Err(TopologyError::BadQuorumSet { .. })
         ));
+        let unsat = r#"[{"publicKey":"A","quorumSet":{"threshold":1,"validators":["A"]}},
+                        {"publicKey":"B","quorumSet":{"threshold":9007199254740991,"validators":["A"]}},
+                        {"publicKey":"C","quorumSet":{"threshold":1,"validators":[],
+                          "innerQuorumSets":[{"threshold":3,"validators":["A"]}]}}]"#;
+        let t = Topology::from_stellarbeat_str(unsat, "x").unwrap();
+        assert_eq!(t.skipped, vec!["B".to_string(), "C".to_string()]);
         assert!(matches!(Topology::from_stellarbeat_str("[]", "x"), Err(TopologyError::Empty)));
     }
 
