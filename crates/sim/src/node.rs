@@ -32,6 +32,8 @@ use crate::scenario::SimConfig;
 
 /// Domain tag of the per-node ledger chain (also the `previous` value SCP nominates with).
 pub const LEDGER_DOMAIN: &[u8] = b"mcnode-sim-ledger";
+/// Statements for slots further ahead than this are not handed to the SCP core.
+pub(crate) const MAX_SLOTS_AHEAD: SlotIndex = 16;
 /// Messages kept per node for violation reports.
 const RECENT: usize = 4;
 /// Old messages a `replay` node keeps to resend.
@@ -329,17 +331,27 @@ impl Sim {
             },
             _ => return,
         };
-        n.seen.insert(env.id, st.slot);
+        // Authenticate before remembering the id, so a forged copy cannot suppress the genuine
+        // message that has the same content.
         if st.node_id != self.nodes[env.origin].id {
             self.stats.forged += 1;
             return;
         }
+        let slot = st.slot;
+        if slot > self.nodes[to].current() + MAX_SLOTS_AHEAD {
+            // The SCP core keeps state for any slot it is shown; the caller bounds the window
+            // (a liar could otherwise make it hold millions of slots). Far-ahead statements only
+            // tell the node it is behind; they are not remembered, so they count once caught up.
+            self.stats.rejected += 1;
+            self.start_sync(to);
+            return;
+        }
         let n = &mut self.nodes[to];
+        n.seen.insert(env.id, slot);
         remember(&mut n.recent, Rc::clone(&env), RECENT);
         if n.behaviour == Some(Behaviour::Replay) {
             remember(&mut n.history, Rc::clone(&env), HISTORY);
         }
-        let slot = st.slot;
         n.max_seen_slot = n.max_seen_slot.max(slot);
         let is_nominate = matches!(st.pledge, Pledge::Nominate(_));
         let res = n.scp.handle_statement(Time(self.now), st.clone());
@@ -539,4 +551,54 @@ pub(crate) fn remember(q: &mut VecDeque<Rc<Envelope>>, env: Rc<Envelope>, cap: u
         q.pop_front();
     }
     q.push_back(env);
+}
+
+#[cfg(test)]
+mod tests {
+    use mcnode_scp::{Nominate, Pledge, Statement, TxHashSet};
+    use mcnode_types::Hash32;
+
+    use crate::engine::{Envelope, Sim};
+    use crate::{SimConfig, Topology};
+
+    fn nominate_from(sim: &Sim, from: usize, slot: u64) -> Statement<TxHashSet> {
+        Statement {
+            node_id: sim.nodes[from].id,
+            slot,
+            quorum_set_hash: sim.nodes[from].qset.hash(),
+            pledge: Pledge::Nominate(Nominate {
+                votes: vec![TxHashSet::from_hashes([Hash32([5; 32])])],
+                accepted: vec![],
+            }),
+        }
+    }
+
+    #[test]
+    fn statements_far_ahead_are_not_handed_to_the_scp_core() {
+        let topo = Topology::generate("mesh:3:2").unwrap().unwrap();
+        let mut sim = Sim::new(SimConfig::quick(topo, 0, 10, 1));
+        let near = nominate_from(&sim, 1, 1 + super::MAX_SLOTS_AHEAD);
+        sim.on_deliver(0, 1, Envelope::statement(1, near));
+        assert_eq!(sim.nodes[0].scp.slots(), vec![1 + super::MAX_SLOTS_AHEAD]);
+        let far = nominate_from(&sim, 1, 2 + super::MAX_SLOTS_AHEAD);
+        sim.on_deliver(0, 1, Envelope::statement(1, far));
+        assert_eq!(sim.nodes[0].scp.slots(), vec![1 + super::MAX_SLOTS_AHEAD]);
+        assert!(sim.nodes[0].sync.active, "a far-ahead statement starts ledger sync");
+    }
+
+    #[test]
+    fn forged_and_duplicate_statements_are_dropped_before_the_core() {
+        let topo = Topology::generate("mesh:3:2").unwrap().unwrap();
+        let mut sim = Sim::new(SimConfig::quick(topo, 0, 10, 1));
+        // Signed by node 2 but arriving with origin node 1: a forgery.
+        let st = nominate_from(&sim, 2, 1);
+        sim.on_deliver(0, 1, Envelope::statement(1, st.clone()));
+        assert_eq!(sim.stats.forged, 1);
+        assert!(sim.nodes[0].scp.slots().is_empty());
+        let env = Envelope::statement(2, st);
+        sim.on_deliver(0, 2, std::rc::Rc::clone(&env));
+        sim.on_deliver(0, 1, env);
+        assert_eq!(sim.stats.duplicates, 1);
+        assert_eq!(sim.nodes[0].scp.slots(), vec![1]);
+    }
 }
