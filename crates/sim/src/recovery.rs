@@ -195,7 +195,8 @@ impl Sim {
             n.ledger.len()
         );
         self.check_done = true;
-        self.note(text);
+        let q = self.quorum_sentence();
+        self.note(format!("{text}; {q}"));
     }
 
     pub(crate) fn restart(&mut self, i: usize) {

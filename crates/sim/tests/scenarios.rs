@@ -129,6 +129,11 @@ fn crashes_beyond_tolerance_stop_progress_but_never_break_safety() {
     let r = run(c);
     assert!(r.violations.is_empty(), "{:?}", r.violations);
     assert!(!r.liveness, "7 of 10 running cannot satisfy 7-of-9 peers everywhere");
+    assert!(
+        r.details.story.iter().any(|(_, s)| s.contains("consensus halts")),
+        "{:?}",
+        r.details.story
+    );
     // A directed cycle tolerates no crash at all.
     let mut c = cfg(generated("cycle:4"), 40, 5);
     c.faults = vec![at(0, FaultKind::Crash(2))];
@@ -187,6 +192,7 @@ fn a_partition_that_heals_restores_liveness() {
     assert_safe_and_live(&r, "healed partition");
     assert_identical_ledgers(&r, "healed partition");
     assert!(r.details.stats.partitioned > 0);
+    assert!(r.details.story[0].1.contains("no side holds a quorum"), "{:?}", r.details.story);
     assert!(r.virtual_ms > 5000);
 }
 
