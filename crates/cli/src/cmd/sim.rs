@@ -45,7 +45,9 @@ pub fn run(args: SimArgs) -> ExitCode {
         }
     };
     if !args.json {
-        print_header(&cfg);
+        let mut o = String::new();
+        print_header(&mut o, &cfg);
+        emit(&o);
     }
     let expect_liveness = cfg.expect_liveness;
     let show_progress = !args.json && std::io::stderr().is_terminal();
@@ -53,7 +55,9 @@ pub fn run(args: SimArgs) -> ExitCode {
     let report = mcnode_sim::Sim::new(cfg).run(&mut |p| {
         if show_progress && last.elapsed().as_millis() >= 200 {
             last = Instant::now();
-            eprint!(
+            use std::io::Write;
+            let _ = write!(
+                std::io::stderr(),
                 "\r  t = {:>9.3} s   slot {:>6}   values {:>8} of {:>8} externalized   ",
                 p.virtual_ms as f64 / 1000.0,
                 p.slots,
@@ -63,18 +67,21 @@ pub fn run(args: SimArgs) -> ExitCode {
         }
     });
     if show_progress {
-        eprint!("\r{:80}\r", "");
+        use std::io::Write;
+        let _ = write!(std::io::stderr(), "\r{:80}\r", "");
     }
     if args.json {
         match serde_json::to_string(&report) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => emit(&format!("{s}\n")),
             Err(e) => {
                 eprintln!("mcnode sim: cannot encode the report: {e}");
                 return ExitCode::from(2);
             }
         }
     } else {
-        print_summary(&report);
+        let mut o = String::new();
+        print_summary(&mut o, &report);
+        emit(&o);
     }
     if !report.violations.is_empty() {
         ExitCode::from(1)
@@ -83,6 +90,24 @@ pub fn run(args: SimArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Appends one formatted line to a `String` (formatting into a `String` cannot fail).
+macro_rules! outln {
+    ($o:expr) => {{
+        $o.push('\n');
+    }};
+    ($o:expr, $($t:tt)*) => {{
+        let _ = std::fmt::Write::write_fmt($o, format_args!($($t)*));
+        $o.push('\n');
+    }};
+}
+
+/// Writes to stdout; a closed pipe (`mcnode sim ... | head`) is not an error worth a panic.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 fn build_config(args: &SimArgs) -> Result<SimConfig, mcnode_sim::ScenarioError> {
@@ -121,11 +146,12 @@ fn secs(ms: u64) -> String {
     format!("{:.3} s", ms as f64 / 1000.0)
 }
 
-fn print_header(cfg: &SimConfig) {
+fn print_header(o: &mut String, cfg: &SimConfig) {
     let t = &cfg.topology;
-    println!("Simulating {} validators from {} (seed {})", t.nodes.len(), t.source, cfg.seed);
+    outln!(o, "Simulating {} validators from {} (seed {})", t.nodes.len(), t.source, cfg.seed);
     if !t.skipped.is_empty() {
-        println!(
+        outln!(
+            o,
             "  {} nodes in the file have no usable quorum set and take no part",
             t.skipped.len()
         );
@@ -135,15 +161,19 @@ fn print_header(cfg: &SimConfig) {
         Submit::One => "each sent to one random node, which relays it".to_string(),
         Submit::Nodes(n) => format!("each sent to {} chosen nodes", n.len()),
     };
-    println!(
+    outln!(
+        o,
         "  {} values at {} per second, {submit}; at most {} values per slot",
-        cfg.values, cfg.submit_rate, cfg.max_values_per_slot
+        cfg.values,
+        cfg.submit_rate,
+        cfg.max_values_per_slot
     );
     let overlay = match cfg.overlay {
         Overlay::Full => "every node linked to every other".to_string(),
         Overlay::Degree(d) => format!("each node linked to about {d} peers"),
     };
-    println!(
+    outln!(
+        o,
         "  links: {}-{} ms latency, {:.1}% loss, {overlay}; SCP timeouts {} ms + {} ms per round",
         cfg.latency_ms.0,
         cfg.latency_ms.1,
@@ -153,15 +183,16 @@ fn print_header(cfg: &SimConfig) {
     );
 }
 
-fn print_summary(r: &Report) {
+fn print_summary(o: &mut String, r: &Report) {
     let d = &r.details;
     if !d.story.is_empty() {
-        println!("\nWhat happened:");
+        outln!(o, "\nWhat happened:");
         for (at, text) in &d.story {
-            println!("  {:>10}  {text}", secs(*at));
+            outln!(o, "  {:>10}  {text}", secs(*at));
         }
     }
-    println!(
+    outln!(
+        o,
         "\nResult after {} of virtual time ({} ms wall clock):",
         secs(r.virtual_ms),
         r.wall_ms
@@ -177,14 +208,15 @@ fn print_summary(r: &Report) {
         } else {
             "no two honest nodes disagree on any slot (some are shorter)".to_string()
         };
-        println!("  SAFETY    held: {same}; {} slots decided", r.slots);
+        outln!(o, "  SAFETY    held: {same}; {} slots decided", r.slots);
         if let Some(per) = r.virtual_ms.checked_div(r.slots).filter(|_| r.liveness) {
-            println!("            one slot every {} of virtual time on average", secs(per));
+            outln!(o, "            one slot every {} of virtual time on average", secs(per));
         }
     } else {
-        println!("  SAFETY    BROKEN:");
+        outln!(o, "  SAFETY    BROKEN:");
         for v in &r.violations {
-            println!(
+            outln!(
+                o,
                 "    {} at slot {} ({}), nodes {}: {}",
                 v.kind,
                 v.slot,
@@ -193,9 +225,9 @@ fn print_summary(r: &Report) {
                 v.detail
             );
             for m in &v.last_messages {
-                println!("      {m}");
+                outln!(o, "      {m}");
             }
-            println!("    reproduce with --seed {}", v.seed);
+            outln!(o, "    reproduce with --seed {}", v.seed);
         }
     }
     let live = if r.liveness {
@@ -215,8 +247,8 @@ fn print_summary(r: &Report) {
             r.values_externalized, r.values_submitted
         )
     };
-    println!("  LIVENESS  {live}");
-    println!("\nNodes:");
+    outln!(o, "  LIVENESS  {live}");
+    outln!(o, "\nNodes:");
     let width = d.nodes.iter().map(|n| n.label.chars().count()).max().unwrap_or(8).min(44);
     for n in &d.nodes {
         let role = match n.byzantine {
@@ -234,14 +266,19 @@ fn print_summary(r: &Report) {
             .get(&n.key)
             .map(|h| format!("  ledger {}", &h[..12]))
             .unwrap_or_default();
-        println!(
+        outln!(
+            o,
             "  {:<width$} {:<24} {:>5} slots {:>8} values{sync}{digest}",
-            n.label, role, n.slots, n.values
+            n.label,
+            role,
+            n.slots,
+            n.values
         );
     }
     let s = &d.stats;
     let per_slot = r.messages.checked_div(r.slots).unwrap_or(r.messages);
-    println!(
+    outln!(
+        o,
         "\nMessages: {} sent ({per_slot} per slot); {} lost, {} cut by partitions, {} to crashed nodes, {} duplicates dropped, {} refused by SCP, {} malformed, {} forged",
         r.messages,
         s.dropped,
@@ -252,12 +289,14 @@ fn print_summary(r: &Report) {
         s.malformed,
         s.forged
     );
-    println!(
+    outln!(
+        o,
         "Event digest {} over {} events (the same seed gives the same digest)",
-        r.digest, d.events
+        r.digest,
+        d.events
     );
     if let Some(kb) = peak_rss_kb() {
-        println!("Peak memory {:.1} MiB", kb as f64 / 1024.0);
+        outln!(o, "Peak memory {:.1} MiB", kb as f64 / 1024.0);
     }
 }
 
