@@ -41,6 +41,8 @@ enum Command {
         #[command(subcommand)]
         command: cmd::ledger::LedgerCommand,
     },
+    /// Simulate a whole SCP network on virtual time (scenario file or quick topology run).
+    Sim(cmd::sim::SimArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,5 +53,6 @@ fn main() -> ExitCode {
         Command::Quorum(c) => cmd::quorum::run(c),
         Command::Bench { command } => cmd::bench::run(command),
         Command::Ledger { command } => cmd::ledger::run(command),
+        Command::Sim(args) => cmd::sim::run(args),
     }
 }

@@ -4,4 +4,5 @@ pub mod attest;
 pub mod bench;
 pub mod ledger;
 pub mod quorum;
+pub mod sim;
 pub mod version;
