@@ -11,12 +11,13 @@
 //!    as the real input, only re-blinded, so inputs can be balanced against outputs.
 //!
 //! Choice: CLSAG. Measured with `mcnode bench tx` in one run on the project's 2-vCPU EPYC
-//! (BENCHMARKS.md): verifying a ring of 11 takes 849 µs for CLSAG vs 1,063 µs for the
-//! two-column MLSAG (0.80x), signing 958 vs 1,337 µs, and the signature is smaller
+//! (BENCHMARKS.md, default build): verifying a ring of 11 takes 834 µs for CLSAG vs 1,003 µs
+//! for the two-column MLSAG (0.83x; 0.77-0.83x over the day's runs), signing 950 vs 1,267 µs,
+//! and the signature is smaller
 //! (452 B vs 772 B with the length prefix and key image, at n = 11), with the same security
 //! argument under the aggregated key `μ_P·P_i + μ_C·(C_i − C')`. What both still share — 22
 //! point decompressions and 11 hash-to-point evaluations per ring — is why the saving is
-//! about 20% and not more.
+//! 17-23% and not the often-quoted 25%.
 
 pub mod clsag;
 pub mod mlsag;
