@@ -11,6 +11,7 @@
 
 use curve25519_dalek::Scalar;
 use mcnode_crypto::{CryptoRng, RistrettoPrivate};
+use zeroize::Zeroizing;
 
 use crate::amount::commit;
 use crate::range::{self, RangeProofError};
@@ -252,13 +253,14 @@ impl<'a> TransactionBuilder<'a> {
         let range_proof = range::prove(&openings, self.token_id, rng)?;
 
         let out_blinding_sum: Scalar = outs.iter().map(|(_, _, b)| b.scalar()).sum();
-        let mut pseudo_blindings: Vec<Scalar> =
-            (1..prepared.len()).map(|_| Scalar::random(rng)).collect();
+        // Secret: wiped on every return path.
+        let mut pseudo_blindings: Zeroizing<Vec<Scalar>> =
+            Zeroizing::new((1..prepared.len()).map(|_| Scalar::random(rng)).collect());
         let partial: Scalar = pseudo_blindings.iter().sum();
         pseudo_blindings.push(out_blinding_sum - partial);
         let pseudo_outputs: Vec<CompressedCommitment> = prepared
             .iter()
-            .zip(&pseudo_blindings)
+            .zip(pseudo_blindings.iter())
             .map(|(p, b)| CompressedCommitment::from_point(&commit(p.owned.amount, b)))
             .collect();
 
@@ -273,7 +275,7 @@ impl<'a> TransactionBuilder<'a> {
         tamper(&mut prefix, &mut pseudo_outputs, &mut range_proof);
         let message = signing_message(&prefix, &pseudo_outputs, &range_proof);
         let mut ring_signatures = Vec::with_capacity(prepared.len());
-        for ((p, pb), input) in prepared.iter().zip(&pseudo_blindings).zip(&prefix.inputs) {
+        for ((p, pb), input) in prepared.iter().zip(pseudo_blindings.iter()).zip(&prefix.inputs) {
             let ring: Vec<RingMember> = input.ring.iter().map(RingMember::from).collect();
             ring_signatures.push(Clsag::sign(
                 &message,

@@ -216,3 +216,61 @@ fn addresses_round_trip_pin_golden_text_and_reject_every_typo() {
 }
 
 const GOLDEN_ADDRESS: &str = "mcm4KN9MrD9isakQ3KjTz7FSYskxFrqqgRKptBMRG3AdZS5Py5qAjUevfSyiUVHNyvMTpoGqbU45ZkYSan9jy8mEVjWdnTnHgG";
+
+#[test]
+fn other_tokens_use_their_own_generator_and_minimum_fee() {
+    use mcnode_tx::builder::{BuildError, TransactionBuilder};
+    use mcnode_tx::testkit::{InMemoryLedger, UniformDecoys, fund, test_context};
+    use mcnode_tx::validation::{FeeConfig, TxError, ValidationContext};
+    let mut rng = ChaCha20Rng::seed_from_u64(104);
+    let sender = AccountKey::random(&mut rng);
+    let recipient = AccountKey::random(&mut rng);
+    let mut ledger = InMemoryLedger::new();
+    ledger.add_outputs(random_outputs(40, TokenId(1), &mut rng));
+    let t1 = fund(&sender, &[900], TokenId(1), &mut rng);
+    let t0 = fund(&sender, &[900], TokenId(0), &mut rng);
+    ledger.add_outputs(t1.iter().chain(&t0).map(|s| s.tx_out));
+
+    let mut b = TransactionBuilder::new(&sender, TokenId(1), 3, HEIGHT + 50);
+    b.add_input(t1[0].clone()).add_output(100, &recipient.default_address(), None);
+    let tx = b.build(&mut UniformDecoys::new(ledger.outputs(), 1), &mut rng).unwrap();
+    validate_stateless(&tx, &test_context(HEIGHT)).unwrap();
+    validate_with_ledger(&tx, &ledger).unwrap();
+    let paid: Vec<Amount> = tx
+        .prefix
+        .outputs
+        .iter()
+        .filter_map(|o| o.view(&recipient, 0).ok())
+        .map(|v| v.amount)
+        .collect();
+    assert_eq!(paid, vec![Amount::new(100, TokenId(1))]);
+
+    // The fee is checked against token 1's own minimum.
+    let strict = ValidationContext {
+        fees: FeeConfig::new([(TokenId(0), 1), (TokenId(1), 4)]),
+        height: HEIGHT,
+    };
+    assert!(matches!(
+        validate_stateless(&tx, &strict),
+        Err(TxError::FeeTooLow { fee: 3, minimum: 4 })
+    ));
+    // Relabelling the transaction as token 0 breaks the balance: generators differ per token.
+    let mut relabelled = tx.clone();
+    relabelled.prefix.token_id = TokenId(0);
+    relabelled.prefix.fee = 400;
+    assert!(matches!(
+        validate_stateless(&relabelled, &test_context(HEIGHT)),
+        Err(TxError::Unbalanced)
+    ));
+    // A token-0 input cannot be spent in a token-1 transaction.
+    let mut mixed = TransactionBuilder::new(&sender, TokenId(1), 3, HEIGHT + 50);
+    mixed.add_input(t1[0].clone()).add_input(t0[0].clone()).add_output(
+        100,
+        &recipient.default_address(),
+        None,
+    );
+    assert_eq!(
+        mixed.build(&mut UniformDecoys::new(ledger.outputs(), 2), &mut rng),
+        Err(BuildError::WrongToken { input: 1 })
+    );
+}

@@ -17,6 +17,7 @@ use curve25519_dalek::{
 };
 use mcnode_crypto::{CompressedPoint, CryptoRng, DomainHasher, RistrettoPrivate, domain};
 use mcnode_types::{Decode, DecodeError, Encode, Reader};
+use zeroize::Zeroize;
 
 use super::{CurveScalar, PreparedRing, RingError, RingMember, hash_ring};
 use crate::{CompressedCommitment, KeyImage};
@@ -104,7 +105,7 @@ impl Clsag {
             .get(real_index)
             .ok_or(RingError::RealIndexOutOfRange { index: real_index, size: n })?;
         let p = onetime_private.scalar();
-        let z = input_blinding - pseudo_blinding;
+        let mut z = input_blinding - pseudo_blinding;
         let real_commitment = real
             .commitment
             .0
@@ -126,7 +127,7 @@ impl Clsag {
         let w_tilde = ki_point * mu_p + d_point * mu_c;
         let prefix = round_prefix(ring, &pseudo, message);
 
-        let alpha = Scalar::random(rng);
+        let mut alpha = Scalar::random(rng);
         let mut s = vec![Scalar::ZERO; n];
         let mut c = vec![Scalar::ZERO; n];
         let mut next = (real_index + 1) % n;
@@ -150,6 +151,9 @@ impl Clsag {
             c[next] = round_hash(&prefix, &l, &r);
         }
         s[real_index] = alpha - c[real_index] * (mu_p * p + mu_c * z);
+        // The nonce and the blinding difference would reveal the secrets: wipe them.
+        alpha.zeroize();
+        z.zeroize();
         Ok(Clsag {
             c_zero: CurveScalar::from_scalar(&c[0]),
             responses: s.iter().map(CurveScalar::from_scalar).collect(),

@@ -9,6 +9,7 @@
 use curve25519_dalek::{RistrettoPoint, Scalar, constants::RISTRETTO_BASEPOINT_TABLE};
 use mcnode_crypto::{CompressedPoint, CryptoRng, DomainHasher, RistrettoPrivate, domain};
 use mcnode_types::{Decode, DecodeError, Encode, Reader};
+use zeroize::Zeroize;
 
 use super::{CurveScalar, PreparedRing, RingError, RingMember, hash_ring};
 use crate::{CompressedCommitment, KeyImage};
@@ -71,7 +72,7 @@ impl Mlsag {
             return Err(RingError::SecretMismatch);
         }
         let p = onetime_private.scalar();
-        let z = input_blinding - pseudo_blinding;
+        let mut z = input_blinding - pseudo_blinding;
         let real_c = real
             .commitment
             .0
@@ -85,8 +86,8 @@ impl Mlsag {
         let key_image = KeyImage(CompressedPoint::from_point(&ki_point));
         let pre = prefix(ring, &pseudo, message, &key_image);
 
-        let a0 = Scalar::random(rng);
-        let a1 = Scalar::random(rng);
+        let mut a0 = Scalar::random(rng);
+        let mut a1 = Scalar::random(rng);
         let mut r = vec![Scalar::ZERO; 2 * n];
         let mut c = vec![Scalar::ZERO; n];
         let mut next = (real_index + 1) % n;
@@ -117,6 +118,9 @@ impl Mlsag {
         }
         r[2 * real_index] = a0 - c[real_index] * p;
         r[2 * real_index + 1] = a1 - c[real_index] * z;
+        a0.zeroize();
+        a1.zeroize();
+        z.zeroize();
         Ok(Mlsag {
             c_zero: CurveScalar::from_scalar(&c[0]),
             responses: r.iter().map(CurveScalar::from_scalar).collect(),
