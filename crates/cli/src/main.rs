@@ -26,6 +26,12 @@ enum Command {
     /// Quorum health: intersection, top tier, blocking and splitting sets.
     #[command(subcommand)]
     Quorum(cmd::quorum::QuorumCommand),
+    /// Measure performance (`mcnode bench tx`, ...).
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        command: cmd::bench::BenchCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -33,5 +39,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Version => cmd::version::run(),
         Command::Quorum(c) => cmd::quorum::run(c),
+        Command::Bench { command } => cmd::bench::run(command),
     }
 }

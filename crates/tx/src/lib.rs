@@ -35,5 +35,6 @@ pub use amount::{Amount, CompressedCommitment, TokenId};
 pub use key_image::KeyImage;
 pub use ledger_view::{LedgerView, LedgerViewError};
 pub use mcnode_crypto::CompressedPoint;
+pub use mcnode_types::{Decode, DecodeError, Encode};
 pub use membership::{MembershipError, MembershipProof};
 pub use tx_out::{EncryptedMemo, MaskedAmount, OwnedOutput, TxOut, TxOutError};

@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
 pub mod quorum;
+pub mod bench;
 pub mod version;

@@ -2,10 +2,10 @@
 
 use std::collections::HashSet;
 
-use curve25519_dalek::{RistrettoPoint, Scalar, traits::Identity};
+use curve25519_dalek::{RistrettoPoint, traits::Identity};
 
 use super::{TxError, ValidationContext};
-use crate::amount::value_generator;
+use crate::amount::public_value_point;
 use crate::range::{self, PreparedRangeProof};
 use crate::ring::{RING_SIZE, RingMember};
 use crate::tx::{MAX_INPUTS, MAX_OUTPUTS, MAX_TOMBSTONE_BLOCKS, Tx};
@@ -38,7 +38,7 @@ pub fn check_structure(tx: &Tx, ctx: &ValidationContext) -> Result<(), TxError> 
             return Err(TxError::RingNotSorted { input: i });
         }
     }
-    if !p.inputs.windows(2).all(|w| w[0].ring[0].target_key < w[1].ring[0].target_key) {
+    if !p.inputs.windows(2).all(|w| w[0].ring_order(&w[1]) != std::cmp::Ordering::Greater) {
         return Err(TxError::InputsNotSorted);
     }
     if !p.outputs.windows(2).all(|w| w[0].public_key < w[1].public_key) {
@@ -100,7 +100,7 @@ pub fn check_balance(tx: &Tx) -> Result<(), TxError> {
             .decompress()
             .map_err(|_| TxError::InvalidOutputKey { output: i })?;
     }
-    acc -= value_generator(tx.prefix.token_id) * Scalar::from(tx.prefix.fee);
+    acc -= public_value_point(tx.prefix.token_id, tx.prefix.fee);
     if acc == RistrettoPoint::identity() { Ok(()) } else { Err(TxError::Unbalanced) }
 }
 
