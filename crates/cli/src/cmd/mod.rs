@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod attest;
 pub mod quorum;
 pub mod bench;
 pub mod version;
