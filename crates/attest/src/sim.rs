@@ -14,7 +14,7 @@
 //! the build enables the `simulated` feature AND the configuration sets `allow_simulated`, and it
 //! logs a warning every time it accepts it.
 
-use ed25519_dalek::{Signer, SigningKey};
+use mcnode_crypto::SigningIdentity;
 use mcnode_types::Hash32;
 use zeroize::Zeroizing;
 
@@ -30,7 +30,7 @@ pub const DEVNET_ROOT_SEED_LABEL: &[u8] =
 
 /// The simulated root ("manufacturer") key. SIMULATION ONLY.
 pub struct SimRootKey {
-    key: SigningKey,
+    key: SigningIdentity,
 }
 
 impl std::fmt::Debug for SimRootKey {
@@ -44,7 +44,7 @@ impl std::fmt::Debug for SimRootKey {
 impl SimRootKey {
     /// A root key from 32 secret bytes supplied by the caller.
     pub fn from_seed(seed: [u8; 32]) -> SimRootKey {
-        SimRootKey { key: SigningKey::from_bytes(&seed) }
+        SimRootKey { key: SigningIdentity::from_seed(&seed) }
     }
 
     /// The devnet simulation root, derived from [`DEVNET_ROOT_SEED_LABEL`] (public knowledge).
@@ -54,7 +54,7 @@ impl SimRootKey {
 
     /// The public key a verifier configures as its trust anchor for tee type `sim`.
     pub fn public(&self) -> [u8; 32] {
-        self.key.verifying_key().to_bytes()
+        self.key.verifying().to_bytes()
     }
 
     /// Certifies a platform key for `[not_before, not_after]`.
@@ -69,7 +69,7 @@ impl SimRootKey {
             platform_key: *platform_key,
             not_before,
             not_after,
-            root_signature: self.key.sign(&msg).to_bytes(),
+            root_signature: self.key.sign(&msg).0,
         }
     }
 }
@@ -108,7 +108,7 @@ impl std::fmt::Debug for SealingKey {
 /// A simulated platform: a certified quoting key plus the platform secret from which sealing
 /// keys are derived. SIMULATION ONLY: both live in operator-readable memory.
 pub struct SimPlatform {
-    key: SigningKey,
+    key: SigningIdentity,
     cert: PlatformCert,
     secret: Zeroizing<[u8; 32]>,
 }
@@ -127,9 +127,10 @@ impl SimPlatform {
     /// A platform whose quoting key and secret derive from `seed` (caller's randomness), with a
     /// certificate from `root` valid for `[not_before, not_after]`.
     pub fn new(root: &SimRootKey, seed: [u8; 32], not_before: u64, not_after: u64) -> SimPlatform {
-        let key = SigningKey::from_bytes(&Hash32::digest(b"mcnode-sim-platform-key-v1", &seed).0);
+        let key =
+            SigningIdentity::from_seed(&Hash32::digest(b"mcnode-sim-platform-key-v1", &seed).0);
         let secret = Zeroizing::new(Hash32::digest(b"mcnode-sim-platform-secret-v1", &seed).0);
-        let cert = root.certify(&key.verifying_key().to_bytes(), not_before, not_after);
+        let cert = root.certify(&key.verifying().to_bytes(), not_before, not_after);
         SimPlatform { key, cert, secret }
     }
 
@@ -163,7 +164,7 @@ impl SimPlatform {
             expires_at,
             report_data,
         };
-        let signature = self.key.sign(&body.signing_bytes()).to_bytes();
+        let signature = self.key.sign(&body.signing_bytes()).0;
         SimQuote { body, cert: self.cert.clone(), signature }
     }
 

@@ -2,9 +2,9 @@
 //!
 //! Authentication: the platform certificate must be signed by a configured `sim` anchor and be
 //! valid at `now`; the quote body must be signed by the certified platform key. Signatures are
-//! checked with Ed25519 `verify_strict` (no malleable or small-order keys).
+//! checked with strict Ed25519 verification (`mcnode_crypto::VerifyingIdentity::verify`) (no malleable or small-order keys).
 
-use ed25519_dalek::{Signature, VerifyingKey};
+use mcnode_crypto::{Ed25519Signature, VerifyingIdentity};
 
 use crate::evidence::{PlatformCert, PlatformEvidence, TeeType};
 use crate::verify::{Failure, PlatformClaims, PlatformVerifier, TrustAnchor};
@@ -14,8 +14,8 @@ use crate::verify::{Failure, PlatformClaims, PlatformVerifier, TrustAnchor};
 pub struct SimVerifier;
 
 fn verifies(key: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> bool {
-    VerifyingKey::from_bytes(key)
-        .map(|k| k.verify_strict(msg, &Signature::from_bytes(sig)).is_ok())
+    VerifyingIdentity::from_bytes(key)
+        .map(|k| k.verify(msg, &Ed25519Signature(*sig)).is_ok())
         .unwrap_or(false)
 }
 

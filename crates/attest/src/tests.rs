@@ -353,3 +353,39 @@ proptest! {
         fuzzing::fuzz_evidence(&genuine);
     }
 }
+
+/// Counts WARN events (a minimal subscriber: the crate does not depend on tracing-subscriber).
+struct WarnCounter(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl tracing::Subscriber for WarnCounter {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, e: &tracing::Event<'_>) {
+        if *e.metadata().level() == tracing::Level::WARN {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn accepting_simulated_evidence_logs_a_warning_and_refusing_does_not() {
+    let f = fx();
+    let warnings = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = || warnings.load(std::sync::atomic::Ordering::SeqCst);
+    tracing::subscriber::with_default(WarnCounter(warnings.clone()), || {
+        assert!(f.verifier().verify(&f.evidence(), &f.expected(), NOW).is_ok());
+        assert_eq!(count(), 1);
+        let mut exp = f.expected();
+        exp.chain_id = Some("main".into());
+        assert!(f.verifier().verify(&f.evidence(), &exp, NOW).is_err());
+        assert_eq!(count(), 1);
+    });
+}

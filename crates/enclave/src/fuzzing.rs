@@ -35,7 +35,7 @@ pub fn fuzz_channel_message(data: &[u8]) {
     let Some((id, cfg, _)) = setup() else { return };
     let Ok((client, msg1)) = ClientHandshake::start(&cfg, [6; 32]) else { return };
     let Ok((mut enclave_side, msg2)) = accept_client(&id, &cfg, &msg1, [7; 32]) else { return };
-    let Ok(mut client_side) = client.finish_unverified_for_benchmark(&msg2) else { return };
+    let Ok(mut client_side) = client.finish_unverified(&msg2) else { return };
     if let Ok(m) = ChannelMessage::from_canonical_bytes(data) {
         assert_eq!(m.to_canonical_bytes(), data, "channel message encoding is not unique");
     }

@@ -1,9 +1,9 @@
 //! The enclave's identity: its Noise static key, its block-signing key and the evidence that
 //! binds both to the enclave's measurement, chain and configuration.
 
-use ed25519_dalek::SigningKey;
 use mcnode_attest::sim::{SimPlatform, SimProgram};
 use mcnode_attest::{Evidence, ReportClaims};
+use mcnode_crypto::SigningIdentity;
 use mcnode_types::Hash32;
 use zeroize::Zeroizing;
 
@@ -14,7 +14,7 @@ use crate::channel::resolver::x25519_public;
 pub struct EnclaveIdentity {
     noise_private: Zeroizing<[u8; 32]>,
     noise_public: [u8; 32],
-    block_signing: SigningKey,
+    block_signing: SigningIdentity,
     evidence: Evidence,
     evidence_bytes: Vec<u8>,
 }
@@ -23,7 +23,7 @@ impl std::fmt::Debug for EnclaveIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnclaveIdentity")
             .field("noise_public", &hex_short(&self.noise_public))
-            .field("block_signing_key", &hex_short(&self.block_signing.verifying_key().to_bytes()))
+            .field("block_signing_key", &hex_short(&self.block_signing.verifying().to_bytes()))
             .finish_non_exhaustive()
     }
 }
@@ -59,11 +59,11 @@ impl EnclaveIdentity {
     ) -> Result<EnclaveIdentity, snow::Error> {
         let noise_private = Zeroizing::new(Hash32::digest(b"mcnode-enclave-noise-key-v1", &seed).0);
         let signing_seed = Zeroizing::new(Hash32::digest(b"mcnode-enclave-block-key-v1", &seed).0);
-        let block_signing = SigningKey::from_bytes(&signing_seed);
+        let block_signing = SigningIdentity::from_seed(&signing_seed);
         let noise_public = x25519_public(&noise_private)?;
         let claims = ReportClaims {
             noise_static: noise_public,
-            block_signing_key: block_signing.verifying_key().to_bytes(),
+            block_signing_key: block_signing.verifying().to_bytes(),
             chain_id: params.chain_id.to_owned(),
             config_digest: params.config_digest,
             nonce: params.nonce,
@@ -77,7 +77,7 @@ impl EnclaveIdentity {
     /// and every channel peer refuses it. Tests use it to play that attacker.
     pub fn from_parts(
         noise_private: Zeroizing<[u8; 32]>,
-        block_signing: SigningKey,
+        block_signing: SigningIdentity,
         evidence: Evidence,
     ) -> Result<EnclaveIdentity, snow::Error> {
         let noise_public = x25519_public(&noise_private)?;
@@ -95,7 +95,7 @@ impl EnclaveIdentity {
     }
 
     /// The block-signing key.
-    pub fn block_signing_key(&self) -> &SigningKey {
+    pub fn block_signing_key(&self) -> &SigningIdentity {
         &self.block_signing
     }
 

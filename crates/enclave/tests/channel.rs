@@ -51,7 +51,7 @@ impl World {
     /// An attacker holding `victim`'s genuine evidence but its own Noise static key.
     fn impostor(&self, victim: &EnclaveIdentity) -> EnclaveIdentity {
         let other = Zeroizing::new([0x5a; 32]);
-        let key = ed25519_dalek::SigningKey::from_bytes(&[0x5b; 32]);
+        let key = mcnode_crypto::SigningIdentity::from_seed(&[0x5b; 32]);
         EnclaveIdentity::from_parts(other, key, victim.evidence().clone()).unwrap()
     }
     fn sessions(&self, id: EnclaveIdentity, limits: SessionLimits) -> Sessions {

@@ -98,10 +98,9 @@ impl ClientHandshake {
         Ok((into_session(self.hs)?, claims))
     }
 
-    /// Finishes WITHOUT verifying the evidence. Only for the benchmark's baseline (handshake
-    /// cost without attestation); never use it to send anything.
-    #[doc(hidden)]
-    pub fn finish_unverified_for_benchmark(mut self, msg2: &[u8]) -> Result<Session, ChannelError> {
+    /// Finishes WITHOUT verifying the evidence: only for the fuzz harness, which needs an
+    /// established session in builds without the `simulated` feature. Not public.
+    pub(crate) fn finish_unverified(mut self, msg2: &[u8]) -> Result<Session, ChannelError> {
         read(&mut self.hs, msg2)?;
         into_session(self.hs)
     }

@@ -2,7 +2,9 @@
 //!
 //! Limits follow MobileCoin's defaults (10 000 client sessions, 64 peer sessions, 64 pending
 //! peer handshakes). A full table evicts the entry unused for longest; "age" is a logical
-//! counter bumped on every insert and use, so no clock is involved.
+//! counter bumped on every insert and use, so no clock is involved. Client handshakes (NX)
+//! complete in the enclave's single reply, so only peer handshakes (XX, three messages) are ever
+//! pending.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
