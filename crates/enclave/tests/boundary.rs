@@ -1,0 +1,362 @@
+//! The enclave boundary end to end (in-process backend): client session -> encrypted
+//! proposal -> host checks -> well-formedness -> form block -> ledger append and verify; what
+//! the host sees; forged and replayed messages; call order; sealing across restarts; peers.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use mcnode_enclave::call::{EnclaveCall, decode_frame, encode_frame};
+use mcnode_enclave::channel::{ChannelMessage, SessionId};
+use mcnode_enclave::host_types::{HighestProof, LocallyEncryptedTx};
+use mcnode_enclave::refusal::{ChannelFailure, SealFailure, TxRule};
+use mcnode_enclave::{
+    BoundaryError, CALL_VERSION, Enclave, EnclaveError, EnclaveReply, InProcessEnclave,
+    TrustedEnclave, host,
+};
+use mcnode_ledger::Ledger;
+use mcnode_tx::TokenId;
+use mcnode_types::{Hash32, NodeId};
+
+fn refused(r: Result<impl std::fmt::Debug, BoundaryError>) -> EnclaveError {
+    match r {
+        Err(BoundaryError::Refused(e)) => e,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// Runs one transaction from the client to an appended block; returns the block's index.
+fn one_block(w: &mut World, e: &mut impl Enclave, fund: usize, seed: u8) -> u64 {
+    let mut session = client_session(e, root().public(), seed);
+    let proposal = w.proposal(fund);
+    let msg = session.seal(&encode(&proposal)).unwrap();
+    let ctx = e.client_tx_propose(msg).unwrap();
+    assert_eq!(ctx.tx_hash, proposal.tx.hash());
+    assert_eq!(ctx.key_images, proposal.tx.key_images());
+    // Host checks through its ledger: key images unspent, outputs new.
+    for ki in &ctx.key_images {
+        assert_eq!(w.ledger.key_image_block(ki).unwrap(), None);
+    }
+    for pk in &ctx.output_public_keys {
+        assert_eq!(w.ledger.output_index(pk).unwrap(), None);
+    }
+    let height = w.ledger.num_blocks().unwrap();
+    let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
+    let (wctx, wtx) = e.tx_is_well_formed(ctx.encrypted, height, highest).unwrap();
+    assert_eq!(wctx.tx_hash, proposal.tx.hash());
+    assert_eq!(wctx.priority, FEE * 128 / MIN_FEE);
+    assert_eq!(wctx.tombstone, proposal.tx.prefix.tombstone_block);
+    let inputs = host::form_block_inputs(&w.ledger, vec![wtx], NOW + 5).unwrap();
+    let block = e.form_block(inputs).unwrap();
+    // Rings, signatures and boundaries are gone: only key images and outputs (+ fee output).
+    assert_eq!(block.contents.key_images, proposal.tx.key_images());
+    assert_eq!(block.contents.outputs.len(), proposal.tx.prefix.outputs.len() + 1);
+    for o in &proposal.tx.prefix.outputs {
+        assert!(block.contents.outputs.contains(o));
+    }
+    let fee_out =
+        block.contents.outputs.iter().find(|o| !proposal.tx.prefix.outputs.contains(o)).unwrap();
+    let owned = fee_out.view(&w.fee_account, 0).unwrap();
+    assert_eq!((owned.amount.value, owned.amount.token_id), (FEE, TokenId(0)));
+    let signer = e.identity().unwrap().block_signer;
+    assert_eq!(block.signatures.len(), 1);
+    assert_eq!(block.signatures[0].signer, signer);
+    block.signatures[0].verify(&block.block.id).unwrap();
+    w.ledger.append_block(&block).unwrap();
+    w.ledger.verify().unwrap();
+    assert!(e.client_close(session.id()).unwrap());
+    block.block.index
+}
+
+#[test]
+fn full_path_client_to_verified_block() {
+    let mut w = world(5, 30, 2);
+    let (mut e, _) = enclave(&w, 9);
+    assert_eq!(one_block(&mut w, &mut e, 0, 20), 1);
+    // A second block exercises the Merkle frontier of a ledger that already grew.
+    assert_eq!(one_block(&mut w, &mut e, 1, 21), 2);
+    assert_eq!(e.minimum_fee(TokenId(0)).unwrap(), Some(MIN_FEE));
+    assert_eq!(e.minimum_fee(TokenId(7)).unwrap(), None);
+}
+
+/// Records every reply frame the host receives.
+struct Recorder<E> {
+    inner: E,
+    seen: Vec<u8>,
+}
+
+impl<E: Enclave> Enclave for Recorder<E> {
+    fn call_bytes(&mut self, request: &[u8]) -> Result<Vec<u8>, BoundaryError> {
+        let reply = self.inner.call_bytes(request)?;
+        self.seen.extend_from_slice(&reply);
+        Ok(reply)
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn host_receives_no_ring_signature_or_amount_data() {
+    // 3000 padding outputs put every ring index above 3000 (distinctive 8-byte patterns).
+    let mut w = world(3000, 30, 1);
+    let (e, _) = enclave(&w, 9);
+    let mut rec = Recorder { inner: e, seen: Vec::new() };
+    let proposal = w.proposal(0);
+    // Rerun the path with this exact proposal.
+    let mut session = client_session(&mut rec, root().public(), 20);
+    let ctx = rec.client_tx_propose(session.seal(&encode(&proposal)).unwrap()).unwrap();
+    let height = w.ledger.num_blocks().unwrap();
+    let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
+    let (_, wtx) = rec.tx_is_well_formed(ctx.encrypted.clone(), height, highest).unwrap();
+    let block =
+        rec.form_block(host::form_block_inputs(&w.ledger, vec![wtx], NOW).unwrap()).unwrap();
+    w.ledger.append_block(&block).unwrap();
+
+    let tx = &proposal.tx;
+    let mut secrets: Vec<(String, Vec<u8>)> = Vec::new();
+    for (i, p) in proposal.ring_proofs.iter().enumerate() {
+        if p.index != ctx.highest_index {
+            secrets.push((format!("ring index {}", p.index), p.index.to_be_bytes().to_vec()));
+        }
+        let _ = i;
+    }
+    for m in tx.prefix.inputs.iter().flat_map(|i| &i.ring) {
+        secrets.push(("ring member target key".into(), m.target_key.0.to_vec()));
+        secrets.push(("ring member public key".into(), m.public_key.0.to_vec()));
+        secrets.push(("ring member commitment".into(), m.masked_amount.commitment.0.0.to_vec()));
+    }
+    for s in &tx.signature.ring_signatures {
+        secrets.push(("CLSAG c0".into(), s.c_zero.0.to_vec()));
+        for r in &s.responses {
+            secrets.push(("CLSAG response".into(), r.0.to_vec()));
+        }
+        secrets.push(("CLSAG D".into(), s.commitment_key_image.0.to_vec()));
+    }
+    for p in &tx.signature.pseudo_outputs {
+        secrets.push(("pseudo-output".into(), p.0.0.to_vec()));
+    }
+    for c in tx.signature.range_proof.chunks_exact(32) {
+        secrets.push(("range proof".into(), c.to_vec()));
+    }
+    let change = INPUT_VALUE - PAYMENT - FEE;
+    for v in [INPUT_VALUE, PAYMENT, FEE, change] {
+        secrets.push((format!("amount {v} BE"), v.to_be_bytes().to_vec()));
+        secrets.push((format!("amount {v} LE"), v.to_le_bytes().to_vec()));
+    }
+    assert!(secrets.len() > 40);
+    // Control: every needle IS in the plaintext the client sent (so the search can fail)...
+    let plaintext = encode(&proposal);
+    for (what, needle) in &secrets {
+        if !what.starts_with("amount") {
+            assert!(contains(&plaintext, needle), "control: {what} not in the plaintext");
+        }
+    }
+    assert!(contains(&plaintext, &FEE.to_be_bytes()), "control: fee in the plaintext");
+    // ...and none is in anything the host received.
+    assert!(rec.seen.len() > 1000);
+    for (what, needle) in &secrets {
+        assert!(!contains(&rec.seen, needle), "host received {what}");
+    }
+    // What the host is meant to see is there.
+    assert!(contains(&rec.seen, &ctx.highest_index.to_be_bytes()));
+    assert!(contains(&rec.seen, tx.key_images()[0].as_bytes()));
+}
+
+#[test]
+fn forged_replayed_and_foreign_client_messages_are_refused() {
+    let mut w = world(0, 30, 1);
+    let (mut e, _) = enclave(&w, 9);
+    let mut session = client_session(&mut e, root().public(), 20);
+    let proposal = encode(&w.proposal(0));
+    let msg = session.seal(&proposal).unwrap();
+    e.client_tx_propose(msg.clone()).unwrap();
+    assert_eq!(
+        refused(e.client_tx_propose(msg.clone())),
+        EnclaveError::Channel(ChannelFailure::Replay)
+    );
+    let mut forged = session.seal(&proposal).unwrap();
+    forged.ciphertext[3] ^= 1;
+    assert_eq!(refused(e.client_tx_propose(forged)), EnclaveError::Channel(ChannelFailure::Forged));
+    let foreign = ChannelMessage { session: SessionId(Hash32([9; 32])), ..msg };
+    assert_eq!(
+        refused(e.client_tx_propose(foreign)),
+        EnclaveError::Channel(ChannelFailure::UnknownSession)
+    );
+    let junk = session.seal(b"not a transaction").unwrap();
+    assert_eq!(refused(e.client_tx_propose(junk)), EnclaveError::MalformedPayload);
+    // A closed session accepts nothing more.
+    assert!(e.client_close(session.id()).unwrap());
+    assert!(!e.client_close(session.id()).unwrap());
+    let late = session.seal(&proposal).unwrap();
+    assert_eq!(
+        refused(e.client_tx_propose(late)),
+        EnclaveError::Channel(ChannelFailure::UnknownSession)
+    );
+}
+
+#[test]
+fn calls_out_of_order_or_malformed_get_typed_errors() {
+    let w = world(0, 12, 0);
+    let mut e = InProcessEnclave::new(core(), [1; 32]);
+    let calls = [
+        EnclaveCall::Identity,
+        EnclaveCall::ClientAccept { msg1: vec![0; 32] },
+        EnclaveCall::PeerInit { peer: NodeId([1; 32]) },
+        EnclaveCall::MinimumFee { token: TokenId(0) },
+    ];
+    for c in &calls {
+        assert_eq!(e.call(c).unwrap(), EnclaveReply::Refused(EnclaveError::NotInitialized));
+    }
+    e.init(w.init_params(None)).unwrap();
+    assert_eq!(refused(e.init(w.init_params(None))), EnclaveError::AlreadyInitialized);
+    let mut bad_version = encode_frame(&EnclaveCall::Identity);
+    bad_version[1] = 9;
+    let reply: EnclaveReply = decode_frame(&e.call_bytes(&bad_version).unwrap()).unwrap();
+    assert_eq!(
+        reply,
+        EnclaveReply::Refused(EnclaveError::UnsupportedVersion { got: 9, supported: CALL_VERSION })
+    );
+    for junk in [&[][..], &[0, 1], &[0, 1, 99], &[0, 1, 1, 0]] {
+        let reply: EnclaveReply = decode_frame(&e.call_bytes(junk).unwrap()).unwrap();
+        assert_eq!(reply, EnclaveReply::Refused(EnclaveError::MalformedCall), "{junk:?}");
+    }
+    assert_eq!(
+        refused(e.peer_connect(NodeId([1; 32]), vec![1; 40], NOW)),
+        EnclaveError::Channel(ChannelFailure::NoPendingHandshake)
+    );
+    e.peer_init(NodeId([1; 32])).unwrap();
+    assert_eq!(
+        refused(e.peer_finish(NodeId([1; 32]), vec![1; 40], NOW)),
+        EnclaveError::Channel(ChannelFailure::WrongRole)
+    );
+    let highest = HighestProof { output: w.valid[0], proof: w.ledger.membership_proof(0).unwrap() };
+    assert_eq!(
+        refused(e.tx_is_well_formed(LocallyEncryptedTx(vec![0; 60]), 1, highest)),
+        EnclaveError::BadCiphertext
+    );
+}
+
+#[test]
+fn cached_ciphertexts_die_with_the_enclave_and_caches_do_not_mix() {
+    let mut w = world(0, 30, 1);
+    let (mut e, sealed) = enclave(&w, 9);
+    let mut s = client_session(&mut e, root().public(), 20);
+    let ctx = e.client_tx_propose(s.seal(&encode(&w.proposal(0))).unwrap()).unwrap();
+    let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
+    let (_, wtx) = e.tx_is_well_formed(ctx.encrypted.clone(), 1, highest.clone()).unwrap();
+    // A well-formed ciphertext is not a local one.
+    assert_eq!(
+        refused(e.tx_is_well_formed(LocallyEncryptedTx(wtx.0.clone()), 1, highest.clone())),
+        EnclaveError::BadCiphertext
+    );
+    // After a restart (same sealed key, new cache keys) old ciphertexts are refused.
+    let mut restarted = InProcessEnclave::new(core(), [10; 32]);
+    restarted.init(w.init_params(Some(sealed))).unwrap();
+    assert_eq!(
+        refused(restarted.tx_is_well_formed(ctx.encrypted, 1, highest)),
+        EnclaveError::BadCiphertext
+    );
+    let inputs = host::form_block_inputs(&w.ledger, vec![wtx], NOW).unwrap();
+    assert_eq!(refused(restarted.form_block(inputs)), EnclaveError::BadCiphertext);
+}
+
+#[test]
+fn block_signing_key_is_sealed_across_restarts_and_refused_when_foreign() {
+    let w = world(0, 12, 0);
+    let (mut first, sealed) = enclave(&w, 9);
+    let signer = first.identity().unwrap().block_signer;
+    let mut again = InProcessEnclave::new(core(), [77; 32]);
+    let (resealed, signer2) = again.init(w.init_params(Some(sealed.clone()))).unwrap();
+    assert_eq!(signer2, signer, "restart lost the block-signing key");
+    assert_ne!(resealed, sealed, "fresh nonce each seal");
+    let fresh = enclave(&w, 10).0.identity().unwrap().block_signer;
+    assert_ne!(fresh, signer, "without a sealed key, a new key is made");
+
+    let init_with = |core: TrustedEnclave, blob: Vec<u8>| {
+        let mut e = InProcessEnclave::new(core, [5; 32]);
+        refused(e.init(w.init_params(Some(blob))))
+    };
+    let mut tampered = sealed.clone();
+    *tampered.last_mut().unwrap() ^= 1;
+    assert_eq!(init_with(core(), tampered), EnclaveError::Sealed(SealFailure::Tampered));
+    assert_eq!(
+        init_with(core(), sealed[..20].to_vec()),
+        EnclaveError::Sealed(SealFailure::Truncated)
+    );
+    let other_platform = mcnode_attest::sim::SimPlatform::new(&root(), [99; 32], 0, u64::MAX);
+    let program = mcnode_enclave::measurement::release_program();
+    let on_other = TrustedEnclave::new(other_platform, root().public(), program.clone());
+    assert_eq!(init_with(on_other, sealed.clone()), EnclaveError::Sealed(SealFailure::Tampered));
+    let mut other_program = program;
+    other_program.measurement = Hash32([0xee; 32]);
+    let other_build = TrustedEnclave::new(platform(), root().public(), other_program);
+    assert_eq!(
+        init_with(other_build, sealed),
+        EnclaveError::Sealed(SealFailure::ForeignMeasurement)
+    );
+}
+
+#[test]
+fn well_formedness_refuses_lying_hosts_expired_and_double_spends() {
+    let mut w = world(0, 30, 1);
+    let (mut e, _) = enclave(&w, 9);
+    let mut s = client_session(&mut e, root().public(), 20);
+    let ctx = e.client_tx_propose(s.seal(&encode(&w.proposal(0))).unwrap()).unwrap();
+    let honest = host::highest_proof(&w.ledger, &ctx).unwrap();
+    // The host names another output at the highest index.
+    let mut lie = honest.clone();
+    lie.output = w.valid[0];
+    if lie.output == honest.output {
+        lie.output = w.valid[1];
+    }
+    assert_eq!(
+        refused(e.tx_is_well_formed(ctx.encrypted.clone(), 1, lie)),
+        EnclaveError::TxRejected(TxRule::HostProof)
+    );
+    // A proof of another index.
+    let mut other = honest.clone();
+    other.proof = w.ledger.membership_proof_at(0, ctx.leaf_count).unwrap();
+    assert_eq!(
+        refused(e.tx_is_well_formed(ctx.encrypted.clone(), 1, other)),
+        EnclaveError::TxRejected(TxRule::HostProof)
+    );
+    // Past the tombstone (height + 100 at build time).
+    assert_eq!(
+        refused(e.tx_is_well_formed(ctx.encrypted.clone(), 500, honest.clone())),
+        EnclaveError::TxRejected(TxRule::TombstoneExpired)
+    );
+    // The same transaction twice in one block spends its key image twice.
+    let (_, wtx) = e.tx_is_well_formed(ctx.encrypted.clone(), 1, honest.clone()).unwrap();
+    let (_, wtx2) = e.tx_is_well_formed(ctx.encrypted, 1, honest).unwrap();
+    let inputs = host::form_block_inputs(&w.ledger, vec![wtx, wtx2], NOW).unwrap();
+    assert_eq!(refused(e.form_block(inputs)), EnclaveError::TxRejected(TxRule::KeyImageInBatch));
+}
+
+#[test]
+fn peers_relay_transactions_over_attested_sessions() {
+    let mut w = world(0, 30, 1);
+    let (mut a, _) = enclave(&w, 9);
+    let (mut b, _) = enclave(&w, 10);
+    let (ida, idb) = (NodeId([0xa; 32]), NodeId([0xb; 32]));
+    let m1 = a.peer_init(idb).unwrap();
+    let m2 = b.peer_accept(ida, m1).unwrap();
+    let (sa, m3) = a.peer_connect(idb, m2, NOW).unwrap();
+    let sb = b.peer_finish(ida, m3, NOW).unwrap();
+    assert_eq!(sa, sb);
+    let mut s = client_session(&mut a, root().public(), 20);
+    let proposal = w.proposal(0);
+    let ctx = a.client_tx_propose(s.seal(&encode(&proposal)).unwrap()).unwrap();
+    let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
+    let (_, wtx) = a.tx_is_well_formed(ctx.encrypted, 1, highest.clone()).unwrap();
+    let relay = a.txs_for_peer(sa, vec![wtx]).unwrap();
+    let got = b.peer_tx_propose(relay.clone()).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].tx_hash, proposal.tx.hash());
+    let (wctx, _) = b.tx_is_well_formed(got[0].encrypted.clone(), 1, highest).unwrap();
+    assert_eq!(wctx.tx_hash, proposal.tx.hash());
+    assert_eq!(refused(b.peer_tx_propose(relay)), EnclaveError::Channel(ChannelFailure::Replay));
+    assert!(b.peer_close(sb).unwrap());
+}
