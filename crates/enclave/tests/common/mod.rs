@@ -131,3 +131,52 @@ pub fn client_session(e: &mut impl Enclave, root_public: [u8; 32], seed: u8) -> 
 pub fn encode<T: Encode>(t: &T) -> Vec<u8> {
     t.to_canonical_bytes()
 }
+
+/// Runs one transaction from the client to an appended block; returns the block's index.
+pub fn one_block(
+    w: &mut World,
+    e: &mut impl Enclave,
+    fund: usize,
+    seed: u8,
+    root_public: [u8; 32],
+) -> u64 {
+    let mut session = client_session(e, root_public, seed);
+    let proposal = w.proposal(fund);
+    let msg = session.seal(&encode(&proposal)).unwrap();
+    let ctx = e.client_tx_propose(msg).unwrap();
+    assert_eq!(ctx.tx_hash, proposal.tx.hash());
+    assert_eq!(ctx.key_images, proposal.tx.key_images());
+    // Host checks through its ledger: key images unspent, outputs new.
+    for ki in &ctx.key_images {
+        assert_eq!(w.ledger.key_image_block(ki).unwrap(), None);
+    }
+    for pk in &ctx.output_public_keys {
+        assert_eq!(w.ledger.output_index(pk).unwrap(), None);
+    }
+    let height = w.ledger.num_blocks().unwrap();
+    let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
+    let (wctx, wtx) = e.tx_is_well_formed(ctx.encrypted, height, highest).unwrap();
+    assert_eq!(wctx.tx_hash, proposal.tx.hash());
+    assert_eq!(wctx.priority, FEE * 128 / MIN_FEE);
+    assert_eq!(wctx.tombstone, proposal.tx.prefix.tombstone_block);
+    let inputs = host::form_block_inputs(&w.ledger, vec![wtx], NOW + 5).unwrap();
+    let block = e.form_block(inputs).unwrap();
+    // Rings, signatures and boundaries are gone: only key images and outputs (+ fee output).
+    assert_eq!(block.contents.key_images, proposal.tx.key_images());
+    assert_eq!(block.contents.outputs.len(), proposal.tx.prefix.outputs.len() + 1);
+    for o in &proposal.tx.prefix.outputs {
+        assert!(block.contents.outputs.contains(o));
+    }
+    let fee_out =
+        block.contents.outputs.iter().find(|o| !proposal.tx.prefix.outputs.contains(o)).unwrap();
+    let owned = fee_out.view(&w.fee_account, 0).unwrap();
+    assert_eq!((owned.amount.value, owned.amount.token_id), (FEE, TokenId(0)));
+    let signer = e.identity().unwrap().block_signer;
+    assert_eq!(block.signatures.len(), 1);
+    assert_eq!(block.signatures[0].signer, signer);
+    block.signatures[0].verify(&block.block.id).unwrap();
+    w.ledger.append_block(&block).unwrap();
+    w.ledger.verify().unwrap();
+    assert!(e.client_close(session.id()).unwrap());
+    block.block.index
+}
