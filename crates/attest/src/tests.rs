@@ -229,6 +229,22 @@ fn simulated_evidence_needs_build_feature_and_opt_in() {
 }
 
 #[test]
+fn default_policy_refuses_simulated_evidence() {
+    let f = fx();
+    let anchors = f.policy().anchors;
+    let trusted = TrustedMeasurements::single("t", TRUSTED_MEASUREMENT);
+    let v =
+        Verifier::new(Policy::new(anchors.clone(), trusted.clone())).with_simulation_build(true);
+    assert_eq!(
+        f.failures(&v, &f.evidence()),
+        vec![Failure::TeeNotAllowed { tee: TeeType::Sim }, Failure::SimulationNotAllowed]
+    );
+    let opted_in = Policy::new(anchors, trusted).allowing_simulated();
+    let v = Verifier::new(opted_in).with_simulation_build(true);
+    assert!(f.failures(&v, &f.evidence()).is_empty());
+}
+
+#[test]
 fn tee_type_must_be_allowed() {
     let f = fx();
     let mut p = f.policy();

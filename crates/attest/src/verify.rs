@@ -54,17 +54,37 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// The default policy: hardware tee types only, simulated evidence refused. `anchors` and
+    /// `trusted` come from configuration.
+    pub fn new(anchors: Vec<TrustAnchor>, trusted: TrustedMeasurements) -> Policy {
+        Policy {
+            anchors,
+            allowed_tees: vec![TeeType::SgxDcap, TeeType::TdxDcap, TeeType::SevSnp, TeeType::Nitro],
+            trusted,
+            allow_simulated: false,
+            max_future_skew_secs: DEFAULT_MAX_FUTURE_SKEW_SECS,
+        }
+    }
+
+    /// The configuration's `allow_simulated = true`: allows tee type `sim` and sets the opt-in
+    /// (still refused by builds without the `simulated` feature).
+    pub fn allowing_simulated(mut self) -> Policy {
+        if !self.allowed_tees.contains(&TeeType::Sim) {
+            self.allowed_tees.push(TeeType::Sim);
+        }
+        self.allow_simulated = true;
+        self
+    }
+
     /// A policy for the simulated platform rooted at `sim_root`: tee `sim` allowed and the
     /// simulation opt-in set. It still refuses everything in a build without the `simulated`
     /// feature.
     pub fn simulated(sim_root: [u8; 32], trusted: TrustedMeasurements) -> Policy {
-        Policy {
-            anchors: vec![TrustAnchor { tee: TeeType::Sim, root_key: sim_root }],
-            allowed_tees: vec![TeeType::Sim],
-            trusted,
-            allow_simulated: true,
-            max_future_skew_secs: DEFAULT_MAX_FUTURE_SKEW_SECS,
-        }
+        let mut p =
+            Policy::new(vec![TrustAnchor { tee: TeeType::Sim, root_key: sim_root }], trusted)
+                .allowing_simulated();
+        p.allowed_tees = vec![TeeType::Sim];
+        p
     }
 }
 

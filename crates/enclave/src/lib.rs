@@ -9,7 +9,8 @@
 //!   bound clients, peers and pending handshakes and evict the least recently used.
 //! - [`sealing`]: authenticated encryption of enclave secrets under a key the platform derives
 //!   from its secret and the enclave measurement (so another measurement cannot unseal).
-//! - [`identity`]: the enclave's Noise static key, block-signing key and evidence.
+//! - [`identity`]: the enclave's Noise static key (fresh on every start), block-signing key
+//!   (sealed, and restored from the sealed blob after a restart) and evidence.
 //! - [`measurement`]: the measurement of the enclave built with this release.
 //! - The boundary (issue 7 items 1-2): [`Enclave`], a host-side trait with ONE entry point
 //!   ([`Enclave::call_bytes`]) carrying a versioned [`EnclaveCall`] / [`EnclaveReply`] pair
@@ -27,7 +28,8 @@
 //! its own `/dev/urandom`, so that the host never knows the enclave's keys. The trusted core
 //! answers every request with a typed reply and never panics (fuzzed, with arbitrary call
 //! orders, by `fuzzing::fuzz_enclave_call`); no reply carries rings, signatures or amounts
-//! (tested by serialising everything the host receives). Decoders of channel input never panic (fuzzed by
+//! (tested by serialising everything the host receives). Decoders of channel input never
+//! panic (fuzzed by
 //! [`fuzzing`]). Secret keys are zeroised on drop and never appear in `Debug` output.
 //!
 //! The attestation platform behind all of this is SIMULATED (see `mcnode_attest::sim`): it

@@ -10,7 +10,7 @@ use mcnode_attest::TrustedMeasurements;
 use mcnode_attest::sim::SimProgram;
 use mcnode_types::Hash32;
 
-/// Hex form of [`release_measurement`], computed by `build.rs`.
+/// Hex form of [`RELEASE_MEASUREMENT`], computed by `build.rs`.
 pub const RELEASE_MEASUREMENT_HEX: &str = env!("MCNODE_ENCLAVE_MEASUREMENT");
 
 /// How many source files the measurement covers (informational).

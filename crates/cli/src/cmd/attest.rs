@@ -223,18 +223,11 @@ fn verify(a: VerifyArgs) -> ExitCode {
         None => measurement::default_trusted_measurements(),
     };
     let sim_root = a.sim_root.map(|h| h.0).unwrap_or_else(|| SimRootKey::devnet().public());
-    let mut allowed_tees =
-        vec![TeeType::SgxDcap, TeeType::TdxDcap, TeeType::SevSnp, TeeType::Nitro];
+    let mut policy =
+        Policy::new(vec![TrustAnchor { tee: TeeType::Sim, root_key: sim_root }], trusted);
     if a.allow_simulated {
-        allowed_tees.push(TeeType::Sim);
+        policy = policy.allowing_simulated();
     }
-    let policy = Policy {
-        anchors: vec![TrustAnchor { tee: TeeType::Sim, root_key: sim_root }],
-        allowed_tees,
-        trusted,
-        allow_simulated: a.allow_simulated,
-        max_future_skew_secs: mcnode_attest::DEFAULT_MAX_FUTURE_SKEW_SECS,
-    };
     let expected = Expected {
         chain_id: a.chain_id,
         config_digest: a.config_digest,

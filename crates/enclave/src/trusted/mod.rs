@@ -17,8 +17,7 @@ pub mod form;
 pub mod txs;
 
 use mcnode_attest::sim::{SimPlatform, SimProgram};
-use mcnode_attest::{Policy, ReportClaims, Verifier};
-use mcnode_crypto::SigningIdentity;
+use mcnode_attest::{Policy, Verifier};
 use mcnode_tx::TokenId;
 use mcnode_tx::validation::{FeeConfig, ValidationContext};
 use mcnode_types::{Encode, NodeId};
@@ -30,13 +29,11 @@ use crate::call::{
     CALL_VERSION, EnclaveCall, EnclaveReply, FormBlockInputs, FrameError, InitParams, decode_frame,
     encode_frame,
 };
-use crate::channel::resolver::x25519_public;
 use crate::channel::{ChannelConfig, SessionLimits, Sessions};
 use crate::host_types::{LocallyEncryptedTx, WellFormedEncryptedTx};
-use crate::identity::EnclaveIdentity;
+use crate::identity::{EnclaveIdentity, IdentityError, IdentityParams};
 use crate::measurement::default_trusted_measurements;
 use crate::refusal::{EnclaveError, SealFailure};
-use crate::sealing;
 use cache::CacheCipher;
 use form::Former;
 
@@ -200,40 +197,38 @@ impl TrustedEnclave {
         if self.state.is_some() {
             return Err(EnclaveError::AlreadyInitialized);
         }
-        let measurement = self.program.measurement;
-        let key = self.platform.sealing_key(&measurement);
-        let signing_seed = match &p.sealed_signing_key {
+        let params = IdentityParams {
+            chain_id: &p.chain_id,
+            config_digest: p.config_digest,
+            nonce: {
+                let mut n = [0u8; 16];
+                rng.fill_bytes(&mut n);
+                n
+            },
+            now: p.now,
+            validity_secs: p.evidence_validity_secs,
+        };
+        let (platform, program) = (&self.platform, &self.program);
+        let identity = match &p.sealed_signing_key {
             Some(blob) => {
-                let plain = sealing::unseal(&key, &measurement, blob)
-                    .map_err(|e| EnclaveError::Sealed(SealFailure::from(&e)))?;
-                let s: [u8; 32] = plain
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| EnclaveError::Sealed(SealFailure::BadKey))?;
-                Zeroizing::new(s)
+                EnclaveIdentity::restore_simulated(platform, program, &params, seed(rng), blob)
+                    .map_err(|e| match e {
+                        IdentityError::Unseal(e) => EnclaveError::Sealed(SealFailure::from(&e)),
+                        IdentityError::SealedKeyLength { .. } => {
+                            EnclaveError::Sealed(SealFailure::BadKey)
+                        }
+                        IdentityError::Noise(_) => EnclaveError::Internal,
+                    })?
             }
-            None => Zeroizing::new(seed(rng)),
+            None => EnclaveIdentity::generate_simulated(platform, program, &params, seed(rng))
+                .map_err(|_| EnclaveError::Internal)?,
         };
         let mut nonce = [0u8; 24];
         rng.fill_bytes(&mut nonce);
-        let sealed = sealing::seal(&key, &measurement, signing_seed.as_slice(), nonce)
+        let sealed = identity
+            .seal_block_signing_key(platform, program, nonce)
             .map_err(|e| EnclaveError::Sealed(SealFailure::from(&e)))?;
-        let signer = SigningIdentity::from_seed(&signing_seed);
-        let noise_private = Zeroizing::new(seed(rng));
-        let noise_public = x25519_public(&noise_private).map_err(|_| EnclaveError::Internal)?;
-        let mut quote_nonce = [0u8; 16];
-        rng.fill_bytes(&mut quote_nonce);
-        let claims = ReportClaims {
-            noise_static: noise_public,
-            block_signing_key: signer.verifying().to_bytes(),
-            chain_id: p.chain_id.clone(),
-            config_digest: p.config_digest,
-            nonce: quote_nonce,
-        };
-        let evidence = self.platform.attest(&self.program, claims, p.now, p.evidence_validity_secs);
-        let block_signer = NodeId(signer.verifying().to_bytes());
-        let identity = EnclaveIdentity::from_parts(noise_private, signer, evidence)
-            .map_err(|_| EnclaveError::Internal)?;
+        let block_signer = NodeId(identity.block_signing_key().verifying().to_bytes());
         let cfg = ChannelConfig::new(&p.chain_id, p.config_digest);
         let verifier =
             Verifier::new(Policy::simulated(self.sim_root, default_trusted_measurements()));
