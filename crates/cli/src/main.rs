@@ -23,26 +23,33 @@ struct Cli {
 enum Command {
     /// Show version and build information.
     Version,
-    /// Enclave attestation: measurement, evidence, verification.
-    #[command(subcommand)]
-    Attest(cmd::attest::AttestCommand),
-    /// Quorum health: intersection, top tier, blocking and splitting sets.
-    #[command(subcommand)]
-    Quorum(cmd::quorum::QuorumCommand),
     /// Measure performance (`mcnode bench tx`, ...).
     Bench {
         /// What to measure.
         #[command(subcommand)]
         command: cmd::bench::BenchCommand,
     },
+    /// Create and inspect a durable ledger (`init`, `info`, `verify`, `blocks`).
+    Ledger {
+        /// What to do.
+        #[command(subcommand)]
+        command: cmd::ledger::LedgerCommand,
+    },
+    /// Enclave attestation: measurement, evidence, verification.
+    #[command(subcommand)]
+    Attest(cmd::attest::AttestCommand),
+    /// Quorum health: intersection, top tier, blocking and splitting sets.
+    #[command(subcommand)]
+    Quorum(cmd::quorum::QuorumCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Version => cmd::version::run(),
+        Command::Bench { command } => cmd::bench::run(command),
+        Command::Ledger { command } => cmd::ledger::run(command),
         Command::Attest(c) => cmd::attest::run(c),
         Command::Quorum(c) => cmd::quorum::run(c),
-        Command::Bench { command } => cmd::bench::run(command),
     }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use mcnode_crypto::CompressedPoint;
 use mcnode_tx::KeyImage;
-use mcnode_types::{DecodeError, Hash32};
+use mcnode_types::{DecodeError, Hash32, NodeId};
 
 use crate::block::{BlockId, SignatureError};
 
@@ -96,6 +96,12 @@ pub enum AppendError {
         /// Global index of the existing output.
         index: u64,
     },
+    /// Two signatures by the same node.
+    #[error("block carries two signatures by {signer}")]
+    DuplicateSigner {
+        /// The signer.
+        signer: NodeId,
+    },
     /// A signature does not verify.
     #[error("block signature rejected: {0}")]
     Signature(#[from] SignatureError),
@@ -142,6 +148,9 @@ pub enum LedgerError {
         /// Outputs in the ledger.
         have: u64,
     },
+    /// A thread rebuilding the in-memory indexes at open panicked.
+    #[error("rebuilding the ledger's key indexes failed")]
+    IndexBuild,
     /// Opening or creating the ledger failed.
     #[error(transparent)]
     Open(#[from] OpenError),

@@ -48,7 +48,7 @@ use store::StoreRead;
 /// [`Ledger::snapshot`] and the functions of [`store`].
 pub trait Ledger {
     /// A consistent read snapshot.
-    fn snapshot(&self) -> Result<Box<dyn StoreRead + '_>, LedgerError>;
+    fn snapshot(&self) -> Result<Box<dyn StoreRead + Send + '_>, LedgerError>;
 
     /// Validates `block` and appends it atomically (see [`store`] for the rules).
     fn append_block(&mut self, block: &BlockData) -> Result<(), LedgerError>;
@@ -70,7 +70,7 @@ pub trait Ledger {
 
     /// The header of block `index`.
     fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError> {
-        Ok(self.snapshot()?.stored_block(index)?.map(|s| s.block))
+        self.snapshot()?.block_header(index)
     }
 
     /// The block with id `id`.
@@ -110,6 +110,13 @@ pub trait Ledger {
     /// Output by global index.
     fn output(&self, index: u64) -> Result<Option<TxOut>, LedgerError> {
         self.snapshot()?.output(index)
+    }
+
+    /// Up to `count` outputs starting at global index `from`.
+    fn outputs(&self, from: u64, count: u64) -> Result<Vec<TxOut>, LedgerError> {
+        let snap = self.snapshot()?;
+        let end = store::num_outputs(&*snap)?.min(from.saturating_add(count));
+        store::outputs_range(&*snap, from.min(end), end)
     }
 
     /// Global index of the output with public key `public_key`.
@@ -205,5 +212,16 @@ pub fn to_view_error(e: LedgerError) -> mcnode_tx::LedgerViewError {
             mcnode_tx::LedgerViewError::NoSuchOutput { index }
         }
         other => mcnode_tx::LedgerViewError::Storage(Box::new(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The node shares a ledger between its consensus worker and its services.
+    #[test]
+    fn ledgers_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<crate::LmdbLedger>();
+        check::<crate::MemoryLedger>();
     }
 }

@@ -7,7 +7,7 @@ use mcnode_crypto::CompressedPoint;
 use mcnode_tx::{KeyImage, TxOut};
 use mcnode_types::Hash32;
 
-use crate::block::{BlockData, BlockId, StoredBlock};
+use crate::block::{Block, BlockData, BlockId, StoredBlock};
 use crate::error::LedgerError;
 use crate::merkle::{MemTree, NodeSource};
 use crate::store::{self, StoreRead, TableCounts};
@@ -49,6 +49,9 @@ impl StoreRead for MemoryLedger {
     fn stored_block(&self, index: u64) -> Result<Option<StoredBlock>, LedgerError> {
         Ok(usize::try_from(index).ok().and_then(|i| self.blocks.get(i)).cloned())
     }
+    fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError> {
+        Ok(usize::try_from(index).ok().and_then(|i| self.blocks.get(i)).map(|s| s.block))
+    }
     fn block_index(&self, id: &BlockId) -> Result<Option<u64>, LedgerError> {
         Ok(self.block_ids.get(id).copied())
     }
@@ -70,13 +73,13 @@ impl StoreRead for MemoryLedger {
             output_keys: self.output_keys.len() as u64,
             block_ids: self.block_ids.len() as u64,
             key_images: self.key_images.len() as u64,
-            merkle_nodes: self.tree.node_count(),
+            merkle_nodes: self.tree.inner_node_count(),
         })
     }
 }
 
 impl Ledger for MemoryLedger {
-    fn snapshot(&self) -> Result<Box<dyn StoreRead + '_>, LedgerError> {
+    fn snapshot(&self) -> Result<Box<dyn StoreRead + Send + '_>, LedgerError> {
         Ok(Box::new(self))
     }
 

@@ -5,7 +5,8 @@
 //! `⌈log2 n⌉`; empty subtrees hash to `empty_hash()` at every height). What we store: every
 //! *complete* node, i.e. node `(h, p)` covering leaves `[p·2^h, (p+1)·2^h)` once all of those
 //! leaves exist. A complete node never changes again, so the store is append-only (about `2n`
-//! hashes for `n` leaves, leaves included at height 0).
+//! hashes for `n` leaves, leaves included at height 0; the LMDB backend stores only heights
+//! `≥ 1` and derives a leaf from its output, which halves the tree's share of each write).
 //!
 //! For a tree of `m ≤ n` leaves, a node is *complete* (stored), *empty* (`p·2^h ≥ m`, hash =
 //! `empty_hash()`) or *partial*. Partial nodes are exactly those on the path from leaf `m-1` to
@@ -171,9 +172,9 @@ impl MemTree {
         self.levels.first().map_or(0, |l| l.len() as u64)
     }
 
-    /// Number of stored nodes, leaves included.
-    pub fn node_count(&self) -> u64 {
-        self.levels.iter().map(|l| l.len() as u64).sum()
+    /// Number of stored inner nodes (heights `≥ 1`).
+    pub fn inner_node_count(&self) -> u64 {
+        self.levels.iter().skip(1).map(|l| l.len() as u64).sum()
     }
 
     /// Whether it has no leaves.

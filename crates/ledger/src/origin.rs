@@ -53,7 +53,7 @@ pub struct OriginOutput {
 #[derive(Debug, thiserror::Error)]
 pub enum OriginError {
     /// Not valid JSON for the format above.
-    #[error("origin file is not valid: {0}")]
+    #[error("not a valid origin file (JSON): {0}")]
     Json(#[from] serde_json::Error),
     /// No outputs listed.
     #[error("origin file lists no outputs")]

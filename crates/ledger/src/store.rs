@@ -8,7 +8,7 @@
 //! 3. contents hash, cumulative output count, Merkle root after the new outputs, and id all
 //!    recompute;
 //! 4. no key image already spent, no output public key already present;
-//! 5. every signature verifies over the id.
+//! 5. every signature verifies over the id, at most one per signer.
 
 use mcnode_crypto::CompressedPoint;
 use mcnode_tx::{KeyImage, MembershipProof, TxOut};
@@ -26,6 +26,8 @@ pub trait StoreRead: NodeSource<Error = LedgerError> {
     fn num_blocks(&self) -> Result<u64, LedgerError>;
     /// The stored record of block `index`.
     fn stored_block(&self, index: u64) -> Result<Option<StoredBlock>, LedgerError>;
+    /// Only the header of block `index` (cheaper: skips key images and signatures).
+    fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError>;
     /// Index of the block with id `id`.
     fn block_index(&self, id: &BlockId) -> Result<Option<u64>, LedgerError>;
     /// Output by global index.
@@ -46,6 +48,9 @@ impl<T: StoreRead + ?Sized> StoreRead for &T {
     }
     fn stored_block(&self, index: u64) -> Result<Option<StoredBlock>, LedgerError> {
         (**self).stored_block(index)
+    }
+    fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError> {
+        (**self).block_header(index)
     }
     fn block_index(&self, id: &BlockId) -> Result<Option<u64>, LedgerError> {
         (**self).block_index(id)
@@ -78,7 +83,7 @@ pub struct TableCounts {
     pub block_ids: u64,
     /// Key images.
     pub key_images: u64,
-    /// Stored Merkle nodes.
+    /// Stored inner Merkle nodes (heights ≥ 1).
     pub merkle_nodes: u64,
 }
 
@@ -86,16 +91,12 @@ pub struct TableCounts {
 pub fn last_block(s: &(impl StoreRead + ?Sized)) -> Result<Option<Block>, LedgerError> {
     match s.num_blocks()? {
         0 => Ok(None),
-        n => Ok(Some(require_block(s, n - 1)?.block)),
+        n => s.block_header(n - 1)?.map(Some).ok_or(LedgerError::Corrupt {
+            what: "block",
+            key: n - 1,
+            source: None,
+        }),
     }
-}
-
-/// Block `index`, which the ledger's own counts say exists.
-pub fn require_block(
-    s: &(impl StoreRead + ?Sized),
-    index: u64,
-) -> Result<StoredBlock, LedgerError> {
-    s.stored_block(index)?.ok_or(LedgerError::Corrupt { what: "block", key: index, source: None })
 }
 
 /// Number of outputs in the ledger.
@@ -122,7 +123,11 @@ pub fn block_data(
     let Some(st) = s.stored_block(index)? else { return Ok(None) };
     let before = match index {
         0 => 0,
-        _ => require_block(s, index - 1)?.block.cumulative_txo_count,
+        _ => {
+            s.block_header(index - 1)?
+                .ok_or(LedgerError::Corrupt { what: "block", key: index - 1, source: None })?
+                .cumulative_txo_count
+        }
     };
     let outputs = outputs_range(s, before, st.block.cumulative_txo_count)?;
     Ok(Some(BlockData {
@@ -237,7 +242,11 @@ pub fn validate_append(
             }));
         }
     }
+    let mut signers = std::collections::HashSet::with_capacity(signatures.len());
     for sig in signatures {
+        if !signers.insert(sig.signer) {
+            return Err(LedgerError::from(AppendError::DuplicateSigner { signer: sig.signer }));
+        }
         sig.verify(&b.id).map_err(AppendError::from)?;
     }
     Ok(new)

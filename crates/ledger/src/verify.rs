@@ -134,7 +134,8 @@ pub fn verify(s: &(impl StoreRead + ?Sized)) -> Result<VerifyReport, VerifyError
         )?;
         let leaves: Vec<_> = contents.outputs.iter().map(TxOut::leaf_hash).collect();
         let new = merkle::append_leaves(s, before, &leaves).map_err(at(i))?;
-        for (height, pos, x) in new.iter() {
+        // Leaves (height 0) are the outputs' hashes, covered by the contents hash above.
+        for (height, pos, x) in new.iter().filter(|(h, _, _)| *h > 0) {
             let stored = s.complete_node(height, pos).map_err(at(i))?;
             check(stored == x, i, Problem::MerkleNode { height, pos })?;
             merkle_nodes += 1;
@@ -176,4 +177,116 @@ pub fn verify(s: &(impl StoreRead + ?Sized)) -> Result<VerifyReport, VerifyError
         check(found == expected, height, Problem::Count { table, found, expected })?;
     }
     Ok(VerifyReport { blocks: height, outputs, key_images, last_id: parent.map(|p| p.id) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::StoredBlock;
+    use crate::merkle::NodeSource;
+    use crate::{Block, Ledger, MemoryLedger, testkit};
+    use mcnode_crypto::CompressedPoint;
+    use mcnode_tx::KeyImage;
+    use mcnode_types::Hash32;
+
+    /// One way of lying about the stored data.
+    #[derive(Clone, Copy)]
+    enum Lie {
+        None,
+        MerkleNode,
+        KeyImageBlock,
+        OutputIndex,
+        BlockIdIndex,
+        ExtraKeyImageEntry,
+        HeaderRoot,
+        ParentLink,
+    }
+
+    struct Tampered<'a> {
+        inner: &'a MemoryLedger,
+        lie: Lie,
+    }
+
+    impl NodeSource for Tampered<'_> {
+        type Error = LedgerError;
+        fn complete_node(&self, h: u32, p: u64) -> Result<Hash32, LedgerError> {
+            let x = self.inner.complete_node(h, p)?;
+            Ok(if matches!(self.lie, Lie::MerkleNode) && (h, p) == (1, 3) {
+                Hash32::ZERO
+            } else {
+                x
+            })
+        }
+    }
+
+    impl StoreRead for Tampered<'_> {
+        fn num_blocks(&self) -> Result<u64, LedgerError> {
+            StoreRead::num_blocks(self.inner)
+        }
+        fn stored_block(&self, index: u64) -> Result<Option<StoredBlock>, LedgerError> {
+            let mut s = StoreRead::stored_block(self.inner, index)?;
+            if let (Some(s), 2) = (s.as_mut(), index) {
+                match self.lie {
+                    Lie::HeaderRoot => s.block.root_element = Hash32::ZERO,
+                    Lie::ParentLink => s.block.parent_id = s.block.id,
+                    _ => {}
+                }
+            }
+            Ok(s)
+        }
+        fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError> {
+            Ok(self.stored_block(index)?.map(|s| s.block))
+        }
+        fn block_index(&self, id: &BlockId) -> Result<Option<u64>, LedgerError> {
+            let i = StoreRead::block_index(self.inner, id)?;
+            Ok(if matches!(self.lie, Lie::BlockIdIndex) { i.map(|i| i + 1) } else { i })
+        }
+        fn output(&self, index: u64) -> Result<Option<TxOut>, LedgerError> {
+            StoreRead::output(self.inner, index)
+        }
+        fn output_index(&self, pk: &CompressedPoint) -> Result<Option<u64>, LedgerError> {
+            let i = StoreRead::output_index(self.inner, pk)?;
+            Ok(if matches!(self.lie, Lie::OutputIndex) && i == Some(5) { Some(6) } else { i })
+        }
+        fn key_image_block(&self, ki: &KeyImage) -> Result<Option<u64>, LedgerError> {
+            let b = StoreRead::key_image_block(self.inner, ki)?;
+            Ok(if matches!(self.lie, Lie::KeyImageBlock) && b == Some(1) { Some(2) } else { b })
+        }
+        fn num_key_images(&self) -> Result<u64, LedgerError> {
+            StoreRead::num_key_images(self.inner)
+        }
+        fn table_counts(&self) -> Result<TableCounts, LedgerError> {
+            let mut c = StoreRead::table_counts(self.inner)?;
+            if matches!(self.lie, Lie::ExtraKeyImageEntry) {
+                c.key_images += 1;
+            }
+            Ok(c)
+        }
+    }
+
+    #[test]
+    fn every_check_names_the_first_bad_block() {
+        let mut l = MemoryLedger::new();
+        for n in 0..4 {
+            testkit::append_synthetic(&mut l, n, 4, 2).unwrap();
+        }
+        let run = |lie| verify(&Tampered { inner: &l, lie });
+        assert_eq!(run(Lie::None).unwrap().blocks, 4);
+        let corrupt = |lie| match run(lie) {
+            Err(VerifyError::Corrupt { block, problem }) => (block, problem),
+            other => panic!("expected corruption, got {other:?}"),
+        };
+        // Node (1, 3) covers leaves 6..8, created by block 1 (outputs 4..8).
+        assert_eq!(corrupt(Lie::MerkleNode), (1, Problem::MerkleNode { height: 1, pos: 3 }));
+        assert_eq!(corrupt(Lie::KeyImageBlock), (1, Problem::Index { table: "key_images" }));
+        assert_eq!(corrupt(Lie::OutputIndex), (1, Problem::Index { table: "output_keys" }));
+        assert_eq!(corrupt(Lie::BlockIdIndex), (0, Problem::Index { table: "block_ids" }));
+        assert_eq!(corrupt(Lie::HeaderRoot), (2, Problem::Root));
+        assert_eq!(corrupt(Lie::ParentLink), (2, Problem::WrongParent));
+        assert!(matches!(
+            corrupt(Lie::ExtraKeyImageEntry),
+            (4, Problem::Count { table: "key_images", found: 9, expected: 8 })
+        ));
+        assert!(l.verify().is_ok());
+    }
 }

@@ -64,6 +64,9 @@ fn append_and_read_back() {
             assert_eq!(l.output_index(o.public_key()).unwrap(), Some(i as u64));
         }
         assert_eq!(l.output_index(synthetic_output(999).public_key()).unwrap(), None);
+        assert_eq!(l.outputs(3, 4).unwrap(), all[3..7].to_vec());
+        assert_eq!(l.outputs(7, 100).unwrap(), all[7..].to_vec());
+        assert!(l.outputs(50, 2).unwrap().is_empty());
         for ki in &b1.contents.key_images {
             assert_eq!(l.key_image_block(ki).unwrap(), Some(1));
         }
@@ -189,6 +192,10 @@ fn every_append_rule_rejects_and_leaves_the_ledger_unchanged() {
         cases.push((b, |e| {
             matches!(e, AppendError::Signature(SignatureError::BadSignature { .. }))
         }));
+        let key = SigningIdentity::from_seed(&[4; 32]);
+        let mut b = make_block(l, synthetic_contents(50, 3, 50, 2), &[key], 5).unwrap();
+        b.signatures.push(b.signatures[0]);
+        cases.push((b, |e| matches!(e, AppendError::DuplicateSigner { .. })));
         for (i, (block, ok)) in cases.into_iter().enumerate() {
             let e = rejected(l.append_block(&block));
             assert!(ok(&e), "case {i}: unexpected rejection {e:?}");

@@ -30,6 +30,18 @@ fn reopen_keeps_every_block() {
     let l = LmdbLedger::open(&path).unwrap();
     assert_eq!(l.blocks(0, 10).unwrap(), blocks);
     l.verify().unwrap();
+    // The in-memory key indexes are rebuilt from disk.
+    let mut global = 0;
+    for b in &blocks {
+        for o in &b.contents.outputs {
+            assert_eq!(l.output_index(o.public_key()).unwrap(), Some(global));
+            global += 1;
+        }
+        for ki in &b.contents.key_images {
+            assert_eq!(l.key_image_block(ki).unwrap(), Some(b.block.index));
+        }
+    }
+    assert_eq!(l.num_key_images().unwrap(), 4);
     assert!(l.disk_size().unwrap() > 0);
 }
 

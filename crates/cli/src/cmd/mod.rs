@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod attest;
-pub mod quorum;
 pub mod bench;
+pub mod ledger;
+pub mod quorum;
 pub mod version;

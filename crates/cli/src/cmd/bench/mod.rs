@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
+pub mod ledger;
 pub mod tx;
 
 /// What to measure.
@@ -13,11 +14,14 @@ pub enum BenchCommand {
     /// Transaction cryptography and validation throughput (ring signatures, range proofs,
     /// whole transactions one at a time and in batches).
     Tx(tx::TxArgs),
+    /// Durable ledger: append throughput, key-image lookups, membership proofs, open time.
+    Ledger(ledger::LedgerArgs),
 }
 
 /// Runs a benchmark subcommand.
 pub fn run(cmd: BenchCommand) -> ExitCode {
     match cmd {
         BenchCommand::Tx(args) => tx::run(args),
+        BenchCommand::Ledger(args) => ledger::run(args),
     }
 }

@@ -11,9 +11,18 @@
 //! | `blocks` | index `u64` | [`StoredBlock`] (header, key images, signatures) |
 //! | `block_ids` | id (32 B) | index `u64` |
 //! | `outputs` | global index `u64` | `TxOut` |
-//! | `output_keys` | output public key (32 B) | global index `u64` |
-//! | `key_images` | key image (32 B) | index of the spending block `u64` |
-//! | `merkle` | height `u8` ‖ position `u64` | complete node hash (see [`crate::merkle`]) |
+//! | `merkle` | height `u8` ‖ position `u64` | complete inner node hash, heights `≥ 1` (see [`crate::merkle`]; a leaf is its output's `leaf_hash`) |
+//!
+//! Every table's keys grow with the chain (block index, global output index, node position;
+//! block ids are one random key per block), so a block dirties only about as many pages as its
+//! own bytes fill. The two indexes with random keys, output public key → global index and key
+//! image → spending block, are NOT LMDB tables: 3,000 random inserts per block into tables of
+//! a million keys dirty ~3,000 pages (12 MB) per fsync, which measured 56 ms per durable
+//! 2,000-output block at only 100k outputs vs 14 ms without them (BENCHMARKS.md). They are
+//! hash maps in memory, rebuilt when the ledger is opened by one sequential scan of the
+//! `outputs` and `blocks` tables (both derived entirely from durable data, so a crash cannot
+//! make them disagree with it), and updated after each commit. Cost: open time and memory
+//! linear in the ledger (measured by `mcnode bench ledger`).
 //!
 //! One block = one LMDB write transaction: LMDB's copy-on-write B-trees and its double meta
 //! page make the commit atomic (a crash leaves either the old or the new root page), and the
@@ -26,13 +35,16 @@ use heed::types::Bytes;
 use heed::{CommitOrAbort, Database, Env, EnvOpenOptions, PutFlags, RoTxn, WithoutTls};
 use mcnode_crypto::CompressedPoint;
 use mcnode_tx::{KeyImage, TxOut};
-use mcnode_types::{Decode, Encode, Hash32};
+use mcnode_types::{Decode, Encode, Hash32, Reader};
 
-use crate::block::{BlockData, BlockId, StoredBlock};
+use crate::block::{Block, BlockData, BlockId, StoredBlock};
 use crate::error::{LedgerError, OpenError};
 use crate::merkle::NodeSource;
 use crate::store::{self, StoreRead, TableCounts};
 use crate::{Ledger, impl_ledger_view};
+
+mod index;
+use index::KeyIndex;
 
 /// The schema version this code reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -43,8 +55,7 @@ pub const DATA_FILE: &str = "data.mdb";
 /// Address space reserved for the map (LMDB grows the file only as pages are written).
 pub const MAP_SIZE: usize = 1 << 40;
 
-const TABLES: [&str; 7] =
-    ["meta", "blocks", "block_ids", "outputs", "output_keys", "key_images", "merkle"];
+const TABLES: [&str; 5] = ["meta", "blocks", "block_ids", "outputs", "merkle"];
 const SCHEMA_KEY: &[u8] = b"schema";
 
 type Db = Database<'static, Bytes, Bytes>;
@@ -55,16 +66,12 @@ struct Tables {
     blocks: Db,
     block_ids: Db,
     outputs: Db,
-    output_keys: Db,
-    key_images: Db,
     merkle: Db,
 }
 
 impl Tables {
-    fn from_array(
-        [meta, blocks, block_ids, outputs, output_keys, key_images, merkle]: [Db; 7],
-    ) -> Self {
-        Tables { meta, blocks, block_ids, outputs, output_keys, key_images, merkle }
+    fn from_array([meta, blocks, block_ids, outputs, merkle]: [Db; 5]) -> Self {
+        Tables { meta, blocks, block_ids, outputs, merkle }
     }
 }
 
@@ -72,6 +79,7 @@ impl Tables {
 pub struct LmdbLedger {
     env: Env<WithoutTls>,
     tables: Tables,
+    index: KeyIndex,
     path: PathBuf,
     // Held (exclusively locked) for the lifetime of this value; the OS releases it when the
     // process dies, even by SIGKILL.
@@ -147,12 +155,13 @@ impl LmdbLedger {
                 }
                 let meta = dbs[0];
                 meta.put(wtxn, SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
-                let arr: [_; 7] = std::array::from_fn(|i| dbs[i]);
+                let arr: [_; 5] = std::array::from_fn(|i| dbs[i]);
                 Ok(CommitOrAbort::<_, ()>::Commit(arr))
             })?
             .unwrap_commit();
         Ok(LmdbLedger {
             env,
+            index: KeyIndex::default(),
             tables: Tables::from_array(tables),
             path: path.to_path_buf(),
             _lock: lock,
@@ -183,7 +192,7 @@ impl LmdbLedger {
                         None => return Ok(CommitOrAbort::Abort(name)),
                     }
                 }
-                Ok(CommitOrAbort::Commit(std::array::from_fn::<_, 7, _>(|i| dbs[i])))
+                Ok(CommitOrAbort::Commit(std::array::from_fn::<_, 5, _>(|i| dbs[i])))
             })
             .map_err(|e| match e {
                 // A data.mdb whose main table is not a table directory, e.g. another LMDB app.
@@ -211,7 +220,8 @@ impl LmdbLedger {
                 supported: SCHEMA_VERSION,
             })?;
         }
-        Ok(LmdbLedger { env, tables, path: path.to_path_buf(), _lock: lock })
+        let index = KeyIndex::build(&env, &tables)?;
+        Ok(LmdbLedger { env, tables, index, path: path.to_path_buf(), _lock: lock })
     }
 
     /// The ledger directory.
@@ -257,11 +267,22 @@ fn u64_value(what: &'static str, key: u64, v: &[u8]) -> Result<u64, LedgerError>
 struct View<'a, 'e> {
     txn: &'a RoTxn<'e, WithoutTls>,
     t: &'a Tables,
+    index: &'a KeyIndex,
 }
 
 impl NodeSource for View<'_, '_> {
     type Error = LedgerError;
     fn complete_node(&self, height: u32, pos: u64) -> Result<Hash32, LedgerError> {
+        if height == 0 {
+            return match self.output(pos)? {
+                Some(o) => Ok(o.leaf_hash()),
+                None => Err(LedgerError::Corrupt {
+                    what: "output (Merkle leaf)",
+                    key: pos,
+                    source: None,
+                }),
+            };
+        }
         match self.t.merkle.get(self.txn, &merkle_key(height, pos))? {
             Some(v) => <[u8; 32]>::try_from(v).map(Hash32).map_err(|_| LedgerError::Corrupt {
                 what: "Merkle node",
@@ -287,6 +308,15 @@ impl StoreRead for View<'_, '_> {
             None => Ok(None),
         }
     }
+    fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError> {
+        match self.t.blocks.get(self.txn, &index.to_be_bytes())? {
+            // The stored record starts with the header: decode just that prefix.
+            Some(v) => Block::decode(&mut Reader::new(v))
+                .map(Some)
+                .map_err(|e| LedgerError::Corrupt { what: "block", key: index, source: Some(e) }),
+            None => Ok(None),
+        }
+    }
     fn block_index(&self, id: &BlockId) -> Result<Option<u64>, LedgerError> {
         self.t
             .block_ids
@@ -305,28 +335,20 @@ impl StoreRead for View<'_, '_> {
         }
     }
     fn output_index(&self, pk: &CompressedPoint) -> Result<Option<u64>, LedgerError> {
-        self.t
-            .output_keys
-            .get(self.txn, pk.as_bytes())?
-            .map(|v| u64_value("output key", 0, v))
-            .transpose()
+        Ok(self.index.outputs.get(pk).copied())
     }
     fn key_image_block(&self, ki: &KeyImage) -> Result<Option<u64>, LedgerError> {
-        self.t
-            .key_images
-            .get(self.txn, ki.as_bytes())?
-            .map(|v| u64_value("key image", 0, v))
-            .transpose()
+        Ok(self.index.key_images.get(ki).copied())
     }
     fn num_key_images(&self) -> Result<u64, LedgerError> {
-        Ok(self.t.key_images.len(self.txn)?)
+        Ok(self.index.key_images.len() as u64)
     }
     fn table_counts(&self) -> Result<TableCounts, LedgerError> {
         Ok(TableCounts {
             outputs: self.t.outputs.len(self.txn)?,
-            output_keys: self.t.output_keys.len(self.txn)?,
+            output_keys: self.index.outputs.len() as u64,
             block_ids: self.t.block_ids.len(self.txn)?,
-            key_images: self.t.key_images.len(self.txn)?,
+            key_images: self.index.key_images.len() as u64,
             merkle_nodes: self.t.merkle.len(self.txn)?,
         })
     }
@@ -336,11 +358,12 @@ impl StoreRead for View<'_, '_> {
 struct Snapshot<'e> {
     txn: RoTxn<'e, WithoutTls>,
     t: &'e Tables,
+    index: &'e KeyIndex,
 }
 
 impl Snapshot<'_> {
     fn view(&self) -> View<'_, '_> {
-        View { txn: &self.txn, t: self.t }
+        View { txn: &self.txn, t: self.t, index: self.index }
     }
 }
 
@@ -357,6 +380,9 @@ impl StoreRead for Snapshot<'_> {
     }
     fn stored_block(&self, index: u64) -> Result<Option<StoredBlock>, LedgerError> {
         self.view().stored_block(index)
+    }
+    fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError> {
+        self.view().block_header(index)
     }
     fn block_index(&self, id: &BlockId) -> Result<Option<u64>, LedgerError> {
         self.view().block_index(id)
@@ -379,14 +405,16 @@ impl StoreRead for Snapshot<'_> {
 }
 
 impl Ledger for LmdbLedger {
-    fn snapshot(&self) -> Result<Box<dyn StoreRead + '_>, LedgerError> {
-        Ok(Box::new(Snapshot { txn: self.env.read_txn()?, t: &self.tables }))
+    fn snapshot(&self) -> Result<Box<dyn StoreRead + Send + '_>, LedgerError> {
+        // The key index cannot run ahead of the transaction: appends need `&mut self`, so no
+        // snapshot is alive while one happens.
+        Ok(Box::new(Snapshot { txn: self.env.read_txn()?, t: &self.tables, index: &self.index }))
     }
 
     fn append_block(&mut self, data: &BlockData) -> Result<(), LedgerError> {
         let t = self.tables;
         let mut w = self.env.write_txn()?;
-        let new = store::validate_append(&View { txn: &w, t: &t }, data)?;
+        let new = store::validate_append(&View { txn: &w, t: &t, index: &self.index }, data)?;
         let index = data.block.index;
         let idx = index.to_be_bytes();
         let first = data.block.cumulative_txo_count - data.contents.outputs.len() as u64;
@@ -397,12 +425,9 @@ impl Ledger for LmdbLedger {
             o.encode(&mut buf);
             // Global indexes only grow: APPEND skips the B-tree search.
             t.outputs.put_with_flags(&mut w, PutFlags::APPEND, &g, &buf)?;
-            t.output_keys.put(&mut w, o.public_key.as_bytes(), &g)?;
         }
-        for ki in &data.contents.key_images {
-            t.key_images.put(&mut w, ki.as_bytes(), &idx)?;
-        }
-        for (h, p, x) in new.iter() {
+        // Leaves are not stored: a leaf is its output's hash.
+        for (h, p, x) in new.iter().filter(|(h, _, _)| *h > 0) {
             t.merkle.put(&mut w, &merkle_key(h, p), x.as_bytes())?;
         }
         let stored = StoredBlock {
@@ -413,6 +438,7 @@ impl Ledger for LmdbLedger {
         t.blocks.put_with_flags(&mut w, PutFlags::APPEND, &idx, &stored.to_canonical_bytes())?;
         t.block_ids.put(&mut w, data.block.id.0.as_bytes(), &idx)?;
         w.commit()?;
+        self.index.add(data);
         Ok(())
     }
 }
