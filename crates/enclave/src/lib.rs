@@ -48,6 +48,7 @@ pub mod measurement;
 pub mod process;
 pub mod refusal;
 pub mod sealing;
+pub mod testkit;
 pub mod trusted;
 
 pub use api::{BoundaryError, Enclave, IdentityReport};
