@@ -29,10 +29,11 @@ pub struct EnclaveArgs {
     #[arg(long)]
     json: bool,
     /// Interleaved rounds (each measures every variant once).
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 12)]
     rounds: usize,
-    /// Calls per sample.
-    #[arg(long, default_value_t = 5)]
+    /// Calls per sample. Keep samples near 100 ms: the kernel's per-task CPU counters advance
+    /// in scheduler ticks (up to 4 ms), which swamps samples of a few calls.
+    #[arg(long, default_value_t = 50)]
     calls: usize,
     /// The `mcnode-enclave` binary (default: next to this executable).
     #[arg(long)]
