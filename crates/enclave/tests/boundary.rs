@@ -317,3 +317,45 @@ fn peers_relay_transactions_over_attested_sessions() {
     assert_eq!(refused(b.peer_tx_propose(relay)), EnclaveError::Channel(ChannelFailure::Replay));
     assert!(b.peer_close(sb).unwrap());
 }
+
+#[test]
+fn one_block_of_two_transactions_pads_fee_outputs_and_rechecks_tombstones() {
+    let mut w = world(0, 30, 2);
+    let (mut e, _) = enclave(&w, 9);
+    let mut s = client_session(&mut e, root().public(), 20);
+    let mut wtxs = Vec::new();
+    let mut txs = Vec::new();
+    for i in 0..2 {
+        let p = w.proposal(i);
+        let ctx = e.client_tx_propose(s.seal(&encode(&p)).unwrap()).unwrap();
+        let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
+        wtxs.push(e.tx_is_well_formed(ctx.encrypted, 1, highest).unwrap().1);
+        txs.push(p.tx);
+    }
+    // A parent far above the tombstones (height + 100): form_block re-checks them.
+    let mut late = host::form_block_inputs(&w.ledger, wtxs.clone(), NOW).unwrap();
+    late.parent.index = 500;
+    assert_eq!(refused(e.form_block(late)), EnclaveError::TxRejected(TxRule::TombstoneExpired));
+
+    let block = e.form_block(host::form_block_inputs(&w.ledger, wtxs, NOW).unwrap()).unwrap();
+    let tx_outputs: Vec<_> = txs.iter().flat_map(|t| t.prefix.outputs.iter().copied()).collect();
+    let fee_outputs: Vec<_> =
+        block.contents.outputs.iter().filter(|o| !tx_outputs.contains(o)).collect();
+    // Two configured tokens, two transactions: two fee outputs, one of them zero-value padding.
+    assert_eq!(fee_outputs.len(), 2);
+    let mut amounts: Vec<(u64, u64)> = fee_outputs
+        .iter()
+        .map(|o| {
+            let a = o.view(&w.fee_account, 0).unwrap().amount;
+            (a.token_id.0, a.value)
+        })
+        .collect();
+    amounts.sort();
+    assert_eq!(amounts, vec![(0, 2 * FEE), (1, 0)]);
+    let mut kis: Vec<_> = txs.iter().flat_map(|t| t.key_images()).collect();
+    kis.sort();
+    assert_eq!(block.contents.key_images, kis, "key images sorted, transaction boundaries gone");
+    assert!(block.contents.is_canonical());
+    w.ledger.append_block(&block).unwrap();
+    w.ledger.verify().unwrap();
+}
