@@ -43,6 +43,12 @@ fn run() -> Result<(), String> {
         .and_then(|mut f| f.read_exact(&mut urandom))
         .map_err(|e| format!("reading /dev/urandom: {e}"))?;
     let mut rng = ChaCha20Rng::from_seed(urandom);
+    if !mcnode_attest::SIMULATION_BUILD {
+        eprintln!(
+            "mcnode-enclave: built without the `simulated` feature: peer enclaves' simulated \
+             evidence will be refused (client sessions are unaffected)"
+        );
+    }
     let mut core = TrustedEnclave::new(
         SimPlatform::devnet(seed),
         SimRootKey::devnet().public(),
