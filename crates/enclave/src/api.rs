@@ -124,8 +124,8 @@ pub trait Enclave {
     }
 
     /// `ClientTxPropose`.
-    fn client_tx_propose(&mut self, msg: ChannelMessage) -> Result<TxContext, BoundaryError> {
-        expect!(self.call(&EnclaveCall::ClientTxPropose { msg })?, "ClientTxPropose",
+    fn client_tx_propose(&mut self, msgs: Vec<ChannelMessage>) -> Result<TxContext, BoundaryError> {
+        expect!(self.call(&EnclaveCall::ClientTxPropose { msgs })?, "ClientTxPropose",
             EnclaveReply::TxProposed(c) => c)
     }
 
@@ -170,8 +170,11 @@ pub trait Enclave {
     }
 
     /// `PeerTxPropose`.
-    fn peer_tx_propose(&mut self, msg: ChannelMessage) -> Result<Vec<TxContext>, BoundaryError> {
-        expect!(self.call(&EnclaveCall::PeerTxPropose { msg })?, "PeerTxPropose",
+    fn peer_tx_propose(
+        &mut self,
+        msgs: Vec<ChannelMessage>,
+    ) -> Result<Vec<TxContext>, BoundaryError> {
+        expect!(self.call(&EnclaveCall::PeerTxPropose { msgs })?, "PeerTxPropose",
             EnclaveReply::PeerTxsProposed(c) => c)
     }
 
@@ -191,7 +194,7 @@ pub trait Enclave {
         &mut self,
         session: SessionId,
         txs: Vec<WellFormedEncryptedTx>,
-    ) -> Result<ChannelMessage, BoundaryError> {
+    ) -> Result<Vec<ChannelMessage>, BoundaryError> {
         expect!(self.call(&EnclaveCall::TxsForPeer { session, txs })?, "TxsForPeer",
             EnclaveReply::ForPeer(m) => m)
     }

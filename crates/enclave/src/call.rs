@@ -18,6 +18,7 @@ use mcnode_tx::{PublicAddress, TokenId};
 use mcnode_types::{Decode, DecodeError, Encode, Hash32, NodeId, Reader, encode_bytes};
 
 use crate::channel::{ChannelMessage, MAX_MESSAGE_LEN, SessionId};
+use crate::chunks::MAX_CHUNKS;
 use crate::host_types::{
     FeeEntry, Frontier, HighestProof, LocallyEncryptedTx, MAX_TXS_PER_CALL, TxContext,
     WellFormedEncryptedTx, WellFormedTxContext,
@@ -84,10 +85,11 @@ pub enum EnclaveCall {
         /// The session.
         session: SessionId,
     },
-    /// A client's encrypted [`crate::host_types::ProposedTx`].
+    /// A client's encrypted [`crate::host_types::ProposedTx`], in one or more consecutive
+    /// messages ([`crate::chunks`]).
     ClientTxPropose {
-        /// The channel message.
-        msg: ChannelMessage,
+        /// The channel messages.
+        msgs: Vec<ChannelMessage>,
     },
     /// Start a handshake to a peer (XX message 1 out).
     PeerInit {
@@ -126,8 +128,8 @@ pub enum EnclaveCall {
     },
     /// Transactions relayed by a peer enclave.
     PeerTxPropose {
-        /// The channel message.
-        msg: ChannelMessage,
+        /// The channel messages.
+        msgs: Vec<ChannelMessage>,
     },
     /// Validate a cached transaction at ledger `height`, with the host's proof of its
     /// highest ring member.
@@ -216,8 +218,8 @@ pub enum EnclaveReply {
         /// The transaction for the cache.
         tx: WellFormedEncryptedTx,
     },
-    /// `TxsForPeer`.
-    ForPeer(ChannelMessage),
+    /// `TxsForPeer`: consecutive messages to send.
+    ForPeer(Vec<ChannelMessage>),
     /// `FormBlock`: header, contents and this enclave's signature.
     BlockFormed(BlockData),
     /// `MinimumFee` (`None`: token not configured).
@@ -312,9 +314,9 @@ impl Encode for EnclaveCall {
                 out.push(3);
                 session.0.encode(out);
             }
-            EnclaveCall::ClientTxPropose { msg } => {
+            EnclaveCall::ClientTxPropose { msgs } => {
                 out.push(4);
-                msg.encode(out);
+                msgs.encode(out);
             }
             EnclaveCall::PeerInit { peer } => {
                 out.push(5);
@@ -341,9 +343,9 @@ impl Encode for EnclaveCall {
                 out.push(9);
                 session.0.encode(out);
             }
-            EnclaveCall::PeerTxPropose { msg } => {
+            EnclaveCall::PeerTxPropose { msgs } => {
                 out.push(10);
-                msg.encode(out);
+                msgs.encode(out);
             }
             EnclaveCall::TxIsWellFormed { tx, height, highest } => {
                 out.push(11);
@@ -375,7 +377,7 @@ impl Decode for EnclaveCall {
             1 => EnclaveCall::Identity,
             2 => EnclaveCall::ClientAccept { msg1: bytes(r, HS)? },
             3 => EnclaveCall::ClientClose { session: session(r)? },
-            4 => EnclaveCall::ClientTxPropose { msg: ChannelMessage::decode(r)? },
+            4 => EnclaveCall::ClientTxPropose { msgs: r.seq(MAX_CHUNKS)? },
             5 => EnclaveCall::PeerInit { peer: NodeId::decode(r)? },
             6 => EnclaveCall::PeerAccept { peer: NodeId::decode(r)?, msg1: bytes(r, HS)? },
             7 => EnclaveCall::PeerConnect {
@@ -389,7 +391,7 @@ impl Decode for EnclaveCall {
                 now: u64::decode(r)?,
             },
             9 => EnclaveCall::PeerClose { session: session(r)? },
-            10 => EnclaveCall::PeerTxPropose { msg: ChannelMessage::decode(r)? },
+            10 => EnclaveCall::PeerTxPropose { msgs: r.seq(MAX_CHUNKS)? },
             11 => EnclaveCall::TxIsWellFormed {
                 tx: LocallyEncryptedTx::decode(r)?,
                 height: u64::decode(r)?,
@@ -496,7 +498,7 @@ impl Decode for EnclaveReply {
                 context: WellFormedTxContext::decode(r)?,
                 tx: WellFormedEncryptedTx::decode(r)?,
             },
-            11 => EnclaveReply::ForPeer(ChannelMessage::decode(r)?),
+            11 => EnclaveReply::ForPeer(r.seq(MAX_CHUNKS)?),
             12 => EnclaveReply::BlockFormed(BlockData::decode(r)?),
             13 => EnclaveReply::MinimumFee(Option::<u64>::decode(r)?),
             tag => return Err(DecodeError::InvalidTag { what: "enclave reply", tag }),

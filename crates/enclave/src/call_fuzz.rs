@@ -79,7 +79,11 @@ pub fn fuzz_enclave_call(data: &[u8]) {
             },
             3 => EnclaveCall::ClientClose { session },
             4 => EnclaveCall::ClientTxPropose {
-                msg: ChannelMessage { session, counter: i as u64, ciphertext: data.to_vec() },
+                msgs: vec![ChannelMessage {
+                    session,
+                    counter: i as u64,
+                    ciphertext: data.to_vec(),
+                }],
             },
             5 => EnclaveCall::PeerInit { peer },
             6 => EnclaveCall::PeerAccept { peer, msg1: last_msg.clone() },
@@ -87,7 +91,11 @@ pub fn fuzz_enclave_call(data: &[u8]) {
             8 => EnclaveCall::PeerFinish { peer, msg3: last_msg.clone(), now: NOW },
             9 => EnclaveCall::PeerClose { session },
             10 => EnclaveCall::PeerTxPropose {
-                msg: ChannelMessage { session, counter: i as u64, ciphertext: data.to_vec() },
+                msgs: vec![ChannelMessage {
+                    session,
+                    counter: i as u64,
+                    ciphertext: data.to_vec(),
+                }],
             },
             11 => EnclaveCall::TxIsWellFormed {
                 tx: LocallyEncryptedTx(data.to_vec()),

@@ -39,6 +39,7 @@ pub mod api;
 pub mod call;
 mod call_fuzz;
 pub mod channel;
+pub mod chunks;
 pub mod fuzzing;
 pub mod host;
 pub mod host_types;

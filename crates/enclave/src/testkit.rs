@@ -17,6 +17,7 @@ use rand_core::SeedableRng;
 use crate::api::{BoundaryError, Enclave};
 use crate::call::InitParams;
 use crate::channel::{ChannelConfig, ChannelError, ClientHandshake};
+use crate::chunks::seal_chunks;
 use crate::host::{self, HostError};
 use crate::host_types::{FeeEntry, HighestProof, LocallyEncryptedTx, ProposedTx};
 use crate::measurement::default_trusted_measurements;
@@ -116,7 +117,7 @@ impl BoundaryFixture {
         let (_, msg2) = e.client_accept(msg1)?;
         let verifier = Verifier::new(Policy::simulated(sim_root, default_trusted_measurements()));
         let (mut s, _) = hs.finish(&msg2, &verifier, NOW)?;
-        let ctx = e.client_tx_propose(s.seal(&self.proposal.to_canonical_bytes())?)?;
+        let ctx = e.client_tx_propose(seal_chunks(&mut s, &self.proposal.to_canonical_bytes())?)?;
         Ok(ctx.encrypted)
     }
 }

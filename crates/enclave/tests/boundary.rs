@@ -9,6 +9,7 @@ mod common;
 use common::*;
 use mcnode_enclave::call::{EnclaveCall, decode_frame, encode_frame};
 use mcnode_enclave::channel::{ChannelMessage, SessionId};
+use mcnode_enclave::chunks::seal_chunks;
 use mcnode_enclave::host_types::{HighestProof, LocallyEncryptedTx};
 use mcnode_enclave::refusal::{ChannelFailure, SealFailure, TxRule};
 use mcnode_enclave::{
@@ -64,7 +65,8 @@ fn host_receives_no_ring_signature_or_amount_data() {
     let proposal = w.proposal(0);
     // Rerun the path with this exact proposal.
     let mut session = client_session(&mut rec, root().public(), 20);
-    let ctx = rec.client_tx_propose(session.seal(&encode(&proposal)).unwrap()).unwrap();
+    let ctx =
+        rec.client_tx_propose(seal_chunks(&mut session, &encode(&proposal)).unwrap()).unwrap();
     let height = w.ledger.num_blocks().unwrap();
     let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
     let (_, wtx) = rec.tx_is_well_formed(ctx.encrypted.clone(), height, highest).unwrap();
@@ -129,27 +131,30 @@ fn forged_replayed_and_foreign_client_messages_are_refused() {
     let mut session = client_session(&mut e, root().public(), 20);
     let proposal = encode(&w.proposal(0));
     let msg = session.seal(&proposal).unwrap();
-    e.client_tx_propose(msg.clone()).unwrap();
+    e.client_tx_propose(vec![msg.clone()]).unwrap();
     assert_eq!(
-        refused(e.client_tx_propose(msg.clone())),
+        refused(e.client_tx_propose(vec![msg.clone()])),
         EnclaveError::Channel(ChannelFailure::Replay)
     );
     let mut forged = session.seal(&proposal).unwrap();
     forged.ciphertext[3] ^= 1;
-    assert_eq!(refused(e.client_tx_propose(forged)), EnclaveError::Channel(ChannelFailure::Forged));
+    assert_eq!(
+        refused(e.client_tx_propose(vec![forged])),
+        EnclaveError::Channel(ChannelFailure::Forged)
+    );
     let foreign = ChannelMessage { session: SessionId(Hash32([9; 32])), ..msg };
     assert_eq!(
-        refused(e.client_tx_propose(foreign)),
+        refused(e.client_tx_propose(vec![foreign])),
         EnclaveError::Channel(ChannelFailure::UnknownSession)
     );
     let junk = session.seal(b"not a transaction").unwrap();
-    assert_eq!(refused(e.client_tx_propose(junk)), EnclaveError::MalformedPayload);
+    assert_eq!(refused(e.client_tx_propose(vec![junk])), EnclaveError::MalformedPayload);
     // A closed session accepts nothing more.
     assert!(e.client_close(session.id()).unwrap());
     assert!(!e.client_close(session.id()).unwrap());
     let late = session.seal(&proposal).unwrap();
     assert_eq!(
-        refused(e.client_tx_propose(late)),
+        refused(e.client_tx_propose(vec![late])),
         EnclaveError::Channel(ChannelFailure::UnknownSession)
     );
 }
@@ -201,7 +206,7 @@ fn cached_ciphertexts_die_with_the_enclave_and_caches_do_not_mix() {
     let mut w = world(0, 30, 1);
     let (mut e, sealed) = enclave(&w, 9);
     let mut s = client_session(&mut e, root().public(), 20);
-    let ctx = e.client_tx_propose(s.seal(&encode(&w.proposal(0))).unwrap()).unwrap();
+    let ctx = e.client_tx_propose(seal_chunks(&mut s, &encode(&w.proposal(0))).unwrap()).unwrap();
     let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
     let (_, wtx) = e.tx_is_well_formed(ctx.encrypted.clone(), 1, highest.clone()).unwrap();
     // A well-formed ciphertext is not a local one.
@@ -261,7 +266,7 @@ fn well_formedness_refuses_lying_hosts_expired_and_double_spends() {
     let mut w = world(0, 30, 1);
     let (mut e, _) = enclave(&w, 9);
     let mut s = client_session(&mut e, root().public(), 20);
-    let ctx = e.client_tx_propose(s.seal(&encode(&w.proposal(0))).unwrap()).unwrap();
+    let ctx = e.client_tx_propose(seal_chunks(&mut s, &encode(&w.proposal(0))).unwrap()).unwrap();
     let honest = host::highest_proof(&w.ledger, &ctx).unwrap();
     // The host names another output at the highest index.
     let mut lie = honest.clone();
@@ -305,7 +310,7 @@ fn peers_relay_transactions_over_attested_sessions() {
     assert_eq!(sa, sb);
     let mut s = client_session(&mut a, root().public(), 20);
     let proposal = w.proposal(0);
-    let ctx = a.client_tx_propose(s.seal(&encode(&proposal)).unwrap()).unwrap();
+    let ctx = a.client_tx_propose(seal_chunks(&mut s, &encode(&proposal)).unwrap()).unwrap();
     let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
     let (_, wtx) = a.tx_is_well_formed(ctx.encrypted, 1, highest.clone()).unwrap();
     let relay = a.txs_for_peer(sa, vec![wtx]).unwrap();
@@ -327,7 +332,7 @@ fn one_block_of_two_transactions_pads_fee_outputs_and_rechecks_tombstones() {
     let mut txs = Vec::new();
     for i in 0..2 {
         let p = w.proposal(i);
-        let ctx = e.client_tx_propose(s.seal(&encode(&p)).unwrap()).unwrap();
+        let ctx = e.client_tx_propose(seal_chunks(&mut s, &encode(&p)).unwrap()).unwrap();
         let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
         wtxs.push(e.tx_is_well_formed(ctx.encrypted, 1, highest).unwrap().1);
         txs.push(p.tx);
@@ -358,4 +363,40 @@ fn one_block_of_two_transactions_pads_fee_outputs_and_rechecks_tombstones() {
     assert!(block.contents.is_canonical());
     w.ledger.append_block(&block).unwrap();
     w.ledger.verify().unwrap();
+}
+
+#[test]
+fn a_sixteen_input_transaction_spans_several_channel_messages() {
+    let mut w = world(0, 60, 16);
+    let (mut e, _) = enclave(&w, 9);
+    let mut s = client_session(&mut e, root().public(), 20);
+    let height = w.ledger.num_blocks().unwrap();
+    let mut b = mcnode_tx::builder::TransactionBuilder::new(&w.sender, TokenId(0), FEE, height + 9);
+    for f in w.funds.clone() {
+        b.add_input(f);
+    }
+    b.add_output(PAYMENT, &w.recipient.default_address(), None);
+    let mut decoys = mcnode_tx::testkit::UniformDecoys::new(&w.valid, 5);
+    let tx = b.build(&mut decoys, &mut w.rng).unwrap();
+    let ring_proofs = host::ring_proofs(&w.ledger, &tx).unwrap();
+    let bytes = encode(&mcnode_enclave::host_types::ProposedTx { tx: tx.clone(), ring_proofs });
+    assert!(bytes.len() > mcnode_enclave::channel::MAX_PLAINTEXT_LEN, "{} bytes", bytes.len());
+    let msgs = seal_chunks(&mut s, &bytes).unwrap();
+    assert!(msgs.len() >= 2);
+    // Dropping a chunk or swapping two is refused; the whole sequence is accepted.
+    let mut dropped = msgs.clone();
+    dropped.remove(0);
+    assert_eq!(refused(e.client_tx_propose(dropped)), EnclaveError::MalformedPayload);
+    let mut swapped = seal_chunks(&mut s, &bytes).unwrap();
+    swapped.swap(0, 1);
+    assert_eq!(
+        refused(e.client_tx_propose(swapped)),
+        EnclaveError::Channel(ChannelFailure::Replay)
+    );
+    let ctx = e.client_tx_propose(seal_chunks(&mut s, &bytes).unwrap()).unwrap();
+    assert_eq!((ctx.tx_hash, ctx.key_images.len()), (tx.hash(), 16));
+    let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
+    let (_, wtx) = e.tx_is_well_formed(ctx.encrypted, height, highest).unwrap();
+    let block = e.form_block(host::form_block_inputs(&w.ledger, vec![wtx], NOW).unwrap()).unwrap();
+    w.ledger.append_block(&block).unwrap();
 }

@@ -29,7 +29,8 @@ use crate::call::{
     CALL_VERSION, EnclaveCall, EnclaveReply, FormBlockInputs, FrameError, InitParams, decode_frame,
     encode_frame,
 };
-use crate::channel::{ChannelConfig, SessionLimits, Sessions};
+use crate::channel::{ChannelConfig, MAX_PLAINTEXT_LEN, SessionLimits, Sessions};
+use crate::chunks::{MAX_CHUNKS, open_chunks};
 use crate::host_types::{LocallyEncryptedTx, WellFormedEncryptedTx};
 use crate::identity::{EnclaveIdentity, IdentityError, IdentityParams};
 use crate::measurement::default_trusted_measurements;
@@ -128,9 +129,9 @@ impl TrustedEnclave {
             EnclaveCall::ClientClose { session } => {
                 Ok(EnclaveReply::Closed { was_open: self.ready()?.sessions.close_client(session) })
             }
-            EnclaveCall::ClientTxPropose { msg } => {
+            EnclaveCall::ClientTxPropose { msgs } => {
                 let r = self.ready()?;
-                let plain = Zeroizing::new(r.sessions.client_open(&msg)?);
+                let plain = Zeroizing::new(open_chunks(&msgs, |m| r.sessions.client_open(m))?);
                 let p = txs::decode_proposed(&plain)?;
                 let mut ctx = txs::context(&p, plain.len())?;
                 ctx.encrypted = LocallyEncryptedTx(r.local.seal(&plain)?);
@@ -155,9 +156,9 @@ impl TrustedEnclave {
             EnclaveCall::PeerClose { session } => {
                 Ok(EnclaveReply::Closed { was_open: self.ready()?.sessions.close_peer(session) })
             }
-            EnclaveCall::PeerTxPropose { msg } => {
+            EnclaveCall::PeerTxPropose { msgs } => {
                 let r = self.ready()?;
-                let plain = Zeroizing::new(r.sessions.peer_open(&msg)?);
+                let plain = Zeroizing::new(open_chunks(&msgs, |m| r.sessions.peer_open(m))?);
                 let list = txs::decode_proposed_list(&plain)?;
                 let mut out = Vec::with_capacity(list.len());
                 for p in &list {
@@ -184,7 +185,14 @@ impl TrustedEnclave {
                     proposed.push(txs::decode_proposed(&r.well_formed.open(&t.0)?)?);
                 }
                 let plain = Zeroizing::new(txs::encode_proposed_list(&proposed));
-                Ok(EnclaveReply::ForPeer(r.sessions.peer_seal(session, &plain)?))
+                let mut out = Vec::new();
+                for chunk in plain.chunks(MAX_PLAINTEXT_LEN) {
+                    out.push(r.sessions.peer_seal(session, chunk)?);
+                }
+                if out.len() > MAX_CHUNKS as usize {
+                    return Err(EnclaveError::Channel(crate::refusal::ChannelFailure::TooLarge));
+                }
+                Ok(EnclaveReply::ForPeer(out))
             }
             EnclaveCall::FormBlock(inputs) => self.form_block(inputs, rng),
             EnclaveCall::MinimumFee { token } => {

@@ -143,7 +143,7 @@ pub fn one_block(
     let mut session = client_session(e, root_public, seed);
     let proposal = w.proposal(fund);
     let msg = session.seal(&encode(&proposal)).unwrap();
-    let ctx = e.client_tx_propose(msg).unwrap();
+    let ctx = e.client_tx_propose(vec![msg]).unwrap();
     assert_eq!(ctx.tx_hash, proposal.tx.hash());
     assert_eq!(ctx.key_images, proposal.tx.key_images());
     // Host checks through its ledger: key images unspent, outputs new.
