@@ -46,6 +46,14 @@ fn init_info_verify_blocks() {
     // init refuses to overwrite.
     let o = mcnode(&["ledger", "init", p, "--origin", &origin_example()]);
     assert_eq!(o.status.code(), Some(2));
+    // init is atomic: it builds beside PATH and renames; a leftover from a crash is named.
+    assert!(!dir.path().join(".l.init-tmp").exists());
+    std::fs::create_dir(dir.path().join(".new.init-tmp")).unwrap();
+    let new = dir.path().join("new");
+    let o = mcnode(&["ledger", "init", new.to_str().unwrap(), "--origin", &origin_example()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("interrupted `ledger init`"), "{}", text(&o));
+    assert!(!new.exists());
 }
 
 #[test]

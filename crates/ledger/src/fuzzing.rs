@@ -1,9 +1,10 @@
 //! Fuzz entry points, shared by `fuzz/` (libFuzzer) and this crate's own tests.
 //!
-//! Disk input: LMDB itself keeps no checksums and trusts its page structure (a page-level
-//! corruption is outside what a fuzzer can safely drive through the C library), so the
-//! fuzzed surface is every record the ledger decodes from its tables and every block a peer
-//! may send: [`fuzz_block_decode`] and [`fuzz_append`].
+//! Disk input: LMDB itself keeps no checksums and trusts its page structure, so a page-level
+//! corruption cannot be fuzzed in-process (the C library may crash); `tests/bitrot.rs` flips
+//! random bits of `data.mdb` and opens each copy in a child process instead. The fuzzed
+//! surface here is every record the ledger decodes from its tables and every block a peer may
+//! send: [`fuzz_block_decode`] and [`fuzz_append`].
 
 use mcnode_types::{Decode, Encode};
 

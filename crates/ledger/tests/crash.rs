@@ -60,9 +60,9 @@ fn run_kills(seed: u64, kills: usize) {
         // Wait for the first append, then let it run a random while and kill it mid-write.
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut acked = 0u64;
-        // (The test harness prints its own lines first.)
+        // (The test harness prints its own lines first, and "test ... " before ours.)
         for line in lines.by_ref().map_while(Result::ok) {
-            if let Some(h) = line.strip_prefix("appended ") {
+            if let Some((_, h)) = line.split_once("appended ") {
                 acked = h.parse().unwrap();
                 break;
             }
@@ -71,7 +71,7 @@ fn run_kills(seed: u64, kills: usize) {
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         for line in lines.map_while(Result::ok) {
-            if let Some(h) = line.strip_prefix("appended ") {
+            if let Some((_, h)) = line.split_once("appended ") {
                 acked = acked.max(h.parse().unwrap());
             }
         }

@@ -79,6 +79,12 @@ enum CmdError {
     ReadOrigin { path: PathBuf, source: std::io::Error },
     #[error("origin file {path}: {source}")]
     Origin { path: PathBuf, source: OriginError },
+    #[error("{path} already exists and is not an empty directory; refusing to overwrite it")]
+    Exists { path: PathBuf },
+    #[error("{path} is left over from an interrupted `ledger init`; remove it and run init again")]
+    Leftover { path: PathBuf },
+    #[error("cannot move the new ledger into place at {path}: {source}")]
+    Rename { path: PathBuf, source: std::io::Error },
 }
 
 fn fail(e: &CmdError) -> ExitCode {
@@ -95,8 +101,29 @@ fn init(path: &Path, origin_path: &Path) -> Result<(), CmdError> {
     let origin = origin::parse(&text)
         .and_then(|s| origin::origin_block(&s))
         .map_err(|source| CmdError::Origin { path: origin_path.to_path_buf(), source })?;
-    let mut ledger = LmdbLedger::create(path)?;
-    ledger.append_block(&origin.block)?;
+    // Atomic: build the ledger beside PATH, then rename it into place, so a crash leaves
+    // either no ledger or one with its origin block (never an empty one at PATH).
+    let occupied = path.exists()
+        && !(path.is_dir() && std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_none()));
+    if occupied {
+        return Err(CmdError::Exists { path: path.to_path_buf() });
+    }
+    let name =
+        path.file_name().map_or_else(|| "ledger".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.init-tmp"));
+    if tmp.exists() {
+        return Err(CmdError::Leftover { path: tmp });
+    }
+    {
+        let mut ledger = LmdbLedger::create(&tmp)?;
+        ledger.append_block(&origin.block)?;
+    }
+    let rename = |source| CmdError::Rename { path: path.to_path_buf(), source };
+    std::fs::rename(&tmp, path).map_err(rename)?;
+    // Make the rename itself durable.
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::File::open(parent).and_then(|d| d.sync_all()).map_err(rename)?;
+    }
     println!("created ledger {}", path.display());
     println!("origin block id {}", origin.block.block.id);
     println!("network         {:?}", origin.network);
