@@ -301,3 +301,22 @@ fn batch_names_each_culprit_and_rejects_double_spends_across_txs() {
     assert!(matches!(r[2], Err(TxError::RingSignature { .. })));
     assert!(matches!(r[3], Err(TxError::KeyImageInBatch { other: 0 })));
 }
+
+#[test]
+fn batch_rejects_an_output_key_created_twice() {
+    // Two valid transactions spending different outputs, built from the same RNG seed: their
+    // outputs reuse the same per-output secrets, hence the same output public keys.
+    let s = setup(23);
+    let build = |inputs: &[mcnode_tx::builder::SpendableOutput]| {
+        let mut rng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(5);
+        s.fx.build(inputs, 1, HEIGHT, &mut rng).unwrap()
+    };
+    let a = build(&s.inputs[..1]);
+    let b = build(&s.inputs[1..]);
+    assert_ne!(a.key_images(), b.key_images());
+    assert!(a.output_public_keys().iter().any(|k| b.output_public_keys().contains(k)));
+    validate_stateless(&b, &ctx()).unwrap();
+    let r = verify_batch(&[a, b], &ctx(), &s.fx.ledger);
+    assert!(r[0].is_ok());
+    assert!(matches!(r[1], Err(TxError::OutputKeyInBatch { other: 0 })), "{:?}", r[1]);
+}

@@ -3,8 +3,9 @@
 //! Per transaction (in parallel with rayon): structure, balance, ring signatures, range-proof
 //! parsing. Then the range proofs of all transactions that passed are verified together in
 //! Bulletproofs+ batches (one multiscalar multiplication per chunk; chunks run in parallel).
-//! A failed chunk is re-verified proof by proof to name the culprit. Finally a key image used by
-//! two transactions of the batch rejects the later one ([`TxError::KeyImageInBatch`]).
+//! A failed chunk is re-verified proof by proof to name the culprit. Finally a key image or an
+//! output public key used by two transactions of the batch rejects the later one
+//! ([`TxError::KeyImageInBatch`], [`TxError::OutputKeyInBatch`]), as one block may hold neither.
 
 use std::collections::HashMap;
 
@@ -66,20 +67,26 @@ pub fn verify_batch_stateless(txs: &[Tx], ctx: &ValidationContext) -> Vec<Result
         results[i] = Err(e);
     }
     let mut seen = HashMap::new();
+    let mut outputs = HashMap::new();
     for (i, tx) in txs.iter().enumerate() {
         if results[i].is_err() {
             continue;
         }
-        for sig in &tx.signature.ring_signatures {
-            if let Some(&other) = seen.get(&sig.key_image) {
-                results[i] = Err(TxError::KeyImageInBatch { other });
-                break;
-            }
+        if let Some(&other) =
+            tx.signature.ring_signatures.iter().find_map(|s| seen.get(&s.key_image))
+        {
+            results[i] = Err(TxError::KeyImageInBatch { other });
+            continue;
         }
-        if results[i].is_ok() {
-            for sig in &tx.signature.ring_signatures {
-                seen.insert(sig.key_image, i);
-            }
+        if let Some(&other) = tx.prefix.outputs.iter().find_map(|o| outputs.get(&o.public_key)) {
+            results[i] = Err(TxError::OutputKeyInBatch { other });
+            continue;
+        }
+        for sig in &tx.signature.ring_signatures {
+            seen.insert(sig.key_image, i);
+        }
+        for o in &tx.prefix.outputs {
+            outputs.insert(o.public_key, i);
         }
     }
     results

@@ -204,6 +204,12 @@ pub enum TxError {
         /// Index of the earlier transaction with the same key image.
         other: usize,
     },
+    /// Rule (batch/block): an output public key appears in only one transaction of a block.
+    #[error("output public key also created by transaction {other} of the batch")]
+    OutputKeyInBatch {
+        /// Index of the earlier transaction with the same output public key.
+        other: usize,
+    },
     /// The ledger could not answer (not a verdict on the transaction).
     #[error("ledger read failed")]
     Ledger(#[from] LedgerViewError),
