@@ -122,6 +122,7 @@ impl From<&TxError> for TxRule {
             TxError::KeyImageSpent { .. } => TxRule::KeyImageSpent,
             TxError::OutputAlreadyInLedger { .. } => TxRule::OutputAlreadyInLedger,
             TxError::KeyImageInBatch { .. } => TxRule::KeyImageInBatch,
+            TxError::OutputKeyInBatch { .. } => TxRule::OutputInBatch,
             TxError::Ledger(_) => TxRule::Ledger,
         }
     }
