@@ -23,12 +23,6 @@ struct Cli {
 enum Command {
     /// Show version and build information.
     Version,
-    /// Enclave attestation: measurement, evidence, verification.
-    #[command(subcommand)]
-    Attest(cmd::attest::AttestCommand),
-    /// Quorum health: intersection, top tier, blocking and splitting sets.
-    #[command(subcommand)]
-    Quorum(cmd::quorum::QuorumCommand),
     /// Measure performance (`mcnode bench tx`, ...).
     Bench {
         /// What to measure.
@@ -43,16 +37,22 @@ enum Command {
     },
     /// Simulate a whole SCP network on virtual time (scenario file or quick topology run).
     Sim(cmd::sim::SimArgs),
+    /// Enclave attestation: measurement, evidence, verification.
+    #[command(subcommand)]
+    Attest(cmd::attest::AttestCommand),
+    /// Quorum health: intersection, top tier, blocking and splitting sets.
+    #[command(subcommand)]
+    Quorum(cmd::quorum::QuorumCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Version => cmd::version::run(),
-        Command::Attest(c) => cmd::attest::run(c),
-        Command::Quorum(c) => cmd::quorum::run(c),
         Command::Bench { command } => cmd::bench::run(command),
         Command::Ledger { command } => cmd::ledger::run(command),
         Command::Sim(args) => cmd::sim::run(args),
+        Command::Attest(c) => cmd::attest::run(c),
+        Command::Quorum(c) => cmd::quorum::run(c),
     }
 }

@@ -95,3 +95,5 @@ pub fn fuzz_handshake(data: &[u8]) {
         let _ = resp.finish(data, verifier, NOW);
     }
 }
+
+pub use crate::call_fuzz::fuzz_enclave_call;

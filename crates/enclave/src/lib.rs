@@ -12,23 +12,49 @@
 //! - [`identity`]: the enclave's Noise static key (fresh on every start), block-signing key
 //!   (sealed, and restored from the sealed blob after a restart) and evidence.
 //! - [`measurement`]: the measurement of the enclave built with this release.
+//! - The boundary (issue 7 items 1-2): [`Enclave`], a host-side trait with ONE entry point
+//!   ([`Enclave::call_bytes`]) carrying a versioned [`EnclaveCall`] / [`EnclaveReply`] pair
+//!   ([`call`]); the trusted core [`TrustedEnclave`] ([`trusted`]: propose, well-formedness with
+//!   host-supplied proofs, peer relay, `form_block`, sealing of the block-signing key at
+//!   `Init`); two backends, [`InProcessEnclave`] and [`ProcessEnclave`] (the `mcnode-enclave`
+//!   binary over length-prefixed frames on a pipe, [`process`]); the host-visible types
+//!   ([`host_types`]: hash, key images, output keys, tombstone, priority, highest ring index,
+//!   sizes, opaque ciphertexts) and typed refusals ([`refusal`]); host-side ledger helpers
+//!   ([`host`]).
 //!
-//! **Planned (needs the transaction and ledger crates):** `trait Enclave` with one versioned
-//! `EnclaveCall` / `EnclaveReply` entry point, in-process and separate-process backends,
-//! transaction propose / well-formedness / form-block, and an `init` call that wires
-//! [`identity::EnclaveIdentity::restore_simulated`] / `seal_block_signing_key` to the node's
-//! sealed-key file.
-//!
-//! Guarantees: no function here reads the clock or the OS RNG. Times are arguments, and every
-//! operation that needs randomness (Noise ephemeral keys, sealing nonces, key generation) takes
-//! its random bytes from the caller. Decoders of channel input never panic (fuzzed by
+//! Guarantees: no library function here reads the clock or the OS RNG. Times are arguments, and
+//! every operation that needs randomness (Noise ephemeral keys, sealing nonces, key generation,
+//! cache keys) takes its random bytes from the caller; only the `mcnode-enclave` binary reads
+//! its own `/dev/urandom`, so that the host never knows the enclave's keys. The trusted core
+//! answers every request with a typed reply and never panics (fuzzed, with arbitrary call
+//! orders, by `fuzzing::fuzz_enclave_call`); no reply carries rings, signatures or amounts
+//! (tested by serialising everything the host receives). Decoders of channel input never
+//! panic (fuzzed by
 //! [`fuzzing`]). Secret keys are zeroised on drop and never appear in `Debug` output.
 //!
 //! The attestation platform behind all of this is SIMULATED (see `mcnode_attest::sim`): it
 //! protects nothing against the node operator.
 
+pub mod api;
+pub mod call;
+mod call_fuzz;
 pub mod channel;
+pub mod chunks;
 pub mod fuzzing;
+pub mod host;
+pub mod host_types;
 pub mod identity;
+pub mod inprocess;
 pub mod measurement;
+pub mod process;
+pub mod refusal;
 pub mod sealing;
+pub mod testkit;
+pub mod trusted;
+
+pub use api::{BoundaryError, Enclave, IdentityReport};
+pub use call::{CALL_VERSION, EnclaveCall, EnclaveReply, FormBlockInputs, InitParams};
+pub use inprocess::InProcessEnclave;
+pub use process::ProcessEnclave;
+pub use refusal::EnclaveError;
+pub use trusted::TrustedEnclave;

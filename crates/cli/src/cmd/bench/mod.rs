@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
+pub mod enclave;
 pub mod ledger;
 pub mod tx;
 
@@ -16,6 +17,9 @@ pub enum BenchCommand {
     Tx(tx::TxArgs),
     /// Durable ledger: append throughput, key-image lookups, membership proofs, open time.
     Ledger(ledger::LedgerArgs),
+    /// The enclave boundary: a well-formedness check direct, in-process and through the
+    /// `mcnode-enclave` process, interleaved.
+    Enclave(enclave::EnclaveArgs),
 }
 
 /// Runs a benchmark subcommand.
@@ -23,5 +27,6 @@ pub fn run(cmd: BenchCommand) -> ExitCode {
     match cmd {
         BenchCommand::Tx(args) => tx::run(args),
         BenchCommand::Ledger(args) => ledger::run(args),
+        BenchCommand::Enclave(args) => enclave::run(args),
     }
 }

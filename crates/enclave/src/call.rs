@@ -1,0 +1,543 @@
+//! The enclave's single entry point: one serialized, versioned request ([`EnclaveCall`]) and one
+//! reply ([`EnclaveReply`]), as a hardware enclave's one ECALL would carry (MobileCoin
+//! `consensus/enclave/api/src/messages.rs`, which CBOR-encodes a call enum through
+//! `mobileenclave_call`; here the canonical `mcnode-types` encoding is used, so every request
+//! has exactly one accepted encoding).
+//!
+//! Frame: `version:u16 (CALL_VERSION) || tag:u8 || fields`. A request of another version is
+//! refused with [`EnclaveError::UnsupportedVersion`]; anything that does not decode, with
+//! [`EnclaveError::MalformedCall`]. Replies carry the same version prefix.
+//!
+//! Time comes from the host (`now` fields, Unix seconds: untrusted, as on real TEEs); the
+//! enclave's randomness does NOT come from the host (the host would then know the cache keys):
+//! the enclave runtime passes it to the trusted core beside the request (see
+//! [`crate::trusted::TrustedEnclave::handle`]).
+
+use mcnode_ledger::{Block, BlockData};
+use mcnode_tx::{PublicAddress, TokenId};
+use mcnode_types::{Decode, DecodeError, Encode, Hash32, NodeId, Reader, encode_bytes};
+
+use crate::channel::{ChannelMessage, MAX_MESSAGE_LEN, SessionId};
+use crate::chunks::MAX_CHUNKS;
+use crate::host_types::{
+    FeeEntry, Frontier, HighestProof, LocallyEncryptedTx, MAX_TXS_PER_CALL, TxContext,
+    WellFormedEncryptedTx, WellFormedTxContext,
+};
+use crate::refusal::EnclaveError;
+
+/// Version of the call protocol.
+pub const CALL_VERSION: u16 = 1;
+/// Longest chain id accepted.
+pub const MAX_CHAIN_ID_LEN: u32 = 256;
+/// Most configured tokens.
+pub const MAX_TOKENS: u32 = 256;
+/// Longest sealed blob accepted.
+pub const MAX_SEALED_LEN: u32 = 4096;
+/// Longest evidence accepted in a reply.
+pub const MAX_EVIDENCE_LEN: u32 = 1 << 16;
+
+/// Parameters of `Init`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InitParams {
+    /// The chain the enclave serves.
+    pub chain_id: String,
+    /// Digest of the consensus configuration (bound into channels and evidence).
+    pub config_digest: Hash32,
+    /// Configured tokens and their minimum fees.
+    pub fees: Vec<FeeEntry>,
+    /// Where block fees are paid.
+    pub fee_recipient: PublicAddress,
+    /// The block-signing key sealed by an earlier start, if any (else a new key is made).
+    pub sealed_signing_key: Option<Vec<u8>>,
+    /// Host time, for the evidence's issue time.
+    pub now: u64,
+    /// How long the evidence stays valid.
+    pub evidence_validity_secs: u64,
+}
+
+/// What the host asks of `FormBlock`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormBlockInputs {
+    /// The ledger's last block.
+    pub parent: Block,
+    /// Right edge of the ledger's Merkle tree (`None` only if the ledger has no outputs).
+    pub frontier: Option<Frontier>,
+    /// The agreed transactions.
+    pub txs: Vec<WellFormedEncryptedTx>,
+    /// Host time, recorded in the block signature.
+    pub now: u64,
+}
+
+/// A request to the enclave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnclaveCall {
+    /// Start: configuration and (optionally) the sealed signing key.
+    Init(InitParams),
+    /// Noise static key, block-signing key and evidence.
+    Identity,
+    /// A client's NX message 1.
+    ClientAccept {
+        /// Message 1.
+        msg1: Vec<u8>,
+    },
+    /// Close a client session.
+    ClientClose {
+        /// The session.
+        session: SessionId,
+    },
+    /// A client's encrypted [`crate::host_types::ProposedTx`], in one or more consecutive
+    /// messages ([`crate::chunks`]).
+    ClientTxPropose {
+        /// The channel messages.
+        msgs: Vec<ChannelMessage>,
+    },
+    /// Start a handshake to a peer (XX message 1 out).
+    PeerInit {
+        /// The peer.
+        peer: NodeId,
+    },
+    /// Answer a peer's handshake (XX message 1 in, message 2 out).
+    PeerAccept {
+        /// The peer.
+        peer: NodeId,
+        /// Message 1.
+        msg1: Vec<u8>,
+    },
+    /// Initiator: read message 2, verify the peer, message 3 out.
+    PeerConnect {
+        /// The peer.
+        peer: NodeId,
+        /// Message 2.
+        msg2: Vec<u8>,
+        /// Host time, for evidence expiry.
+        now: u64,
+    },
+    /// Responder: read message 3, verify the peer.
+    PeerFinish {
+        /// The peer.
+        peer: NodeId,
+        /// Message 3.
+        msg3: Vec<u8>,
+        /// Host time.
+        now: u64,
+    },
+    /// Close a peer session.
+    PeerClose {
+        /// The session.
+        session: SessionId,
+    },
+    /// Transactions relayed by a peer enclave.
+    PeerTxPropose {
+        /// The channel messages.
+        msgs: Vec<ChannelMessage>,
+    },
+    /// Validate a cached transaction at ledger `height`, with the host's proof of its
+    /// highest ring member.
+    TxIsWellFormed {
+        /// The cached ciphertext.
+        tx: LocallyEncryptedTx,
+        /// Current number of blocks.
+        height: u64,
+        /// The host's proof.
+        highest: HighestProof,
+    },
+    /// Re-encrypt well-formed transactions for a peer session.
+    TxsForPeer {
+        /// The peer session.
+        session: SessionId,
+        /// The transactions.
+        txs: Vec<WellFormedEncryptedTx>,
+    },
+    /// Form and sign the next block.
+    FormBlock(FormBlockInputs),
+    /// The configured minimum fee of a token.
+    MinimumFee {
+        /// The token.
+        token: TokenId,
+    },
+}
+
+/// The enclave's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnclaveReply {
+    /// The call was refused.
+    Refused(EnclaveError),
+    /// `Init` done.
+    Initialized {
+        /// The block-signing key, sealed (store it; pass it to the next `Init`).
+        sealed_signing_key: Vec<u8>,
+        /// The block-signing public key.
+        block_signer: NodeId,
+    },
+    /// `Identity`.
+    Identity {
+        /// Noise static public key.
+        noise_public: [u8; 32],
+        /// Block-signing public key.
+        block_signer: NodeId,
+        /// Canonical evidence bytes.
+        evidence: Vec<u8>,
+    },
+    /// `ClientAccept`.
+    ClientAccepted {
+        /// The new session.
+        session: SessionId,
+        /// NX message 2.
+        msg2: Vec<u8>,
+    },
+    /// `ClientClose` / `PeerClose`.
+    Closed {
+        /// Whether the session was open.
+        was_open: bool,
+    },
+    /// `ClientTxPropose`.
+    TxProposed(TxContext),
+    /// `PeerInit` / `PeerAccept`: the handshake message to send.
+    PeerHandshake {
+        /// The message.
+        msg: Vec<u8>,
+    },
+    /// `PeerConnect`.
+    PeerConnected {
+        /// The new session.
+        session: SessionId,
+        /// XX message 3.
+        msg3: Vec<u8>,
+    },
+    /// `PeerFinish`.
+    PeerAccepted {
+        /// The new session.
+        session: SessionId,
+    },
+    /// `PeerTxPropose`.
+    PeerTxsProposed(Vec<TxContext>),
+    /// `TxIsWellFormed`.
+    WellFormed {
+        /// What the host may know.
+        context: WellFormedTxContext,
+        /// The transaction for the cache.
+        tx: WellFormedEncryptedTx,
+    },
+    /// `TxsForPeer`: consecutive messages to send.
+    ForPeer(Vec<ChannelMessage>),
+    /// `FormBlock`: header, contents and this enclave's signature.
+    BlockFormed(BlockData),
+    /// `MinimumFee` (`None`: token not configured).
+    MinimumFee(Option<u64>),
+}
+
+fn string(r: &mut Reader<'_>, max: u32) -> Result<String, DecodeError> {
+    let b = r.bytes(max)?;
+    String::from_utf8(b.to_vec())
+        .map_err(|_| DecodeError::Invalid { what: "string", reason: "not UTF-8" })
+}
+
+fn bytes(r: &mut Reader<'_>, max: u32) -> Result<Vec<u8>, DecodeError> {
+    Ok(r.bytes(max)?.to_vec())
+}
+
+fn session(r: &mut Reader<'_>) -> Result<SessionId, DecodeError> {
+    Ok(SessionId(Hash32::decode(r)?))
+}
+
+const HS: u32 = MAX_MESSAGE_LEN as u32;
+
+impl Encode for InitParams {
+    fn encode(&self, out: &mut Vec<u8>) {
+        encode_bytes(self.chain_id.as_bytes(), out);
+        self.config_digest.encode(out);
+        self.fees.encode(out);
+        self.fee_recipient.encode(out);
+        match &self.sealed_signing_key {
+            None => out.push(0),
+            Some(b) => {
+                out.push(1);
+                encode_bytes(b, out);
+            }
+        }
+        self.now.encode(out);
+        self.evidence_validity_secs.encode(out);
+    }
+}
+
+impl Decode for InitParams {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(InitParams {
+            chain_id: string(r, MAX_CHAIN_ID_LEN)?,
+            config_digest: Hash32::decode(r)?,
+            fees: r.seq(MAX_TOKENS)?,
+            fee_recipient: PublicAddress::decode(r)?,
+            sealed_signing_key: match u8::decode(r)? {
+                0 => None,
+                1 => Some(bytes(r, MAX_SEALED_LEN)?),
+                tag => return Err(DecodeError::InvalidTag { what: "option", tag }),
+            },
+            now: u64::decode(r)?,
+            evidence_validity_secs: u64::decode(r)?,
+        })
+    }
+}
+
+impl Encode for FormBlockInputs {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.parent.encode(out);
+        self.frontier.encode(out);
+        self.txs.encode(out);
+        self.now.encode(out);
+    }
+}
+
+impl Decode for FormBlockInputs {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(FormBlockInputs {
+            parent: Block::decode(r)?,
+            frontier: Option::<Frontier>::decode(r)?,
+            txs: r.seq(MAX_TXS_PER_CALL)?,
+            now: u64::decode(r)?,
+        })
+    }
+}
+
+impl Encode for EnclaveCall {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            EnclaveCall::Init(p) => {
+                out.push(0);
+                p.encode(out);
+            }
+            EnclaveCall::Identity => out.push(1),
+            EnclaveCall::ClientAccept { msg1 } => {
+                out.push(2);
+                encode_bytes(msg1, out);
+            }
+            EnclaveCall::ClientClose { session } => {
+                out.push(3);
+                session.0.encode(out);
+            }
+            EnclaveCall::ClientTxPropose { msgs } => {
+                out.push(4);
+                msgs.encode(out);
+            }
+            EnclaveCall::PeerInit { peer } => {
+                out.push(5);
+                peer.encode(out);
+            }
+            EnclaveCall::PeerAccept { peer, msg1 } => {
+                out.push(6);
+                peer.encode(out);
+                encode_bytes(msg1, out);
+            }
+            EnclaveCall::PeerConnect { peer, msg2, now } => {
+                out.push(7);
+                peer.encode(out);
+                encode_bytes(msg2, out);
+                now.encode(out);
+            }
+            EnclaveCall::PeerFinish { peer, msg3, now } => {
+                out.push(8);
+                peer.encode(out);
+                encode_bytes(msg3, out);
+                now.encode(out);
+            }
+            EnclaveCall::PeerClose { session } => {
+                out.push(9);
+                session.0.encode(out);
+            }
+            EnclaveCall::PeerTxPropose { msgs } => {
+                out.push(10);
+                msgs.encode(out);
+            }
+            EnclaveCall::TxIsWellFormed { tx, height, highest } => {
+                out.push(11);
+                tx.encode(out);
+                height.encode(out);
+                highest.encode(out);
+            }
+            EnclaveCall::TxsForPeer { session, txs } => {
+                out.push(12);
+                session.0.encode(out);
+                txs.encode(out);
+            }
+            EnclaveCall::FormBlock(inputs) => {
+                out.push(13);
+                inputs.encode(out);
+            }
+            EnclaveCall::MinimumFee { token } => {
+                out.push(14);
+                token.encode(out);
+            }
+        }
+    }
+}
+
+impl Decode for EnclaveCall {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(match u8::decode(r)? {
+            0 => EnclaveCall::Init(InitParams::decode(r)?),
+            1 => EnclaveCall::Identity,
+            2 => EnclaveCall::ClientAccept { msg1: bytes(r, HS)? },
+            3 => EnclaveCall::ClientClose { session: session(r)? },
+            4 => EnclaveCall::ClientTxPropose { msgs: r.seq(MAX_CHUNKS)? },
+            5 => EnclaveCall::PeerInit { peer: NodeId::decode(r)? },
+            6 => EnclaveCall::PeerAccept { peer: NodeId::decode(r)?, msg1: bytes(r, HS)? },
+            7 => EnclaveCall::PeerConnect {
+                peer: NodeId::decode(r)?,
+                msg2: bytes(r, HS)?,
+                now: u64::decode(r)?,
+            },
+            8 => EnclaveCall::PeerFinish {
+                peer: NodeId::decode(r)?,
+                msg3: bytes(r, HS)?,
+                now: u64::decode(r)?,
+            },
+            9 => EnclaveCall::PeerClose { session: session(r)? },
+            10 => EnclaveCall::PeerTxPropose { msgs: r.seq(MAX_CHUNKS)? },
+            11 => EnclaveCall::TxIsWellFormed {
+                tx: LocallyEncryptedTx::decode(r)?,
+                height: u64::decode(r)?,
+                highest: HighestProof::decode(r)?,
+            },
+            12 => EnclaveCall::TxsForPeer { session: session(r)?, txs: r.seq(MAX_TXS_PER_CALL)? },
+            13 => EnclaveCall::FormBlock(FormBlockInputs::decode(r)?),
+            14 => EnclaveCall::MinimumFee { token: TokenId::decode(r)? },
+            tag => return Err(DecodeError::InvalidTag { what: "enclave call", tag }),
+        })
+    }
+}
+
+impl Encode for EnclaveReply {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            EnclaveReply::Refused(e) => {
+                out.push(0);
+                e.encode(out);
+            }
+            EnclaveReply::Initialized { sealed_signing_key, block_signer } => {
+                out.push(1);
+                encode_bytes(sealed_signing_key, out);
+                block_signer.encode(out);
+            }
+            EnclaveReply::Identity { noise_public, block_signer, evidence } => {
+                out.push(2);
+                noise_public.encode(out);
+                block_signer.encode(out);
+                encode_bytes(evidence, out);
+            }
+            EnclaveReply::ClientAccepted { session, msg2 } => {
+                out.push(3);
+                session.0.encode(out);
+                encode_bytes(msg2, out);
+            }
+            EnclaveReply::Closed { was_open } => {
+                out.push(4);
+                was_open.encode(out);
+            }
+            EnclaveReply::TxProposed(c) => {
+                out.push(5);
+                c.encode(out);
+            }
+            EnclaveReply::PeerHandshake { msg } => {
+                out.push(6);
+                encode_bytes(msg, out);
+            }
+            EnclaveReply::PeerConnected { session, msg3 } => {
+                out.push(7);
+                session.0.encode(out);
+                encode_bytes(msg3, out);
+            }
+            EnclaveReply::PeerAccepted { session } => {
+                out.push(8);
+                session.0.encode(out);
+            }
+            EnclaveReply::PeerTxsProposed(cs) => {
+                out.push(9);
+                cs.encode(out);
+            }
+            EnclaveReply::WellFormed { context, tx } => {
+                out.push(10);
+                context.encode(out);
+                tx.encode(out);
+            }
+            EnclaveReply::ForPeer(m) => {
+                out.push(11);
+                m.encode(out);
+            }
+            EnclaveReply::BlockFormed(b) => {
+                out.push(12);
+                b.encode(out);
+            }
+            EnclaveReply::MinimumFee(f) => {
+                out.push(13);
+                f.encode(out);
+            }
+        }
+    }
+}
+
+impl Decode for EnclaveReply {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(match u8::decode(r)? {
+            0 => EnclaveReply::Refused(EnclaveError::decode(r)?),
+            1 => EnclaveReply::Initialized {
+                sealed_signing_key: bytes(r, MAX_SEALED_LEN)?,
+                block_signer: NodeId::decode(r)?,
+            },
+            2 => EnclaveReply::Identity {
+                noise_public: r.array()?,
+                block_signer: NodeId::decode(r)?,
+                evidence: bytes(r, MAX_EVIDENCE_LEN)?,
+            },
+            3 => EnclaveReply::ClientAccepted { session: session(r)?, msg2: bytes(r, HS)? },
+            4 => EnclaveReply::Closed { was_open: bool::decode(r)? },
+            5 => EnclaveReply::TxProposed(TxContext::decode(r)?),
+            6 => EnclaveReply::PeerHandshake { msg: bytes(r, HS)? },
+            7 => EnclaveReply::PeerConnected { session: session(r)?, msg3: bytes(r, HS)? },
+            8 => EnclaveReply::PeerAccepted { session: session(r)? },
+            9 => EnclaveReply::PeerTxsProposed(r.seq(MAX_TXS_PER_CALL)?),
+            10 => EnclaveReply::WellFormed {
+                context: WellFormedTxContext::decode(r)?,
+                tx: WellFormedEncryptedTx::decode(r)?,
+            },
+            11 => EnclaveReply::ForPeer(r.seq(MAX_CHUNKS)?),
+            12 => EnclaveReply::BlockFormed(BlockData::decode(r)?),
+            13 => EnclaveReply::MinimumFee(Option::<u64>::decode(r)?),
+            tag => return Err(DecodeError::InvalidTag { what: "enclave reply", tag }),
+        })
+    }
+}
+
+/// Why a frame does not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// Another protocol version.
+    #[error("frame version {got}, expected {expected}")]
+    Version {
+        /// Version in the frame.
+        got: u16,
+        /// Ours.
+        expected: u16,
+    },
+    /// The body does not decode.
+    #[error("malformed frame: {0}")]
+    Malformed(#[from] DecodeError),
+}
+
+/// `version || value`.
+pub fn encode_frame<T: Encode>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    CALL_VERSION.encode(&mut out);
+    value.encode(&mut out);
+    out
+}
+
+/// Decodes `version || value`, refusing other versions and trailing bytes.
+pub fn decode_frame<T: Decode>(bytes: &[u8]) -> Result<T, FrameError> {
+    let mut r = Reader::new(bytes);
+    let version = u16::decode(&mut r)?;
+    if version != CALL_VERSION {
+        return Err(FrameError::Version { got: version, expected: CALL_VERSION });
+    }
+    let v = T::decode(&mut r)?;
+    r.finish()?;
+    Ok(v)
+}

@@ -1,0 +1,123 @@
+//! Deterministic fixtures for benchmarks and tests of the boundary: a ledger with decoys, a
+//! 1-input/2-output transaction with its ring proofs and the host's proof of its highest ring
+//! member, `Init` parameters, and a helper that puts the transaction into an enclave's cache
+//! through an attested client session. Not for production (everything is seeded).
+
+use mcnode_attest::{Policy, Verifier};
+use mcnode_ledger::testkit::make_block;
+use mcnode_ledger::{BlockContents, Ledger, LedgerError, MemoryLedger};
+use mcnode_tx::builder::{BuildError, TransactionBuilder};
+use mcnode_tx::testkit::{UniformDecoys, fund, random_outputs};
+use mcnode_tx::validation::{FeeConfig, ValidationContext};
+use mcnode_tx::{AccountKey, TokenId, TxOut};
+use mcnode_types::{Encode, Hash32};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+use crate::api::{BoundaryError, Enclave};
+use crate::call::InitParams;
+use crate::channel::{ChannelConfig, ChannelError, ClientHandshake};
+use crate::chunks::seal_chunks;
+use crate::host::{self, HostError};
+use crate::host_types::{FeeEntry, HighestProof, LocallyEncryptedTx, ProposedTx};
+use crate::measurement::default_trusted_measurements;
+
+/// Chain id of the fixture.
+pub const CHAIN: &str = "bench";
+/// Host time of the fixture.
+pub const NOW: u64 = 1_800_000_000;
+/// Minimum fee of token 0.
+pub const MIN_FEE: u64 = 400;
+
+/// Why a fixture could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    /// Ledger.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// Host helper.
+    #[error(transparent)]
+    Host(#[from] HostError),
+    /// Transaction builder.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// Channel.
+    #[error(transparent)]
+    Channel(#[from] ChannelError),
+    /// Boundary.
+    #[error(transparent)]
+    Boundary(#[from] BoundaryError),
+}
+
+/// A proposed transaction ready for `TxIsWellFormed`.
+#[derive(Debug)]
+pub struct BoundaryFixture {
+    /// The transaction and its ring proofs.
+    pub proposal: ProposedTx,
+    /// Its encoded size.
+    pub size: usize,
+    /// The host's proof of its highest ring member.
+    pub highest: HighestProof,
+    /// `Init` parameters.
+    pub params: InitParams,
+    /// The validation context (height 1).
+    pub context: ValidationContext,
+}
+
+impl BoundaryFixture {
+    /// A ledger of `decoys` random outputs plus one funded output; a 1-input/2-output
+    /// transaction spending it.
+    pub fn new(decoys: usize) -> Result<BoundaryFixture, FixtureError> {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let sender = AccountKey::random(&mut rng);
+        let funds = fund(&sender, &[1_000_000], TokenId(0), &mut rng);
+        let mut valid: Vec<TxOut> = random_outputs(decoys, TokenId(0), &mut rng);
+        valid.extend(funds.iter().map(|s| s.tx_out));
+        let mut ledger = MemoryLedger::new();
+        let origin = make_block(&ledger, BlockContents::new(vec![], valid.clone()), &[], 0)?;
+        ledger.append_block(&origin)?;
+        let mut b = TransactionBuilder::new(&sender, TokenId(0), MIN_FEE, 100);
+        for f in &funds {
+            b.add_input(f.clone());
+        }
+        b.add_output(1234, &AccountKey::random(&mut rng).default_address(), None);
+        let tx = b.build(&mut UniformDecoys::new(&valid, 3), &mut rng)?;
+        let ring_proofs = host::ring_proofs(&ledger, &tx)?;
+        let proposal = ProposedTx { tx, ring_proofs };
+        let size = proposal.to_canonical_bytes().len();
+        let highest_index = proposal.ring_proofs.iter().map(|p| p.index).max().unwrap_or(0);
+        let output = ledger
+            .output(highest_index)?
+            .ok_or(HostError::NoSuchOutput { index: highest_index })?;
+        let highest = HighestProof { output, proof: ledger.membership_proof(highest_index)? };
+        let params = InitParams {
+            chain_id: CHAIN.to_owned(),
+            config_digest: Hash32([3; 32]),
+            fees: vec![FeeEntry { token: TokenId(0), minimum_fee: MIN_FEE }],
+            fee_recipient: sender.default_address(),
+            sealed_signing_key: None,
+            now: NOW,
+            evidence_validity_secs: 3600,
+        };
+        let context =
+            ValidationContext { fees: FeeConfig::new([(TokenId(0), MIN_FEE)]), height: 1 };
+        Ok(BoundaryFixture { proposal, size, highest, params, context })
+    }
+
+    /// Initialises `e`, opens a client session verified against the simulated root
+    /// `sim_root`, proposes the transaction and returns its cached ciphertext.
+    pub fn cache_in(
+        &self,
+        e: &mut impl Enclave,
+        sim_root: [u8; 32],
+    ) -> Result<LocallyEncryptedTx, FixtureError> {
+        e.init(self.params.clone())?;
+        let cfg = ChannelConfig::new(CHAIN, self.params.config_digest);
+        let (hs, msg1) = ClientHandshake::start(&cfg, [9; 32])?;
+        let (_, msg2) = e.client_accept(msg1)?;
+        let verifier = Verifier::new(Policy::simulated(sim_root, default_trusted_measurements()));
+        let (mut s, _) = hs.finish(&msg2, &verifier, NOW)?;
+        let ctx = e.client_tx_propose(seal_chunks(&mut s, &self.proposal.to_canonical_bytes())?)?;
+        Ok(ctx.encrypted)
+    }
+}

@@ -1,0 +1,235 @@
+//! Forming a block inside the enclave (MobileCoin `form_block`): decrypt the agreed
+//! well-formed transactions, re-check what can have changed since they were checked (the
+//! tombstone against the new block's index; no key image or output shared by two of them),
+//! drop rings, signatures, proofs and transaction boundaries, add fee outputs, sort key images
+//! and outputs (`BlockContents::new`), compute the Merkle root after the new outputs from the
+//! host's frontier, and sign the header with the enclave's block-signing key.
+//!
+//! Fee outputs: `min(configured tokens, transactions)` of them (at least one when there are
+//! transactions), paying each token's total fees to the configured fee address; tokens without
+//! fees in this block fill the remaining slots with zero-value outputs, so the number of fee
+//! outputs does not reveal how many tokens the block's transactions used (as MobileCoin does).
+
+use std::collections::{BTreeMap, HashSet};
+
+use mcnode_crypto::{CryptoRng, RistrettoPrivate, SigningIdentity};
+use mcnode_ledger::block::BLOCK_VERSION;
+use mcnode_ledger::{Block, BlockContents, BlockData, BlockSignature};
+use mcnode_tx::membership::{empty_hash, node_hash, tree_depth};
+use mcnode_tx::tx::Tx;
+use mcnode_tx::validation::FeeConfig;
+use mcnode_tx::{Amount, PublicAddress, TokenId, TxOut};
+use mcnode_types::Hash32;
+
+use crate::host_types::Frontier;
+use crate::refusal::{EnclaveError, TxRule};
+
+/// The Merkle root over the `n` outputs summarised by `frontier` followed by `new_leaves`
+/// (the tree of `mcnode_tx::membership`). `frontier` must verify against `old_root` for the
+/// last of the `n` leaves.
+pub fn root_after(
+    n: u64,
+    old_root: &Hash32,
+    frontier: Option<&Frontier>,
+    new_leaves: &[Hash32],
+) -> Result<Hash32, EnclaveError> {
+    let path = match (n, frontier) {
+        (0, _) => Vec::new(),
+        (_, None) => return Err(EnclaveError::BadFrontier),
+        (_, Some(f)) => {
+            if f.proof.index != n - 1 || f.proof.leaf_count != n {
+                return Err(EnclaveError::BadFrontier);
+            }
+            f.proof.verify(&f.last_leaf, old_root).map_err(|_| EnclaveError::BadFrontier)?;
+            // Path node hashes of leaf n-1, heights 0..=depth(n).
+            let mut path = vec![f.last_leaf];
+            for (h, sib) in f.proof.siblings.iter().enumerate() {
+                let acc = path[h];
+                path.push(if ((n - 1) >> h) & 1 == 0 {
+                    node_hash(&acc, sib)
+                } else {
+                    node_hash(sib, &acc)
+                });
+            }
+            path
+        }
+    };
+    let total = n.checked_add(new_leaves.len() as u64).ok_or(EnclaveError::BadFrontier)?;
+    if total == 0 {
+        return Ok(empty_hash());
+    }
+    let t = Tree { n, path: &path, siblings: frontier.map(|f| &f.proof.siblings[..]), new_leaves };
+    t.node(tree_depth(total), 0, total)
+}
+
+struct Tree<'a> {
+    n: u64,
+    path: &'a [Hash32],
+    siblings: Option<&'a [Hash32]>,
+    new_leaves: &'a [Hash32],
+}
+
+impl Tree<'_> {
+    /// Hash of the subtree at height `h`, position `pos`, in a tree of `total` leaves.
+    fn node(&self, h: u32, pos: u64, total: u64) -> Result<Hash32, EnclaveError> {
+        let start = pos.checked_shl(h).ok_or(EnclaveError::BadFrontier)?;
+        let size = 1u64.checked_shl(h).ok_or(EnclaveError::BadFrontier)?;
+        let end = start.saturating_add(size);
+        if start >= total {
+            return Ok(empty_hash());
+        }
+        if end <= self.n {
+            // A complete old subtree: the path node of leaf n-1 or its left sibling.
+            let last = (self.n - 1) >> h;
+            if pos == last {
+                return self.path.get(h as usize).copied().ok_or(EnclaveError::BadFrontier);
+            }
+            if pos == last ^ 1 {
+                return self
+                    .siblings
+                    .and_then(|s| s.get(h as usize))
+                    .copied()
+                    .ok_or(EnclaveError::BadFrontier);
+            }
+            return Err(EnclaveError::BadFrontier);
+        }
+        if h == 0 {
+            let i = (start - self.n) as usize;
+            return self.new_leaves.get(i).copied().ok_or(EnclaveError::BadFrontier);
+        }
+        let left = self.node(h - 1, pos * 2, total)?;
+        let right = self.node(h - 1, pos * 2 + 1, total)?;
+        Ok(node_hash(&left, &right))
+    }
+}
+
+/// Everything `form_block` needs from the enclave's state.
+pub struct Former<'a> {
+    /// Configured tokens.
+    pub fees: &'a FeeConfig,
+    /// Configured tokens in order (the fee output slots).
+    pub tokens: &'a [TokenId],
+    /// Fee address.
+    pub fee_recipient: &'a PublicAddress,
+    /// Block-signing key.
+    pub signer: &'a SigningIdentity,
+}
+
+impl Former<'_> {
+    /// Forms and signs the block of `txs` on `parent`.
+    pub fn form<R: CryptoRng>(
+        &self,
+        parent: &Block,
+        frontier: Option<&Frontier>,
+        txs: &[Tx],
+        now: u64,
+        rng: &mut R,
+    ) -> Result<BlockData, EnclaveError> {
+        let index = parent.index.checked_add(1).ok_or(EnclaveError::Internal)?;
+        let mut key_images = HashSet::new();
+        let mut out_keys = HashSet::new();
+        let mut outputs = Vec::new();
+        let mut fees: BTreeMap<TokenId, u64> = BTreeMap::new();
+        for tx in txs {
+            if tx.prefix.tombstone_block <= index {
+                return Err(EnclaveError::TxRejected(TxRule::TombstoneExpired));
+            }
+            for ki in tx.key_images() {
+                if !key_images.insert(ki) {
+                    return Err(EnclaveError::TxRejected(TxRule::KeyImageInBatch));
+                }
+            }
+            for o in &tx.prefix.outputs {
+                if !out_keys.insert(o.public_key) {
+                    return Err(EnclaveError::TxRejected(TxRule::OutputInBatch));
+                }
+                outputs.push(*o);
+            }
+            let f = fees.entry(tx.prefix.token_id).or_default();
+            *f = f
+                .checked_add(tx.prefix.fee)
+                .ok_or(EnclaveError::TxRejected(TxRule::FeeOverflow))?;
+        }
+        outputs.extend(self.fee_outputs(&fees, txs.len(), rng)?);
+        let contents = BlockContents::new(key_images.into_iter().collect(), outputs);
+        let leaves: Vec<Hash32> = contents.outputs.iter().map(TxOut::leaf_hash).collect();
+        let root =
+            root_after(parent.cumulative_txo_count, &parent.root_element, frontier, &leaves)?;
+        let block = Block::new(BLOCK_VERSION, Some(parent), root, &contents);
+        let signature = BlockSignature::sign(self.signer, &block.id, now);
+        Ok(BlockData { block, contents, signatures: vec![signature] })
+    }
+
+    fn fee_outputs<R: CryptoRng>(
+        &self,
+        fees: &BTreeMap<TokenId, u64>,
+        txs: usize,
+        rng: &mut R,
+    ) -> Result<Vec<TxOut>, EnclaveError> {
+        if txs == 0 {
+            return Ok(Vec::new());
+        }
+        let slots = self.tokens.len().min(txs).max(fees.len());
+        let mut amounts: Vec<Amount> = fees.iter().map(|(t, v)| Amount::new(*v, *t)).collect();
+        for t in self.tokens {
+            if amounts.len() >= slots {
+                break;
+            }
+            if !fees.contains_key(t) && self.fees.minimum_fee(*t).is_some() {
+                amounts.push(Amount::new(0, *t));
+            }
+        }
+        amounts
+            .into_iter()
+            .map(|a| {
+                let r = RistrettoPrivate::random(rng);
+                TxOut::new(a, self.fee_recipient, &r, None)
+                    .map(|(o, _)| o)
+                    .map_err(|_| EnclaveError::Internal)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mcnode_tx::membership::{merkle_root, prove};
+
+    fn leaves(n: u64, salt: u8) -> Vec<Hash32> {
+        (0..n).map(|i| Hash32::digest(&[salt], &i.to_be_bytes())).collect()
+    }
+
+    #[test]
+    fn root_after_matches_reference_for_all_small_sizes() {
+        for n in 0..20u64 {
+            for k in 0..12u64 {
+                let old = leaves(n, 1);
+                let new = leaves(k, 2);
+                let old_root = merkle_root(&old);
+                let frontier = (n > 0).then(|| Frontier {
+                    last_leaf: old[(n - 1) as usize],
+                    proof: prove(&old, n - 1).unwrap(),
+                });
+                let all: Vec<Hash32> = old.iter().chain(&new).copied().collect();
+                let got = root_after(n, &old_root, frontier.as_ref(), &new).unwrap();
+                assert_eq!(got, merkle_root(&all), "n={n} k={k}");
+            }
+        }
+    }
+
+    #[test]
+    fn root_after_refuses_a_frontier_of_another_tree() {
+        let old = leaves(7, 1);
+        let f = Frontier { last_leaf: old[6], proof: prove(&old, 6).unwrap() };
+        let wrong_root = merkle_root(&leaves(7, 3));
+        assert_eq!(root_after(7, &wrong_root, Some(&f), &[]), Err(EnclaveError::BadFrontier));
+        assert_eq!(root_after(7, &merkle_root(&old), None, &[]), Err(EnclaveError::BadFrontier));
+        let f5 = Frontier { last_leaf: old[5], proof: prove(&old, 5).unwrap() };
+        assert_eq!(
+            root_after(7, &merkle_root(&old), Some(&f5), &[]),
+            Err(EnclaveError::BadFrontier),
+            "a proof of a leaf other than the last one"
+        );
+    }
+}

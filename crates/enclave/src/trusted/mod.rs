@@ -1,0 +1,275 @@
+//! The trusted core: what would run inside the TEE. One function, [`TrustedEnclave::handle`],
+//! takes a request frame and the enclave runtime's randomness and returns a reply frame; it
+//! never panics on any input and never reads the clock or the OS RNG.
+//!
+//! Call order (a state machine): `Init` first and once (else `NotInitialized` /
+//! `AlreadyInitialized`); sessions must exist before their messages (`Channel(UnknownSession)`);
+//! a peer handshake's later steps need its earlier ones (`NoPendingHandshake` / `WrongRole`);
+//! a cached ciphertext from before a restart or from the other cache is `BadCiphertext`.
+//!
+//! Randomness: the runtime hands 32 fresh bytes with every call (the enclave process reads
+//! them from its own OS RNG; the in-process backend from an RNG it owns). They seed the cache
+//! keys at `Init`, Noise ephemeral keys, sealing nonces and fee-output secrets. They must not
+//! come from the host: whoever knows them knows the cache keys.
+
+mod cache;
+pub mod form;
+pub mod txs;
+
+use mcnode_attest::sim::{SimPlatform, SimProgram};
+use mcnode_attest::{Policy, Verifier};
+use mcnode_tx::TokenId;
+use mcnode_tx::validation::{FeeConfig, ValidationContext};
+use mcnode_types::{Encode, NodeId};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+use zeroize::Zeroizing;
+
+use crate::call::{
+    CALL_VERSION, EnclaveCall, EnclaveReply, FormBlockInputs, FrameError, InitParams, decode_frame,
+    encode_frame,
+};
+use crate::channel::{ChannelConfig, MAX_PLAINTEXT_LEN, SessionLimits, Sessions};
+use crate::chunks::{MAX_CHUNKS, open_chunks};
+use crate::host_types::{LocallyEncryptedTx, WellFormedEncryptedTx};
+use crate::identity::{EnclaveIdentity, IdentityError, IdentityParams};
+use crate::measurement::default_trusted_measurements;
+use crate::refusal::{EnclaveError, SealFailure};
+use cache::CacheCipher;
+use form::Former;
+
+/// State after `Init`.
+struct Ready {
+    sessions: Sessions,
+    fees: FeeConfig,
+    tokens: Vec<TokenId>,
+    fee_recipient: mcnode_tx::PublicAddress,
+    local: CacheCipher,
+    well_formed: CacheCipher,
+}
+
+/// The trusted enclave: platform (the simulated "hardware"), program identity and state.
+pub struct TrustedEnclave {
+    platform: SimPlatform,
+    sim_root: [u8; 32],
+    program: SimProgram,
+    limits: SessionLimits,
+    state: Option<Ready>,
+}
+
+impl std::fmt::Debug for TrustedEnclave {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrustedEnclave")
+            .field("measurement", &self.program.measurement)
+            .field("initialized", &self.state.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn seed(rng: &mut ChaCha20Rng) -> [u8; 32] {
+    let mut s = [0u8; 32];
+    rng.fill_bytes(&mut s);
+    s
+}
+
+impl TrustedEnclave {
+    /// An uninitialised enclave running `program` on `platform`; peers are verified against
+    /// the simulated root `sim_root` and this release's measurement.
+    pub fn new(platform: SimPlatform, sim_root: [u8; 32], program: SimProgram) -> TrustedEnclave {
+        TrustedEnclave {
+            platform,
+            sim_root,
+            program,
+            limits: SessionLimits::default(),
+            state: None,
+        }
+    }
+
+    /// Handles one request frame with 32 bytes of enclave randomness; returns the reply frame.
+    pub fn handle(&mut self, request: &[u8], entropy: [u8; 32]) -> Vec<u8> {
+        let reply = match decode_frame::<EnclaveCall>(request) {
+            Ok(call) => {
+                let mut rng = ChaCha20Rng::from_seed(entropy);
+                self.dispatch(call, &mut rng).unwrap_or_else(EnclaveReply::Refused)
+            }
+            Err(FrameError::Version { got, .. }) => {
+                EnclaveReply::Refused(EnclaveError::UnsupportedVersion {
+                    got,
+                    supported: CALL_VERSION,
+                })
+            }
+            Err(FrameError::Malformed(_)) => EnclaveReply::Refused(EnclaveError::MalformedCall),
+        };
+        encode_frame(&reply)
+    }
+
+    fn ready(&mut self) -> Result<&mut Ready, EnclaveError> {
+        self.state.as_mut().ok_or(EnclaveError::NotInitialized)
+    }
+
+    fn dispatch(
+        &mut self,
+        call: EnclaveCall,
+        rng: &mut ChaCha20Rng,
+    ) -> Result<EnclaveReply, EnclaveError> {
+        match call {
+            EnclaveCall::Init(p) => self.init(p, rng),
+            EnclaveCall::Identity => {
+                let id = self.ready()?.sessions.identity();
+                Ok(EnclaveReply::Identity {
+                    noise_public: *id.noise_public(),
+                    block_signer: NodeId(id.block_signing_key().verifying().to_bytes()),
+                    evidence: id.evidence_bytes().to_vec(),
+                })
+            }
+            EnclaveCall::ClientAccept { msg1 } => {
+                let (session, msg2) = self.ready()?.sessions.accept_client(&msg1, seed(rng))?;
+                Ok(EnclaveReply::ClientAccepted { session, msg2 })
+            }
+            EnclaveCall::ClientClose { session } => {
+                Ok(EnclaveReply::Closed { was_open: self.ready()?.sessions.close_client(session) })
+            }
+            EnclaveCall::ClientTxPropose { msgs } => {
+                let r = self.ready()?;
+                let plain = Zeroizing::new(open_chunks(&msgs, |m| r.sessions.client_open(m))?);
+                let p = txs::decode_proposed(&plain)?;
+                let mut ctx = txs::context(&p, plain.len())?;
+                ctx.encrypted = LocallyEncryptedTx(r.local.seal(&plain)?);
+                Ok(EnclaveReply::TxProposed(ctx))
+            }
+            EnclaveCall::PeerInit { peer } => {
+                let msg = self.ready()?.sessions.peer_connect(peer, seed(rng))?;
+                Ok(EnclaveReply::PeerHandshake { msg })
+            }
+            EnclaveCall::PeerAccept { peer, msg1 } => {
+                let msg = self.ready()?.sessions.peer_accept(peer, &msg1, seed(rng))?;
+                Ok(EnclaveReply::PeerHandshake { msg })
+            }
+            EnclaveCall::PeerConnect { peer, msg2, now } => {
+                let (session, msg3, _) = self.ready()?.sessions.peer_connected(peer, &msg2, now)?;
+                Ok(EnclaveReply::PeerConnected { session, msg3 })
+            }
+            EnclaveCall::PeerFinish { peer, msg3, now } => {
+                let (session, _) = self.ready()?.sessions.peer_accepted(peer, &msg3, now)?;
+                Ok(EnclaveReply::PeerAccepted { session })
+            }
+            EnclaveCall::PeerClose { session } => {
+                Ok(EnclaveReply::Closed { was_open: self.ready()?.sessions.close_peer(session) })
+            }
+            EnclaveCall::PeerTxPropose { msgs } => {
+                let r = self.ready()?;
+                let plain = Zeroizing::new(open_chunks(&msgs, |m| r.sessions.peer_open(m))?);
+                let list = txs::decode_proposed_list(&plain)?;
+                let mut out = Vec::with_capacity(list.len());
+                for p in &list {
+                    let bytes = Zeroizing::new(p.to_canonical_bytes());
+                    let mut ctx = txs::context(p, bytes.len())?;
+                    ctx.encrypted = LocallyEncryptedTx(r.local.seal(&bytes)?);
+                    out.push(ctx);
+                }
+                Ok(EnclaveReply::PeerTxsProposed(out))
+            }
+            EnclaveCall::TxIsWellFormed { tx, height, highest } => {
+                let r = self.ready()?;
+                let plain = r.local.open(&tx.0)?;
+                let p = txs::decode_proposed(&plain)?;
+                let ctx = ValidationContext { fees: r.fees.clone(), height };
+                let context = txs::well_formed(&p, plain.len(), height, &highest, &ctx)?;
+                let tx = WellFormedEncryptedTx(r.well_formed.seal(&plain)?);
+                Ok(EnclaveReply::WellFormed { context, tx })
+            }
+            EnclaveCall::TxsForPeer { session, txs: list } => {
+                let r = self.ready()?;
+                let mut proposed = Vec::with_capacity(list.len());
+                for t in &list {
+                    proposed.push(txs::decode_proposed(&r.well_formed.open(&t.0)?)?);
+                }
+                let plain = Zeroizing::new(txs::encode_proposed_list(&proposed));
+                let mut out = Vec::new();
+                for chunk in plain.chunks(MAX_PLAINTEXT_LEN) {
+                    out.push(r.sessions.peer_seal(session, chunk)?);
+                }
+                if out.len() > MAX_CHUNKS as usize {
+                    return Err(EnclaveError::Channel(crate::refusal::ChannelFailure::TooLarge));
+                }
+                Ok(EnclaveReply::ForPeer(out))
+            }
+            EnclaveCall::FormBlock(inputs) => self.form_block(inputs, rng),
+            EnclaveCall::MinimumFee { token } => {
+                Ok(EnclaveReply::MinimumFee(self.ready()?.fees.minimum_fee(token)))
+            }
+        }
+    }
+
+    fn init(&mut self, p: InitParams, rng: &mut ChaCha20Rng) -> Result<EnclaveReply, EnclaveError> {
+        if self.state.is_some() {
+            return Err(EnclaveError::AlreadyInitialized);
+        }
+        let params = IdentityParams {
+            chain_id: &p.chain_id,
+            config_digest: p.config_digest,
+            nonce: {
+                let mut n = [0u8; 16];
+                rng.fill_bytes(&mut n);
+                n
+            },
+            now: p.now,
+            validity_secs: p.evidence_validity_secs,
+        };
+        let (platform, program) = (&self.platform, &self.program);
+        let identity = match &p.sealed_signing_key {
+            Some(blob) => {
+                EnclaveIdentity::restore_simulated(platform, program, &params, seed(rng), blob)
+                    .map_err(|e| match e {
+                        IdentityError::Unseal(e) => EnclaveError::Sealed(SealFailure::from(&e)),
+                        IdentityError::SealedKeyLength { .. } => {
+                            EnclaveError::Sealed(SealFailure::BadKey)
+                        }
+                        IdentityError::Noise(_) => EnclaveError::Internal,
+                    })?
+            }
+            None => EnclaveIdentity::generate_simulated(platform, program, &params, seed(rng))
+                .map_err(|_| EnclaveError::Internal)?,
+        };
+        let mut nonce = [0u8; 24];
+        rng.fill_bytes(&mut nonce);
+        let sealed = identity
+            .seal_block_signing_key(platform, program, nonce)
+            .map_err(|e| EnclaveError::Sealed(SealFailure::from(&e)))?;
+        let block_signer = NodeId(identity.block_signing_key().verifying().to_bytes());
+        let cfg = ChannelConfig::new(&p.chain_id, p.config_digest);
+        let verifier =
+            Verifier::new(Policy::simulated(self.sim_root, default_trusted_measurements()));
+        let tokens: Vec<TokenId> = p.fees.iter().map(|f| f.token).collect();
+        self.state = Some(Ready {
+            sessions: Sessions::new(identity, cfg, verifier, self.limits),
+            fees: FeeConfig::new(p.fees.iter().map(|f| (f.token, f.minimum_fee))),
+            tokens,
+            fee_recipient: p.fee_recipient,
+            local: CacheCipher::new(Zeroizing::new(seed(rng)), b"mcnode-cache-local-v1"),
+            well_formed: CacheCipher::new(Zeroizing::new(seed(rng)), b"mcnode-cache-wellformed-v1"),
+        });
+        Ok(EnclaveReply::Initialized { sealed_signing_key: sealed, block_signer })
+    }
+
+    fn form_block(
+        &mut self,
+        inputs: FormBlockInputs,
+        rng: &mut ChaCha20Rng,
+    ) -> Result<EnclaveReply, EnclaveError> {
+        let r = self.ready()?;
+        let mut list = Vec::with_capacity(inputs.txs.len());
+        for t in &inputs.txs {
+            list.push(txs::decode_proposed(&r.well_formed.open(&t.0)?)?.tx);
+        }
+        let former = Former {
+            fees: &r.fees,
+            tokens: &r.tokens,
+            fee_recipient: &r.fee_recipient,
+            signer: r.sessions.identity().block_signing_key(),
+        };
+        let block =
+            former.form(&inputs.parent, inputs.frontier.as_ref(), &list, inputs.now, rng)?;
+        Ok(EnclaveReply::BlockFormed(block))
+    }
+}

@@ -1,0 +1,151 @@
+//! Transactions inside the enclave: propose (decrypt, check the proofs' shape, re-encrypt for
+//! the cache) and the well-formedness check (full validation with the ring proofs the client
+//! sent, against the root fixed by the host's proof of the highest ring member).
+//!
+//! Rules here besides `mcnode_tx::validation` (MobileCoin `tx_is_well_formed`):
+//! - one membership proof per ring member, all against one ledger size (`leaf_count`);
+//! - the host's proof is for the highest ring index at that size, for the very output the
+//!   transaction names there; the root it implies is the root every ring proof must reach;
+//! - key images unspent and outputs new are checked by the host against its ledger (the
+//!   enclave reports them), and again by the ledger when the block is appended.
+
+use std::collections::HashMap;
+
+use mcnode_crypto::CompressedPoint;
+use mcnode_tx::validation::{TxError, ValidationContext, validate_stateless, validate_with_ledger};
+use mcnode_tx::{KeyImage, LedgerView, LedgerViewError, MembershipProof};
+use mcnode_types::{Decode, Encode, Hash32};
+
+use crate::host_types::{HighestProof, ProposedTx, TxContext, WellFormedTxContext};
+use crate::refusal::{EnclaveError, TxRule};
+
+/// Priority of a fee: `fee * 128 / minimum` (128 at the minimum fee, like MobileCoin's
+/// `fee / (min_fee >> 7)`).
+pub fn priority(fee: u64, minimum: u64) -> u64 {
+    let p = (fee as u128 * 128) / (minimum.max(1) as u128);
+    p.min(u64::MAX as u128) as u64
+}
+
+/// Checks the proofs' shape; returns (highest index, leaf count).
+pub fn proof_shape(p: &ProposedTx) -> Result<(u64, u64), EnclaveError> {
+    let members: usize = p.tx.prefix.inputs.iter().map(|i| i.ring.len()).sum();
+    let bad = EnclaveError::TxRejected(TxRule::RingProofs);
+    if members == 0 || p.ring_proofs.len() != members {
+        return Err(bad);
+    }
+    let leaf_count = p.ring_proofs[0].leaf_count;
+    if p.ring_proofs.iter().any(|q| q.leaf_count != leaf_count || q.index >= leaf_count) {
+        return Err(bad);
+    }
+    let highest = p.ring_proofs.iter().map(|q| q.index).max().ok_or(bad)?;
+    Ok((highest, leaf_count))
+}
+
+/// The host-visible context of a proposed transaction (without the ciphertext).
+pub fn context(p: &ProposedTx, size: usize) -> Result<TxContext, EnclaveError> {
+    let (highest_index, leaf_count) = proof_shape(p)?;
+    Ok(TxContext {
+        tx_hash: p.tx.hash(),
+        key_images: p.tx.key_images(),
+        output_public_keys: p.tx.output_public_keys(),
+        highest_index,
+        leaf_count,
+        size: u32::try_from(size).map_err(|_| EnclaveError::MalformedPayload)?,
+        encrypted: crate::host_types::LocallyEncryptedTx(Vec::new()),
+    })
+}
+
+/// A ledger view made of the client's ring proofs and one trusted root.
+struct ProofView<'a> {
+    root: Hash32,
+    leaf_count: u64,
+    index_of: HashMap<CompressedPoint, u64>,
+    proofs: HashMap<u64, &'a MembershipProof>,
+}
+
+impl LedgerView for ProofView<'_> {
+    fn num_outputs(&self) -> Result<u64, LedgerViewError> {
+        Ok(self.leaf_count)
+    }
+    fn merkle_root(&self) -> Result<Hash32, LedgerViewError> {
+        Ok(self.root)
+    }
+    fn output_index(&self, public_key: &CompressedPoint) -> Result<Option<u64>, LedgerViewError> {
+        Ok(self.index_of.get(public_key).copied())
+    }
+    fn membership_proof(&self, index: u64) -> Result<MembershipProof, LedgerViewError> {
+        self.proofs.get(&index).map(|p| (*p).clone()).ok_or(LedgerViewError::NoSuchOutput { index })
+    }
+    fn contains_key_image(&self, _key_image: &KeyImage) -> Result<bool, LedgerViewError> {
+        // Spent key images are the host's check (it holds the ledger); see the module doc.
+        Ok(false)
+    }
+}
+
+/// Full validation of a proposed transaction at `height`, given the host's proof of its
+/// highest ring member. Returns the host-visible context.
+pub fn well_formed(
+    p: &ProposedTx,
+    size: usize,
+    height: u64,
+    highest: &HighestProof,
+    ctx: &ValidationContext,
+) -> Result<WellFormedTxContext, EnclaveError> {
+    let (highest_index, leaf_count) = proof_shape(p)?;
+    let host_bad = EnclaveError::TxRejected(TxRule::HostProof);
+    if highest.proof.index != highest_index || highest.proof.leaf_count != leaf_count {
+        return Err(host_bad);
+    }
+    let members = p.tx.prefix.inputs.iter().flat_map(|i| i.ring.iter());
+    let mut index_of = HashMap::new();
+    let mut proofs = HashMap::new();
+    let mut named_highest = None;
+    for (member, proof) in members.zip(&p.ring_proofs) {
+        index_of.entry(member.public_key).or_insert(proof.index);
+        proofs.entry(proof.index).or_insert(proof);
+        if proof.index == highest_index {
+            named_highest = Some(member);
+        }
+    }
+    // The transaction must name, at the highest index, the very output the host's ledger has.
+    if named_highest != Some(&highest.output) {
+        return Err(host_bad);
+    }
+    let root = highest.proof.implied_root(&highest.output.leaf_hash()).map_err(|_| host_bad)?;
+    let view = ProofView { root, leaf_count, index_of, proofs };
+    let ctx = ValidationContext { fees: ctx.fees.clone(), height };
+    validate_stateless(&p.tx, &ctx)?;
+    validate_with_ledger(&p.tx, &view)?;
+    let minimum = ctx
+        .fees
+        .minimum_fee(p.tx.prefix.token_id)
+        .ok_or(TxError::UnknownToken { token: p.tx.prefix.token_id })?;
+    Ok(WellFormedTxContext {
+        tx_hash: p.tx.hash(),
+        key_images: p.tx.key_images(),
+        output_public_keys: p.tx.output_public_keys(),
+        tombstone: p.tx.prefix.tombstone_block,
+        priority: priority(p.tx.prefix.fee, minimum),
+        highest_index,
+        size: u32::try_from(size).map_err(|_| EnclaveError::MalformedPayload)?,
+    })
+}
+
+/// Decodes a [`ProposedTx`] from decrypted bytes.
+pub fn decode_proposed(bytes: &[u8]) -> Result<ProposedTx, EnclaveError> {
+    ProposedTx::from_canonical_bytes(bytes).map_err(|_| EnclaveError::MalformedPayload)
+}
+
+/// Decodes a list of transactions from a peer.
+pub fn decode_proposed_list(bytes: &[u8]) -> Result<Vec<ProposedTx>, EnclaveError> {
+    let mut r = mcnode_types::Reader::new(bytes);
+    let v: Vec<ProposedTx> =
+        r.seq(crate::host_types::MAX_TXS_PER_CALL).map_err(|_| EnclaveError::MalformedPayload)?;
+    r.finish().map_err(|_| EnclaveError::MalformedPayload)?;
+    Ok(v)
+}
+
+/// Encodes a list of transactions for a peer.
+pub fn encode_proposed_list(txs: &[ProposedTx]) -> Vec<u8> {
+    txs.to_canonical_bytes()
+}
