@@ -220,7 +220,7 @@ fn analyze(a: &AnalyzeArgs) -> Result<ExitCode, String> {
             json!({"count": mq.count, "sizes": mq.size_range.map(|(x, y)| [x, y]), "complete": mq.complete}),
         );
         if !a.json {
-            let unit = if grouping.is_organisations() { "groups" } else { "nodes" };
+            let unit = if grouping.is_organisations() { "group(s)" } else { "node(s)" };
             println!(
                 "Top tier: {} {unit}: {}",
                 groups.len(),
