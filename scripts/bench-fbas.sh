@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Compares `mcnode quorum` with fbas_analyzer 0.7.4 (crates.io) on the same machine in the same
-# run: scripts/bench-fbas.sh [FA_TIMEOUT_SECONDS]   (default 120; the table says "> N s" on timeout)
+# run: scripts/bench-fbas.sh [FA_TIMEOUT_SECONDS [intersection|sets|all]]
+# (default 120 s and all; the table says ">N s" when fbas_analyzer hits the timeout)
 # fbas_analyzer is installed into a directory outside the workspace; it is never a dependency.
 # Times are whole-process wall clock (both tools read and parse the JSON), best of 3 runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TO="${1:-120}"
+WHAT="${2:-all}"
 TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
 FA_ROOT="${FA_ROOT:-$TARGET/fbas-analyzer-0.7.4}"
 FA="$FA_ROOT/bin/fbas_analyzer"
@@ -51,6 +53,7 @@ row() { # name file [fbas_analyzer flags...]
   f=$(best3 "$TO" "$FA" "$file" --results-only "$@"); fv=$(fa_verdict)
   echo "| $name | $m | $mv | $f | ${fv:--} | $(ratio "$m" "$f") |"
 }
+if [ "$WHAT" != sets ]; then
 row "intersection, pubnet 2025-07-20 (default check)" "$DATA/pubnet_obsrvr_2025-07-20.json"
 row "intersection, pubnet 2025-07-20 (--alternative-quorum-intersection-check)" "$DATA/pubnet_obsrvr_2025-07-20.json" --alternative-quorum-intersection-check
 row "intersection, stellarbeat 2019-09-17" "$DATA/stellarbeat_nodes_2019-09-17.json"
@@ -61,6 +64,8 @@ for p in 0 0.05; do
     row "intersection, almost-symmetric $n orgs x 3, delete prob $p, seed 1" "$TMP/sym_${n}_$p.json"
   done
 done
+fi
+[ "$WHAT" = intersection ] && exit 0
 # Minimal splitting sets on the whole 2025 network (no restriction to core nodes).
 m=$(best3 60 "$MC" quorum analyze "$DATA/pubnet_obsrvr_2025-07-20.json" --splitting --json)
 cnt=$("$MC" quorum analyze "$DATA/pubnet_obsrvr_2025-07-20.json" --splitting --json | grep -o '"minimal_splitting_set_count":[0-9]*' | cut -d: -f2)

@@ -52,6 +52,9 @@ pub struct AnalyzeArgs {
     /// Look for splitting sets among top-tier nodes only (fbas_analyzer's --only-core-nodes).
     #[arg(long)]
     splitting_top_tier_only: bool,
+    /// Search effort limit for each enumeration (results say when they hit it).
+    #[arg(long, default_value_t = 5_000_000)]
+    max_steps: u64,
     /// How many of the smallest sets to list in the report.
     #[arg(long, default_value_t = 10)]
     list: usize,
@@ -211,7 +214,7 @@ fn analyze(a: &AnalyzeArgs) -> Result<ExitCode, String> {
         print_intersection(&f, &i);
     }
     let need_top = all || a.top_tier || a.splitting_top_tier_only;
-    let mq = need_top.then(|| quorums::minimal_quorums(&f, &mut Budget::new_default()));
+    let mq = need_top.then(|| quorums::minimal_quorums(&f, &mut Budget(a.max_steps)));
     if let (Some(mq), true) = (&mq, all || a.top_tier) {
         let groups = grouping.groups_touching(&mq.top_tier);
         out.insert("top_tier".into(), json!(grouping.labels_of(&groups)));
@@ -236,7 +239,7 @@ fn analyze(a: &AnalyzeArgs) -> Result<ExitCode, String> {
         }
     }
     if all || a.blocking {
-        let fam = mcnode_fbas::minimal_blocking_sets(&f, &grouping, Budget::new_default());
+        let fam = mcnode_fbas::minimal_blocking_sets(&f, &grouping, Budget(a.max_steps));
         insert_family(&mut out, "blocking", &grouping, &fam);
         if !a.json {
             print_family(
@@ -253,7 +256,7 @@ fn analyze(a: &AnalyzeArgs) -> Result<ExitCode, String> {
             (Some(mq), true) => mq.top_tier.clone(),
             _ => f.all(),
         };
-        let fam = minimal_splitting_sets_within(&f, &grouping, &scope, Budget::new_default())
+        let fam = minimal_splitting_sets_within(&f, &grouping, &scope, Budget(a.max_steps))
             .map_err(|e| e.to_string())?;
         insert_family(&mut out, "splitting", &grouping, &fam);
         if !a.json {
