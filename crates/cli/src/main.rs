@@ -23,6 +23,9 @@ struct Cli {
 enum Command {
     /// Show version and build information.
     Version,
+    /// Enclave attestation: measurement, evidence, verification.
+    #[command(subcommand)]
+    Attest(cmd::attest::AttestCommand),
     /// Quorum health: intersection, top tier, blocking and splitting sets.
     #[command(subcommand)]
     Quorum(cmd::quorum::QuorumCommand),
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Version => cmd::version::run(),
+        Command::Attest(c) => cmd::attest::run(c),
         Command::Quorum(c) => cmd::quorum::run(c),
     }
 }

@@ -1,4 +1,5 @@
 //! One module per subcommand.
 
+pub mod attest;
 pub mod quorum;
 pub mod version;

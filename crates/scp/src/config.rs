@@ -1,0 +1,131 @@
+//! Time as the caller gives it, and the node's configuration.
+//!
+//! The core never reads a clock: every input carries `now`, a [`Time`] in milliseconds on
+//! whatever timeline the caller uses (wall clock in the node, virtual time in the simulator).
+
+use std::time::Duration;
+
+use mcnode_types::{Decode, DecodeError, Encode, Reader};
+
+/// A point in time, in milliseconds since an origin the caller chooses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(pub u64);
+
+impl Time {
+    /// `ms` milliseconds after the origin.
+    pub const fn from_millis(ms: u64) -> Self {
+        Time(ms)
+    }
+
+    /// Milliseconds since the origin.
+    pub const fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// `self + d`, saturating.
+    pub fn saturating_add(self, d: Duration) -> Time {
+        Time(self.0.saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
+    }
+}
+
+impl Encode for Time {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.0.encode(out);
+    }
+}
+
+impl Decode for Time {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Time(u64::decode(r)?))
+    }
+}
+
+/// Node configuration. Timeouts grow linearly with the round (nomination) or ballot counter:
+/// round `n` lasts `base + (n - 1) * increment`, capped at `max_timeout` (stellar-core
+/// `computeTimeout`; the draft's `1 + n` seconds is base 2 s, increment 1 s).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScpConfig {
+    /// Length of nomination round 1.
+    pub nomination_timeout_base: Duration,
+    /// Added per further nomination round.
+    pub nomination_timeout_increment: Duration,
+    /// Length of the ballot timer at counter 1.
+    pub ballot_timeout_base: Duration,
+    /// Added per further ballot counter.
+    pub ballot_timeout_increment: Duration,
+    /// Upper bound on any timeout.
+    pub max_timeout: Duration,
+    /// Whether this node takes part (emits statements). A non-validator only watches: it
+    /// follows the protocol, externalizes, and emits nothing.
+    pub is_validator: bool,
+}
+
+impl Default for ScpConfig {
+    /// stellar-core's defaults: 1 s + 1 s per round for both timers, capped at 30 minutes.
+    fn default() -> Self {
+        ScpConfig {
+            nomination_timeout_base: Duration::from_millis(1000),
+            nomination_timeout_increment: Duration::from_millis(1000),
+            ballot_timeout_base: Duration::from_millis(1000),
+            ballot_timeout_increment: Duration::from_millis(1000),
+            max_timeout: Duration::from_secs(30 * 60),
+            is_validator: true,
+        }
+    }
+}
+
+impl ScpConfig {
+    /// Length of nomination round `round` (1-based).
+    pub fn nomination_timeout(&self, round: u32) -> Duration {
+        grow(
+            self.nomination_timeout_base,
+            self.nomination_timeout_increment,
+            round,
+            self.max_timeout,
+        )
+    }
+
+    /// Length of the ballot timer at counter `counter` (1-based).
+    pub fn ballot_timeout(&self, counter: u32) -> Duration {
+        grow(self.ballot_timeout_base, self.ballot_timeout_increment, counter, self.max_timeout)
+    }
+}
+
+fn grow(base: Duration, inc: Duration, n: u32, max: Duration) -> Duration {
+    let extra = inc.saturating_mul(n.saturating_sub(1));
+    base.saturating_add(extra).min(max)
+}
+
+fn encode_duration(d: Duration, out: &mut Vec<u8>) {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).encode(out);
+}
+
+impl Encode for ScpConfig {
+    fn encode(&self, out: &mut Vec<u8>) {
+        encode_duration(self.nomination_timeout_base, out);
+        encode_duration(self.nomination_timeout_increment, out);
+        encode_duration(self.ballot_timeout_base, out);
+        encode_duration(self.ballot_timeout_increment, out);
+        encode_duration(self.max_timeout, out);
+        self.is_validator.encode(out);
+    }
+}
+
+impl Decode for ScpConfig {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut d = || u64::decode(r).map(Duration::from_millis);
+        let nomination_timeout_base = d()?;
+        let nomination_timeout_increment = d()?;
+        let ballot_timeout_base = d()?;
+        let ballot_timeout_increment = d()?;
+        let max_timeout = d()?;
+        Ok(ScpConfig {
+            nomination_timeout_base,
+            nomination_timeout_increment,
+            ballot_timeout_base,
+            ballot_timeout_increment,
+            max_timeout,
+            is_validator: bool::decode(r)?,
+        })
+    }
+}

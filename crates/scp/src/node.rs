@@ -1,0 +1,553 @@
+//! The node: one local SCP participant running any number of slots.
+//!
+//! Inputs are method calls that each take `now`; outputs queue up and are taken with
+//! [`Node::poll_output`] (or [`Node::drain_outputs`]). Nothing here blocks, sleeps, reads a
+//! clock or draws randomness, so the same inputs always give the same outputs.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use mcnode_types::{Hash32, NodeId, SlotIndex};
+
+use crate::driver::{Driver, Validity};
+use crate::federated::Recorded;
+use crate::quorum_set::{QuorumSet, QuorumSetError};
+use crate::slot::Slot;
+use crate::statement::{Ballot, Pledge, SanityError, Statement};
+use crate::{ScpConfig, Time, Value};
+
+/// Which of a slot's two timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TimerKind {
+    /// The nomination round timer (draft §2.2): on expiry the node starts the next round.
+    Nomination,
+    /// The ballot timer (draft §2.4): armed once a quorum has reached the current counter; on
+    /// expiry the node moves to the next counter.
+    Ballot,
+}
+
+/// A timer of one slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimerId {
+    /// The slot.
+    pub slot: SlotIndex,
+    /// Which timer.
+    pub kind: TimerKind,
+}
+
+/// Something the caller must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output<V> {
+    /// Sign this statement and send it to every peer. It is the node's newest statement of its
+    /// protocol (nomination or ballot) for the slot; the caller should also persist it so that
+    /// [`Node::restore`] can rebuild the slot after a restart.
+    Emit(Statement<V>),
+    /// The slot decided `value`. Reported at most once per slot.
+    Externalized {
+        /// The slot.
+        slot: SlotIndex,
+        /// The decided value.
+        value: V,
+    },
+    /// Call [`Node::handle_timeouts`] at or after `deadline`. Replaces any earlier deadline of
+    /// the same timer.
+    SetTimer {
+        /// The timer.
+        timer: TimerId,
+        /// When it fires.
+        deadline: Time,
+    },
+    /// The timer is no longer armed.
+    CancelTimer {
+        /// The timer.
+        timer: TimerId,
+    },
+}
+
+/// Phase of a slot's ballot protocol (draft §2.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// Sending PREPARE.
+    Prepare,
+    /// Sending CONFIRM (has accepted a commit).
+    Confirm,
+    /// Decided.
+    Externalize,
+}
+
+/// A read-only view of one slot, for status pages and tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotInfo<V> {
+    /// The slot.
+    pub slot: SlotIndex,
+    /// Ballot phase.
+    pub phase: Phase,
+    /// Current nomination round (0 before nominating).
+    pub nomination_round: u32,
+    /// Values voted for in nomination.
+    pub votes: Vec<V>,
+    /// Values accepted as nominated.
+    pub accepted: Vec<V>,
+    /// Confirmed nomination candidates.
+    pub candidates: Vec<V>,
+    /// Current round leaders (accumulated over rounds).
+    pub leaders: Vec<NodeId>,
+    /// Current ballot `b`.
+    pub ballot: Option<Ballot<V>>,
+    /// `p`.
+    pub prepared: Option<Ballot<V>>,
+    /// `p'`.
+    pub prepared_prime: Option<Ballot<V>>,
+    /// `h`.
+    pub high: Option<Ballot<V>>,
+    /// `c`.
+    pub commit: Option<Ballot<V>>,
+    /// Whether a quorum has reached the current ballot counter.
+    pub heard_from_quorum: bool,
+    /// False once a value in the slot could not be validated yet (or for a non-validator): the
+    /// node then emits nothing for the slot.
+    pub fully_validated: bool,
+}
+
+/// Why a received statement was rejected. A rejected statement never changes any state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatementError {
+    /// It breaks a sanity rule.
+    #[error("insane statement: {0}")]
+    Sanity(#[from] SanityError),
+    /// It names a quorum set the node does not know: fetch it, [`Node::add_quorum_set`], and
+    /// hand the statement in again.
+    #[error("unknown quorum set {hash}")]
+    UnknownQuorumSet {
+        /// The hash in the statement.
+        hash: Hash32,
+    },
+    /// It is not newer than the sender's latest statement for the slot (a duplicate or an
+    /// older statement).
+    #[error("statement is not newer than the sender's latest")]
+    NotNewer,
+    /// The application's validity function rejected one of its values.
+    #[error("statement carries an invalid value")]
+    InvalidValue,
+    /// The slot externalized a different value; the statement contradicts it.
+    #[error("statement contradicts the externalized value")]
+    IncompatibleWithExternalized,
+    /// It claims to come from the local node; the node's own state is authoritative (use
+    /// [`Node::restore`] after a restart).
+    #[error("statement claims to come from the local node")]
+    FromSelf,
+    /// The slot was purged.
+    #[error("slot {slot} is below the oldest kept slot {oldest}")]
+    SlotPurged {
+        /// The statement's slot.
+        slot: SlotIndex,
+        /// The oldest slot still kept.
+        oldest: SlotIndex,
+    },
+}
+
+/// Why [`Node::nominate`] did nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NominateError {
+    /// The node is configured as a non-validator (it only watches).
+    #[error("a non-validator does not nominate")]
+    NotValidator,
+    /// The value is not valid.
+    #[error("the value to nominate is invalid ({validity:?})")]
+    InvalidValue {
+        /// What the driver said.
+        validity: Validity,
+    },
+    /// The slot already externalized.
+    #[error("slot {slot} already externalized")]
+    AlreadyExternalized {
+        /// The slot.
+        slot: SlotIndex,
+    },
+    /// The slot was purged.
+    #[error("slot {slot} is below the oldest kept slot {oldest}")]
+    SlotPurged {
+        /// The slot.
+        slot: SlotIndex,
+        /// The oldest slot still kept.
+        oldest: SlotIndex,
+    },
+}
+
+/// Why [`Node::restore`] refused a statement.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RestoreError {
+    /// The statement is another node's.
+    #[error("statement is not the local node's")]
+    NotOwn,
+    /// It breaks a sanity rule.
+    #[error("insane statement: {0}")]
+    Sanity(#[from] SanityError),
+    /// That protocol of the slot already started; restore only into a fresh slot.
+    #[error("slot {slot} already has state for this protocol")]
+    AlreadyStarted {
+        /// The slot.
+        slot: SlotIndex,
+    },
+    /// The slot was purged.
+    #[error("slot {slot} is below the oldest kept slot {oldest}")]
+    SlotPurged {
+        /// The slot.
+        slot: SlotIndex,
+        /// The oldest slot still kept.
+        oldest: SlotIndex,
+    },
+}
+
+/// Everything a slot needs from its node while handling one input.
+pub(crate) struct Ctx<'a, V, D> {
+    pub local_id: NodeId,
+    pub qset: &'a Arc<QuorumSet>,
+    pub qset_hash: Hash32,
+    pub config: &'a ScpConfig,
+    pub driver: &'a mut D,
+    pub out: &'a mut VecDeque<Output<V>>,
+    pub timers: &'a mut BTreeMap<TimerId, Time>,
+    pub now: Time,
+}
+
+impl<V: Value, D> Ctx<'_, V, D> {
+    pub(crate) fn set_timer(&mut self, timer: TimerId, after: std::time::Duration) {
+        let deadline = self.now.saturating_add(after);
+        self.timers.insert(timer, deadline);
+        self.out.push_back(Output::SetTimer { timer, deadline });
+    }
+
+    pub(crate) fn stop_timer(&mut self, timer: TimerId) {
+        if self.timers.remove(&timer).is_some() {
+            self.out.push_back(Output::CancelTimer { timer });
+        }
+    }
+}
+
+/// One SCP participant: its identity, quorum set, configuration, the application's
+/// [`Driver`], and the state of every slot it has heard of.
+pub struct Node<V, D> {
+    local_id: NodeId,
+    qset: Arc<QuorumSet>,
+    qset_hash: Hash32,
+    config: ScpConfig,
+    driver: D,
+    qsets: HashMap<Hash32, Arc<QuorumSet>>,
+    slots: BTreeMap<SlotIndex, Slot<V>>,
+    out: VecDeque<Output<V>>,
+    timers: BTreeMap<TimerId, Time>,
+    oldest: SlotIndex,
+}
+
+impl<V: std::fmt::Debug, D> std::fmt::Debug for Node<V, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("local_id", &self.local_id)
+            .field("qset_hash", &self.qset_hash)
+            .field("slots", &self.slots.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<V: Value, D: Driver<V>> Node<V, D> {
+    /// A node with identity `local_id` trusting `quorum_set` (which must pass
+    /// [`QuorumSet::validate`]; it need not contain `local_id`).
+    pub fn new(
+        local_id: NodeId,
+        quorum_set: QuorumSet,
+        config: ScpConfig,
+        driver: D,
+    ) -> Result<Self, QuorumSetError> {
+        quorum_set.validate()?;
+        let qset_hash = quorum_set.hash();
+        let qset = Arc::new(quorum_set);
+        let mut qsets = HashMap::new();
+        qsets.insert(qset_hash, Arc::clone(&qset));
+        Ok(Node {
+            local_id,
+            qset,
+            qset_hash,
+            config,
+            driver,
+            qsets,
+            slots: BTreeMap::new(),
+            out: VecDeque::new(),
+            timers: BTreeMap::new(),
+            oldest: 0,
+        })
+    }
+
+    /// The local node's id.
+    pub fn local_id(&self) -> NodeId {
+        self.local_id
+    }
+
+    /// The local quorum set.
+    pub fn quorum_set(&self) -> &QuorumSet {
+        &self.qset
+    }
+
+    /// Hash of the local quorum set, as carried in the node's statements.
+    pub fn quorum_set_hash(&self) -> Hash32 {
+        self.qset_hash
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ScpConfig {
+        &self.config
+    }
+
+    /// The application driver.
+    pub fn driver(&self) -> &D {
+        &self.driver
+    }
+
+    /// The application driver, mutably (to update the application state it consults).
+    pub fn driver_mut(&mut self) -> &mut D {
+        &mut self.driver
+    }
+
+    /// Makes a peer's quorum set known so that statements naming its hash can be processed.
+    pub fn add_quorum_set(&mut self, quorum_set: QuorumSet) -> Result<Hash32, QuorumSetError> {
+        quorum_set.validate()?;
+        let h = quorum_set.hash();
+        self.qsets.entry(h).or_insert_with(|| Arc::new(quorum_set));
+        Ok(h)
+    }
+
+    /// A known quorum set by hash.
+    pub fn quorum_set_by_hash(&self, hash: &Hash32) -> Option<&QuorumSet> {
+        self.qsets.get(hash).map(|q| &**q)
+    }
+
+    /// Oldest slot still kept (statements for older slots are rejected).
+    pub fn oldest_slot(&self) -> SlotIndex {
+        self.oldest
+    }
+
+    fn ctx_parts(&mut self, now: Time) -> (Ctx<'_, V, D>, &mut BTreeMap<SlotIndex, Slot<V>>) {
+        (
+            Ctx {
+                local_id: self.local_id,
+                qset: &self.qset,
+                qset_hash: self.qset_hash,
+                config: &self.config,
+                driver: &mut self.driver,
+                out: &mut self.out,
+                timers: &mut self.timers,
+                now,
+            },
+            &mut self.slots,
+        )
+    }
+
+    fn slot_entry(
+        slots: &mut BTreeMap<SlotIndex, Slot<V>>,
+        index: SlotIndex,
+        validator: bool,
+    ) -> &mut Slot<V> {
+        slots.entry(index).or_insert_with(|| Slot::new(index, validator))
+    }
+
+    /// Starts (or, called again, feeds) nomination of `value` for `slot` (draft §2.2).
+    /// `previous` identifies the previous decision (the previous block id) and seeds leader
+    /// selection; every node must pass the same one. The value must validate as
+    /// [`Validity::Valid`].
+    pub fn nominate(
+        &mut self,
+        now: Time,
+        slot: SlotIndex,
+        value: V,
+        previous: Hash32,
+    ) -> Result<(), NominateError> {
+        if !self.config.is_validator {
+            return Err(NominateError::NotValidator);
+        }
+        if slot < self.oldest {
+            return Err(NominateError::SlotPurged { slot, oldest: self.oldest });
+        }
+        let validity = self.driver.validate(slot, &value);
+        if validity != Validity::Valid {
+            return Err(NominateError::InvalidValue { validity });
+        }
+        let validator = self.config.is_validator;
+        let (mut ctx, slots) = self.ctx_parts(now);
+        let s = Self::slot_entry(slots, slot, validator);
+        if s.is_externalized() {
+            return Err(NominateError::AlreadyExternalized { slot });
+        }
+        s.nominate(&mut ctx, value, previous, false);
+        Ok(())
+    }
+
+    /// Moves `slot`'s ballot protocol to its next counter (counter 1 if it has not started)
+    /// with `value` — or, once a value was confirmed prepared, with that value (stellar-core
+    /// `bumpState`). This is what the ballot timer does; an application that agreed on a value
+    /// by other means can use it to start balloting without nomination (tests do). Returns
+    /// whether the ballot changed. A non-validator may call it: it follows along silently.
+    pub fn bump_ballot(
+        &mut self,
+        now: Time,
+        slot: SlotIndex,
+        value: V,
+    ) -> Result<bool, NominateError> {
+        if slot < self.oldest {
+            return Err(NominateError::SlotPurged { slot, oldest: self.oldest });
+        }
+        let validity = self.driver.validate(slot, &value);
+        if validity == Validity::Invalid {
+            return Err(NominateError::InvalidValue { validity });
+        }
+        let validator = self.config.is_validator;
+        let (mut ctx, slots) = self.ctx_parts(now);
+        let s = Self::slot_entry(slots, slot, validator);
+        if s.is_externalized() {
+            return Err(NominateError::AlreadyExternalized { slot });
+        }
+        Ok(s.bump_state(&mut ctx, value, true))
+    }
+
+    /// Stops nominating for `slot` (the node keeps following the ballot protocol).
+    pub fn stop_nomination(&mut self, slot: SlotIndex) {
+        let (mut ctx, slots) = self.ctx_parts(Time(0));
+        if let Some(s) = slots.get_mut(&slot) {
+            s.stop_nomination(&mut ctx);
+        }
+    }
+
+    /// Handles a statement from a peer, already authenticated by the caller. On error nothing
+    /// changed.
+    pub fn handle_statement(
+        &mut self,
+        now: Time,
+        statement: Statement<V>,
+    ) -> Result<(), StatementError> {
+        if statement.node_id == self.local_id {
+            return Err(StatementError::FromSelf);
+        }
+        if statement.slot < self.oldest {
+            return Err(StatementError::SlotPurged { slot: statement.slot, oldest: self.oldest });
+        }
+        statement.check_sanity()?;
+        let qset = match &statement.pledge {
+            Pledge::Externalize(_) => Arc::new(QuorumSet::singleton(statement.node_id)),
+            _ => match self.qsets.get(&statement.quorum_set_hash) {
+                Some(q) => Arc::clone(q),
+                None => {
+                    return Err(StatementError::UnknownQuorumSet {
+                        hash: statement.quorum_set_hash,
+                    });
+                }
+            },
+        };
+        let validator = self.config.is_validator;
+        let index = statement.slot;
+        let (mut ctx, slots) = self.ctx_parts(now);
+        let rec = Recorded { st: statement, qset };
+        match slots.get_mut(&index) {
+            Some(s) => s.process(&mut ctx, rec),
+            None => {
+                // Check on a fresh slot first so that a rejected statement leaves no trace.
+                let mut s = Slot::new(index, validator);
+                s.process(&mut ctx, rec)?;
+                slots.insert(index, s);
+                Ok(())
+            }
+        }
+    }
+
+    /// Fires every timer whose deadline is at or before `now`. Calling it early or twice is
+    /// harmless.
+    pub fn handle_timeouts(&mut self, now: Time) {
+        loop {
+            let due = self.timers.iter().find(|(_, d)| **d <= now).map(|(t, _)| *t);
+            let Some(timer) = due else { break };
+            self.timers.remove(&timer);
+            let (mut ctx, slots) = self.ctx_parts(now);
+            if let Some(s) = slots.get_mut(&timer.slot) {
+                s.timer_expired(&mut ctx, timer.kind);
+            }
+        }
+    }
+
+    /// The earliest armed timer deadline, if any.
+    pub fn next_timeout(&self) -> Option<Time> {
+        self.timers.values().min().copied()
+    }
+
+    /// Takes the next output.
+    pub fn poll_output(&mut self) -> Option<Output<V>> {
+        self.out.pop_front()
+    }
+
+    /// Takes every queued output.
+    pub fn drain_outputs(&mut self) -> Vec<Output<V>> {
+        self.out.drain(..).collect()
+    }
+
+    /// Rebuilds a slot from the local node's own last statement after a restart (stellar-core
+    /// `setStateFromEnvelope`): call it with the last NOMINATE and the last ballot statement
+    /// the node emitted for the slot, before any other input for that slot. The node then never
+    /// emits a statement that contradicts them.
+    pub fn restore(&mut self, statement: Statement<V>) -> Result<(), RestoreError> {
+        if statement.node_id != self.local_id {
+            return Err(RestoreError::NotOwn);
+        }
+        if statement.slot < self.oldest {
+            return Err(RestoreError::SlotPurged { slot: statement.slot, oldest: self.oldest });
+        }
+        statement.check_sanity()?;
+        let qset = match &statement.pledge {
+            Pledge::Externalize(_) => Arc::new(QuorumSet::singleton(self.local_id)),
+            _ => Arc::clone(&self.qset),
+        };
+        let validator = self.config.is_validator;
+        let index = statement.slot;
+        let (mut ctx, slots) = self.ctx_parts(Time(0));
+        let s = Self::slot_entry(slots, index, validator);
+        s.restore(&mut ctx, Recorded { st: statement, qset })
+    }
+
+    /// The value `slot` externalized, if it has.
+    pub fn externalized_value(&self, slot: SlotIndex) -> Option<&V> {
+        self.slots.get(&slot).and_then(|s| s.externalized_value())
+    }
+
+    /// The local node's latest statements for `slot` (nomination first, then ballot): what to
+    /// persist for [`Node::restore`] and to resend to a peer that asks.
+    pub fn own_statements(&self, slot: SlotIndex) -> Vec<Statement<V>> {
+        self.slots.get(&slot).map(|s| s.own_statements()).unwrap_or_default()
+    }
+
+    /// The latest statement of every node for `slot` (nomination and ballot).
+    pub fn latest_statements(&self, slot: SlotIndex) -> Vec<Statement<V>> {
+        self.slots.get(&slot).map(|s| s.latest_statements()).unwrap_or_default()
+    }
+
+    /// A snapshot of `slot`'s state.
+    pub fn slot_info(&self, slot: SlotIndex) -> Option<SlotInfo<V>> {
+        self.slots.get(&slot).map(|s| s.info())
+    }
+
+    /// Slots with state, in increasing order.
+    pub fn slots(&self) -> Vec<SlotIndex> {
+        self.slots.keys().copied().collect()
+    }
+
+    /// Forgets every slot below `slot` and cancels its timers; later statements for them are
+    /// rejected with [`StatementError::SlotPurged`].
+    pub fn purge_slots_below(&mut self, slot: SlotIndex) {
+        if slot <= self.oldest {
+            return;
+        }
+        self.oldest = slot;
+        let kept = self.slots.split_off(&slot);
+        self.slots = kept;
+        let stale: Vec<TimerId> = self.timers.keys().filter(|t| t.slot < slot).copied().collect();
+        for timer in stale {
+            self.timers.remove(&timer);
+            self.out.push_back(Output::CancelTimer { timer });
+        }
+    }
+}
