@@ -60,8 +60,33 @@ struct Search<'a> {
     out_of_budget: bool,
 }
 
+/// Most minimal quorums kept in memory for the hitting-set search; past this the search falls
+/// back to finding quorum witnesses on the fly.
+const MAX_LISTED_QUORUMS: usize = 200_000;
+
 /// All minimal blocking sets of groups.
-pub fn minimal_blocking_sets(fbas: &Fbas, grouping: &Grouping, budget: Budget) -> SetFamily {
+pub fn minimal_blocking_sets(fbas: &Fbas, grouping: &Grouping, mut budget: Budget) -> SetFamily {
+    // Fast path: list the minimal quorums, then enumerate their minimal hitting sets.
+    let mut listed: Vec<NodeSet> = Vec::new();
+    let mut b = Budget(budget.0 / 2);
+    let complete = quorums::for_each_minimal_quorum(fbas, &mut b, &mut |q| {
+        listed.push(q.clone());
+        listed.len() < MAX_LISTED_QUORUMS
+    });
+    budget.0 -= budget.0 / 2 - b.0;
+    if complete {
+        return hitting_sets(grouping, &listed, budget);
+    }
+    minimal_blocking_sets_searching(fbas, grouping, budget)
+}
+
+/// All minimal blocking sets of groups, without listing the minimal quorums first (for networks
+/// with too many of them): quorum witnesses are found on the fly.
+pub fn minimal_blocking_sets_searching(
+    fbas: &Fbas,
+    grouping: &Grouping,
+    budget: Budget,
+) -> SetFamily {
     let mut s = Search {
         fbas,
         grouping,
@@ -89,6 +114,102 @@ pub fn minimal_blocking_sets(fbas: &Fbas, grouping: &Grouping, budget: Budget) -
     SetFamily::new(minimal, !s.out_of_budget)
 }
 
+/// Minimal hitting sets (in groups) of a family of node sets. The family must be every minimal
+/// quorum: then "hits every member" is "blocking", and a hitting set is minimal iff each of its
+/// groups is the only one hitting some member (its private quorum). Private quorums only vanish
+/// as the set grows, so a branch where a chosen group has none is cut at once.
+fn hitting_sets(grouping: &Grouping, quorums: &[NodeSet], mut budget: Budget) -> SetFamily {
+    if quorums.is_empty() {
+        return SetFamily::new(vec![vec![]], true);
+    }
+    // Renumber the groups that meet some quorum as 0..k.
+    let mut relevant: Vec<usize> = Vec::new();
+    let mut local = vec![usize::MAX; grouping.len()];
+    let family: Vec<NodeSet> = {
+        let as_groups: Vec<Vec<usize>> =
+            quorums.iter().map(|q| grouping.groups_touching(q)).collect();
+        for gs in &as_groups {
+            for &g in gs {
+                if local[g] == usize::MAX {
+                    local[g] = relevant.len();
+                    relevant.push(g);
+                }
+            }
+        }
+        let k = relevant.len();
+        let mut f: Vec<NodeSet> = as_groups
+            .iter()
+            .map(|gs| NodeSet::from_indices(k, gs.iter().map(|&g| local[g])))
+            .collect();
+        f.sort();
+        f.dedup();
+        f
+    };
+    let k = relevant.len();
+    let mut found = Vec::new();
+    let mut out_of_budget = false;
+    hit_step(
+        &family,
+        &mut NodeSet::empty(k),
+        &mut NodeSet::empty(k),
+        &mut budget,
+        &mut found,
+        &mut out_of_budget,
+    );
+    let sets =
+        found.into_iter().map(|s: NodeSet| s.iter().map(|i| relevant[i]).collect()).collect();
+    SetFamily::new(sets, !out_of_budget)
+}
+
+fn has_private(family: &[NodeSet], chosen: &NodeSet, g: usize) -> bool {
+    family.iter().any(|q| q.contains(g) && q.intersection_len(chosen) == 1)
+}
+
+fn hit_step(
+    family: &[NodeSet],
+    chosen: &mut NodeSet,
+    forbidden: &mut NodeSet,
+    budget: &mut Budget,
+    found: &mut Vec<NodeSet>,
+    out_of_budget: &mut bool,
+) {
+    if *out_of_budget || !budget.spend() {
+        *out_of_budget = true;
+        return;
+    }
+    let mut witness: Option<(&NodeSet, usize)> = None;
+    for q in family {
+        if q.is_disjoint(chosen) {
+            if q.is_subset(forbidden) {
+                return; // can never be hit
+            }
+            let c = q.difference_len(forbidden);
+            if witness.is_none_or(|(_, best)| c < best) {
+                witness = Some((q, c));
+            }
+        }
+    }
+    let Some((w, _)) = witness else {
+        found.push(chosen.clone());
+        return;
+    };
+    let branch: Vec<usize> = w.iter().filter(|&g| !forbidden.contains(g)).collect();
+    let mut added = Vec::new();
+    for g in branch {
+        chosen.insert(g);
+        // Cut when some chosen group lost its last private quorum (the set cannot be minimal).
+        if chosen.iter().all(|c| has_private(family, chosen, c)) {
+            hit_step(family, chosen, forbidden, budget, found, out_of_budget);
+        }
+        chosen.remove(g);
+        forbidden.insert(g);
+        added.push(g);
+    }
+    for g in added {
+        forbidden.remove(g);
+    }
+}
+
 impl Search<'_> {
     fn step(
         &mut self,
@@ -112,9 +233,7 @@ impl Search<'_> {
         let mut witness: Option<(usize, usize)> = None;
         for (i, q) in self.known.iter().enumerate() {
             if q.is_disjoint(chosen_nodes) {
-                let mut free = q.clone();
-                free.difference_with(forbidden);
-                let c = free.len();
+                let c = q.difference_len(forbidden);
                 if witness.is_none_or(|(_, best)| c < best) {
                     witness = Some((i, c));
                 }

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the report
 
+use mcnode_fbas::blocking;
 use mcnode_fbas::fbas::{RawNode, RawQSet};
 use mcnode_fbas::quorums::{self, Budget};
 use mcnode_fbas::{
@@ -213,6 +214,9 @@ fn check_all(f: &Fbas, grouping: &Grouping) {
     let b = minimal_blocking_sets(f, grouping, Budget::new_default());
     assert!(b.complete);
     assert_eq!(to_masks(&b.sets), o.blocking, "minimal blocking sets");
+    let b = blocking::minimal_blocking_sets_searching(f, grouping, Budget::new_default());
+    assert!(b.complete);
+    assert_eq!(to_masks(&b.sets), o.blocking, "minimal blocking sets (searching)");
     let s = minimal_splitting_sets(f, grouping, Budget::new_default()).unwrap();
     assert!(s.complete);
     assert_eq!(to_masks(&s.sets), o.splitting, "minimal splitting sets");
