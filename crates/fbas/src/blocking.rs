@@ -118,7 +118,7 @@ pub fn minimal_blocking_sets_searching(
 /// quorum: then "hits every member" is "blocking", and a hitting set is minimal iff each of its
 /// groups is the only one hitting some member (its private quorum). Private quorums only vanish
 /// as the set grows, so a branch where a chosen group has none is cut at once.
-fn hitting_sets(grouping: &Grouping, quorums: &[NodeSet], mut budget: Budget) -> SetFamily {
+fn hitting_sets(grouping: &Grouping, quorums: &[NodeSet], budget: Budget) -> SetFamily {
     if quorums.is_empty() {
         return SetFamily::new(vec![vec![]], true);
     }
@@ -146,67 +146,95 @@ fn hitting_sets(grouping: &Grouping, quorums: &[NodeSet], mut budget: Budget) ->
         f
     };
     let k = relevant.len();
-    let mut found = Vec::new();
-    let mut out_of_budget = false;
-    hit_step(
-        &family,
-        &mut NodeSet::empty(k),
-        &mut NodeSet::empty(k),
-        &mut budget,
-        &mut found,
-        &mut out_of_budget,
-    );
-    let sets =
-        found.into_iter().map(|s: NodeSet| s.iter().map(|i| relevant[i]).collect()).collect();
-    SetFamily::new(sets, !out_of_budget)
-}
-
-fn has_private(family: &[NodeSet], chosen: &NodeSet, g: usize) -> bool {
-    family.iter().any(|q| q.contains(g) && q.intersection_len(chosen) == 1)
-}
-
-fn hit_step(
-    family: &[NodeSet],
-    chosen: &mut NodeSet,
-    forbidden: &mut NodeSet,
-    budget: &mut Budget,
-    found: &mut Vec<NodeSet>,
-    out_of_budget: &mut bool,
-) {
-    if *out_of_budget || !budget.spend() {
-        *out_of_budget = true;
-        return;
-    }
-    let mut witness: Option<(&NodeSet, usize)> = None;
-    for q in family {
-        if q.is_disjoint(chosen) {
-            if q.is_subset(forbidden) {
-                return; // can never be hit
-            }
-            let c = q.difference_len(forbidden);
-            if witness.is_none_or(|(_, best)| c < best) {
-                witness = Some((q, c));
-            }
+    let mut containing = vec![Vec::new(); k];
+    for (i, q) in family.iter().enumerate() {
+        for g in q.iter() {
+            containing[g].push(i);
         }
     }
-    let Some((w, _)) = witness else {
-        found.push(chosen.clone());
-        return;
+    let mut h = HitSearch {
+        hits: vec![0; family.len()],
+        family: &family,
+        containing,
+        chosen: NodeSet::empty(k),
+        forbidden: NodeSet::empty(k),
+        budget,
+        found: Vec::new(),
+        out_of_budget: false,
     };
-    let branch: Vec<usize> = w.iter().filter(|&g| !forbidden.contains(g)).collect();
-    let mut added = Vec::new();
-    for g in branch {
-        chosen.insert(g);
-        // Cut when some chosen group lost its last private quorum (the set cannot be minimal).
-        if chosen.iter().all(|c| has_private(family, chosen, c)) {
-            hit_step(family, chosen, forbidden, budget, found, out_of_budget);
+    h.step();
+    let sets = h.found.into_iter().map(|s| s.iter().map(|i| relevant[i]).collect()).collect();
+    SetFamily::new(sets, !h.out_of_budget)
+}
+
+/// State of the hitting-set search; `hits[i]` is how many chosen groups meet set `i`.
+struct HitSearch<'a> {
+    family: &'a [NodeSet],
+    containing: Vec<Vec<usize>>,
+    hits: Vec<u32>,
+    chosen: NodeSet,
+    forbidden: NodeSet,
+    budget: Budget,
+    found: Vec<NodeSet>,
+    out_of_budget: bool,
+}
+
+impl HitSearch<'_> {
+    fn choose(&mut self, g: usize, on: bool) {
+        if on {
+            self.chosen.insert(g);
+        } else {
+            self.chosen.remove(g);
         }
-        chosen.remove(g);
-        forbidden.insert(g);
-        added.push(g);
+        for &i in &self.containing[g] {
+            if on {
+                self.hits[i] += 1;
+            } else {
+                self.hits[i] -= 1;
+            }
+        }
     }
-    for g in added {
-        forbidden.remove(g);
+
+    /// Whether chosen group `g` is the only chosen group meeting some set (its private set).
+    fn has_private(&self, g: usize) -> bool {
+        self.containing[g].iter().any(|&i| self.hits[i] == 1)
+    }
+
+    fn step(&mut self) {
+        if self.out_of_budget || !self.budget.spend() {
+            self.out_of_budget = true;
+            return;
+        }
+        let mut witness: Option<(usize, usize)> = None;
+        for (i, q) in self.family.iter().enumerate() {
+            if self.hits[i] == 0 {
+                if q.is_subset(&self.forbidden) {
+                    return; // can never be hit
+                }
+                let c = q.difference_len(&self.forbidden);
+                if witness.is_none_or(|(_, best)| c < best) {
+                    witness = Some((i, c));
+                }
+            }
+        }
+        let Some((w, _)) = witness else {
+            self.found.push(self.chosen.clone());
+            return;
+        };
+        let branch: Vec<usize> =
+            self.family[w].iter().filter(|&g| !self.forbidden.contains(g)).collect();
+        for &g in &branch {
+            self.choose(g, true);
+            // Cut when some chosen group lost its last private set (the set cannot be minimal).
+            if self.chosen.iter().all(|c| self.has_private(c)) {
+                self.step();
+            }
+            self.choose(g, false);
+            self.forbidden.insert(g);
+        }
+        for &g in &branch {
+            self.forbidden.remove(g);
+        }
     }
 }
 
