@@ -29,6 +29,20 @@ enum Command {
     /// Quorum health: intersection, top tier, blocking and splitting sets.
     #[command(subcommand)]
     Quorum(cmd::quorum::QuorumCommand),
+    /// Measure performance (`mcnode bench tx`, ...).
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        command: cmd::bench::BenchCommand,
+    },
+    /// Create and inspect a durable ledger (`init`, `info`, `verify`, `blocks`).
+    Ledger {
+        /// What to do.
+        #[command(subcommand)]
+        command: cmd::ledger::LedgerCommand,
+    },
+    /// Simulate a whole SCP network on virtual time (scenario file or quick topology run).
+    Sim(cmd::sim::SimArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,5 +51,8 @@ fn main() -> ExitCode {
         Command::Version => cmd::version::run(),
         Command::Attest(c) => cmd::attest::run(c),
         Command::Quorum(c) => cmd::quorum::run(c),
+        Command::Bench { command } => cmd::bench::run(command),
+        Command::Ledger { command } => cmd::ledger::run(command),
+        Command::Sim(args) => cmd::sim::run(args),
     }
 }

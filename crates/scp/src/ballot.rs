@@ -14,12 +14,13 @@
 
 use mcnode_types::NodeId;
 
+use crate::Value;
+use crate::compiled::Compiled;
 use crate::driver::{Driver, Validity};
 use crate::federated::{Latest, Recorded, is_quorum};
 use crate::node::{Ctx, Output, Phase, StatementError, TimerId, TimerKind};
 use crate::slot::Slot;
 use crate::statement::{Ballot, Confirm, Externalize, Pledge, Prepare, Statement};
-use crate::{QuorumSet, Value};
 
 /// Bound on nested state transitions while handling one statement (stellar-core
 /// `MAX_ADVANCE_SLOT_RECURSION`).
@@ -248,8 +249,8 @@ impl<V: Value> Slot<V> {
             return;
         }
         let qset = match st.pledge {
-            Pledge::Externalize(_) => std::sync::Arc::new(QuorumSet::singleton(ctx.local_id)),
-            _ => ctx.qset.clone(),
+            Pledge::Externalize(_) => std::sync::Arc::new(Compiled::singleton(ctx.local_idx)),
+            _ => ctx.local.clone(),
         };
         let is_newer_own = self
             .bal
@@ -260,7 +261,7 @@ impl<V: Value> Slot<V> {
             debug_assert!(false, "own ballot statement went backwards");
             return;
         }
-        self.record_ballot(Recorded { st: st.clone(), qset });
+        self.record_ballot(Recorded { st: st.clone(), idx: ctx.local_idx, qset });
         self.advance_slot(ctx, &st);
         if can_emit
             && self.bal.last_own.as_ref().is_none_or(|old| st.pledge.is_newer_than(&old.pledge))
@@ -292,7 +293,7 @@ impl<V: Value> Slot<V> {
     pub(crate) fn check_heard_from_quorum<D>(&mut self, ctx: &mut Ctx<'_, V, D>) {
         let Some(b) = &self.bal.b else { return };
         let n = b.counter;
-        let heard = is_quorum(ctx.qset, &self.bal.latest, |st| match &st.pledge {
+        let heard = is_quorum(ctx.local, &self.bal.latest, |st| match &st.pledge {
             Pledge::Prepare(p) => n <= p.ballot.counter,
             _ => true,
         });

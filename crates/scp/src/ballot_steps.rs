@@ -115,21 +115,23 @@ impl<V: Value> Slot<V> {
                             .into_iter()
                             .flatten()
                         {
-                            if x.counter > 0 && x.less_and_compatible(top) {
+                            if x.counter > 0 && x.less_and_compatible(top) && !out.contains(x) {
                                 out.insert(x.clone());
                             }
                         }
                     }
                     Pledge::Confirm(c) => {
                         if top.compatible(&c.ballot) {
-                            out.insert(top.clone());
+                            if !out.contains(top) {
+                                out.insert(top.clone());
+                            }
                             if c.n_prepared < top.counter {
                                 out.insert(Ballot::new(c.n_prepared, top.value.clone()));
                             }
                         }
                     }
                     Pledge::Externalize(e) => {
-                        if top.compatible(&e.commit) {
+                        if top.compatible(&e.commit) && !out.contains(top) {
                             out.insert(top.clone());
                         }
                     }
@@ -163,7 +165,7 @@ impl<V: Value> Slot<V> {
                 continue;
             }
             let accepted = federated_accept(
-                ctx.qset,
+                ctx.local,
                 &self.bal.latest,
                 |st| votes_prepared(&ballot, st),
                 |st| has_prepared(&ballot, st),
@@ -244,7 +246,7 @@ impl<V: Value> Slot<V> {
             if self.bal.h.as_ref().is_some_and(|h| h >= ballot) {
                 break;
             }
-            if federated_ratify(ctx.qset, &self.bal.latest, |st| has_prepared(ballot, st)) {
+            if federated_ratify(ctx.local, &self.bal.latest, |st| has_prepared(ballot, st)) {
                 new_h = Some((i, ballot.clone()));
                 break;
             }
@@ -262,7 +264,7 @@ impl<V: Value> Slot<V> {
                 if !ballot.less_and_compatible(&new_h) {
                     continue;
                 }
-                if federated_ratify(ctx.qset, &self.bal.latest, |st| has_prepared(ballot, st)) {
+                if federated_ratify(ctx.local, &self.bal.latest, |st| has_prepared(ballot, st)) {
                     new_c = Some(ballot.clone());
                 } else {
                     break;
@@ -348,7 +350,7 @@ impl<V: Value> Slot<V> {
         let latest = &self.bal.latest;
         let found = find_extended_interval(&boundaries, |lo, hi| {
             federated_accept(
-                ctx.qset,
+                ctx.local,
                 latest,
                 |st| votes_commit(&value, lo, hi, st),
                 |st| accepted_commit(&value, lo, hi, st),
@@ -398,7 +400,7 @@ impl<V: Value> Slot<V> {
         }
         let local = self.bal.b.as_ref().map_or(0, |b| b.counter);
         let ahead_of =
-            |n: u32| is_v_blocking(ctx.qset, &self.bal.latest, |st| statement_counter(st) > n);
+            |n: u32| is_v_blocking(ctx.local, &self.bal.latest, |st| statement_counter(st) > n);
         if !ahead_of(local) {
             return false;
         }
@@ -437,7 +439,7 @@ impl<V: Value> Slot<V> {
         let boundaries = self.commit_boundaries(&value);
         let latest = &self.bal.latest;
         let found = find_extended_interval(&boundaries, |lo, hi| {
-            federated_ratify(ctx.qset, latest, |st| accepted_commit(&value, lo, hi, st))
+            federated_ratify(ctx.local, latest, |st| accepted_commit(&value, lo, hi, st))
         });
         let Some((lo, hi)) = found else { return false };
         self.set_confirm_commit(ctx, Ballot::new(lo, value.clone()), Ballot::new(hi, value))

@@ -129,3 +129,27 @@ impl Decode for ScpConfig {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_grow_linearly_and_are_capped() {
+        let c = ScpConfig {
+            nomination_timeout_base: Duration::from_millis(1000),
+            nomination_timeout_increment: Duration::from_millis(500),
+            ballot_timeout_base: Duration::from_millis(2000),
+            ballot_timeout_increment: Duration::from_millis(1000),
+            max_timeout: Duration::from_secs(10),
+            is_validator: true,
+        };
+        assert_eq!(c.nomination_timeout(1), Duration::from_millis(1000));
+        assert_eq!(c.nomination_timeout(3), Duration::from_millis(2000));
+        assert_eq!(c.ballot_timeout(1), Duration::from_millis(2000));
+        assert_eq!(c.ballot_timeout(4), Duration::from_millis(5000));
+        assert_eq!(c.ballot_timeout(u32::MAX), Duration::from_secs(10));
+        let back = ScpConfig::from_canonical_bytes(&c.to_canonical_bytes()).unwrap();
+        assert_eq!(back, c);
+    }
+}

@@ -10,51 +10,70 @@
 //! - *Confirm* / ratify (Def. 9): a quorum accepted — [`federated_ratify`] is called with
 //!   the predicate "accepted" (or "voted", for a statement one only votes on).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use mcnode_types::NodeId;
 
-use crate::quorum_set::largest_quorum_within;
-use crate::{QuorumSet, Statement};
+use crate::Statement;
+use crate::compiled::{BitSet, Compiled, largest_quorum};
 
-/// A statement as stored in a slot: with the quorum set it stands for (the sender's set, or
-/// the singleton for EXTERNALIZE).
+/// A statement as stored in a slot: with its sender's index and the (compiled) quorum set it
+/// stands for (the sender's set, or the singleton for EXTERNALIZE).
 #[derive(Clone, Debug)]
 pub(crate) struct Recorded<V> {
     pub st: Statement<V>,
-    pub qset: Arc<QuorumSet>,
+    pub idx: u32,
+    pub qset: Arc<Compiled>,
 }
 
 /// Latest statement per node, including the local node's own.
 pub(crate) type Latest<V> = BTreeMap<NodeId, Recorded<V>>;
 
+fn senders<V>(latest: &Latest<V>, filter: impl Fn(&Statement<V>) -> bool) -> BitSet {
+    let mut bits = BitSet::default();
+    for r in latest.values() {
+        if filter(&r.st) {
+            bits.insert(r.idx);
+        }
+    }
+    bits
+}
+
 /// Whether the nodes whose statements pass `filter` are v-blocking for `local`.
 pub(crate) fn is_v_blocking<V>(
-    local: &QuorumSet,
+    local: &Compiled,
     latest: &Latest<V>,
     filter: impl Fn(&Statement<V>) -> bool,
 ) -> bool {
-    local.is_v_blocking(&|n: &NodeId| latest.get(n).is_some_and(|r| filter(&r.st)))
+    local.v_blocking(&senders(latest, filter))
 }
 
 /// Whether the nodes whose statements pass `filter` contain a quorum that includes a slice of
 /// `local` (see the module docs).
 pub(crate) fn is_quorum<V>(
-    local: &QuorumSet,
+    local: &Compiled,
     latest: &Latest<V>,
     filter: impl Fn(&Statement<V>) -> bool,
 ) -> bool {
-    let candidates: BTreeSet<NodeId> =
-        latest.iter().filter(|(_, r)| filter(&r.st)).map(|(n, _)| *n).collect();
-    let quorum = largest_quorum_within(&candidates, |n| latest.get(n).map(|r| &*r.qset));
-    local.is_slice_satisfied(&|n: &NodeId| quorum.contains(n))
+    let members: Vec<(u32, Option<&Compiled>)> =
+        latest.values().filter(|r| filter(&r.st)).map(|r| (r.idx, Some(&*r.qset))).collect();
+    let mut all = BitSet::default();
+    for (i, _) in &members {
+        all.insert(*i);
+    }
+    // The fixpoint only removes nodes: if the candidates do not even hold a local slice,
+    // no quorum inside them does (the common case, checked cheaply first).
+    if !local.slice_satisfied(&all) {
+        return false;
+    }
+    local.slice_satisfied(&largest_quorum(members))
 }
 
 /// Paper §5.3: accept `a` when a v-blocking set accepted it, or a quorum voted for or
 /// accepted it.
 pub(crate) fn federated_accept<V>(
-    local: &QuorumSet,
+    local: &Compiled,
     latest: &Latest<V>,
     voted: impl Fn(&Statement<V>) -> bool,
     accepted: impl Fn(&Statement<V>) -> bool,
@@ -65,7 +84,7 @@ pub(crate) fn federated_accept<V>(
 
 /// Paper §5.4: confirm (ratify) when a quorum satisfies `pred`.
 pub(crate) fn federated_ratify<V>(
-    local: &QuorumSet,
+    local: &Compiled,
     latest: &Latest<V>,
     pred: impl Fn(&Statement<V>) -> bool,
 ) -> bool {

@@ -3,10 +3,11 @@
 //! - [`fuzz_statement_decode`]: arbitrary bytes as a statement: decoding never panics, and what
 //!   decodes re-encodes to the same bytes.
 //! - [`fuzz_node_inputs`]: arbitrary bytes as a sequence of inputs (statements from four peers
-//!   with small values and counters, nominations, timeouts) to a node in a 3-of-4 network.
-//!   Checks: no panic; a rejected statement changes nothing; each slot externalizes at most
-//!   once and only the value of the node's own EXTERNALIZE; the node's own statements of each
-//!   protocol only ever get newer.
+//!   with small values and counters, nominations, ballot bumps, timeouts, restarts that restore
+//!   the node from its own last statements) to a node in a 3-of-4 network. Checks: no panic;
+//!   a rejected statement changes nothing; each slot externalizes at most once (across
+//!   restarts too) and only the value of the node's own EXTERNALIZE; the node's own statements
+//!   of each protocol only ever get newer, across restarts too.
 
 use std::collections::BTreeMap;
 
@@ -151,6 +152,29 @@ pub fn fuzz_node_inputs(data: &[u8]) -> FuzzSummary {
                 let _ = node.nominate(t, 1 + u64::from(op & 8 != 0), v, Hash32::ZERO);
             }
             1 => node.handle_timeouts(t),
+            2 => {
+                // Restart: a fresh node restored from its own last statements. What it says
+                // next must still be newer than what it said before (checked below), and it
+                // must not externalize a slot again.
+                let own: Vec<Statement<u64>> =
+                    node.slots().into_iter().flat_map(|s| node.own_statements(s)).collect();
+                let Ok(mut fresh) = Node::new(
+                    ids[0],
+                    node.quorum_set().clone(),
+                    node.config().clone(),
+                    SmallDriver,
+                ) else {
+                    return summary;
+                };
+                for st in own {
+                    assert!(fresh.restore(st).is_ok(), "own statement did not restore");
+                }
+                node = fresh;
+            }
+            3 => {
+                let v = u64::from(op & 7) + 1;
+                let _ = node.bump_ballot(t, 1 + u64::from(op & 8 != 0), v);
+            }
             _ => {
                 let Some(st) = next_statement(&mut r, qhash) else { break };
                 let before = snapshot(&node);

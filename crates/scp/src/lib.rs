@@ -14,14 +14,17 @@
 //!
 //! # Pieces
 //! - [`QuorumSet`]: validation with stellar-core's limits, safety warnings, stable hash,
-//!   slice / v-blocking predicates and leader weights.
+//!   slice / v-blocking predicates, leader weights, and [`largest_quorum_within`] (the quorum
+//!   fixpoint the node itself uses).
 //! - [`Statement`] / [`Pledge`]: NOMINATE, PREPARE, CONFIRM, EXTERNALIZE with a canonical
 //!   encoding (the node layer signs it), sanity checks and the "newer" order.
 //! - [`Node`]: nomination (leaders by priority hashing, rounds with growing timeouts, combine
 //!   via the caller's [`Driver`]) and the ballot protocol (accept/confirm prepared and commit,
 //!   the counter jump, the ballot timer), over any number of slots.
 //! - [`TxHashSet`] and [`TxSetDriver`]: the value type the node and the simulator use (sorted
-//!   sets of transaction hashes, combined by a capped union).
+//!   sets of transaction hashes, combined by a capped union; cheap to clone and compare,
+//!   which the core does constantly — see BENCHMARKS.md).
+//! - [`fuzzing`]: the entry points of the fuzz targets.
 //! - [`record`]: a decorator that logs every input, every answer of the driver and every
 //!   output, and a replayer that checks a log reproduces exactly.
 //!
@@ -30,7 +33,8 @@
 //!    and register the peers' quorum sets with [`Node::add_quorum_set`].
 //! 2. Feed it: [`Node::nominate`] to propose a value for a slot, [`Node::handle_statement`]
 //!    for every authenticated statement from a peer, [`Node::handle_timeouts`] when a timer's
-//!    deadline passes.
+//!    deadline passes. After a restart, first hand it its own last statements with
+//!    [`Node::restore`]. ([`Node::bump_ballot`] starts balloting without nomination.)
 //! 3. After each input drain [`Node::poll_output`]: sign and broadcast each
 //!    [`Output::Emit`], arm timers for [`Output::SetTimer`], apply [`Output::Externalized`].
 //!
@@ -88,6 +92,7 @@
 
 mod ballot;
 mod ballot_steps;
+mod compiled;
 mod config;
 mod driver;
 mod federated;
@@ -111,4 +116,4 @@ pub use statement::{
     Ballot, Confirm, Externalize, MAX_NOMINATION_VALUES, Nominate, Pledge, Prepare, SanityError,
     Statement,
 };
-pub use value::{MAX_TX_HASHES, TxHashSet, TxSetDriver};
+pub use value::{MAX_TX_HASHES, TX_SET_DIGEST_DOMAIN, TxHashSet, TxSetDriver};

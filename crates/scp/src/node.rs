@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use mcnode_types::{Hash32, NodeId, SlotIndex};
 
+use crate::compiled::{Compiled, NodeIndex};
 use crate::driver::{Driver, Validity};
 use crate::federated::Recorded;
 use crate::quorum_set::{QuorumSet, QuorumSetError};
@@ -204,6 +205,9 @@ pub(crate) struct Ctx<'a, V, D> {
     pub local_id: NodeId,
     pub qset: &'a Arc<QuorumSet>,
     pub qset_hash: Hash32,
+    /// The local quorum set over node indices, and the local node's index.
+    pub local: &'a Arc<Compiled>,
+    pub local_idx: u32,
     pub config: &'a ScpConfig,
     pub driver: &'a mut D,
     pub out: &'a mut VecDeque<Output<V>>,
@@ -226,14 +230,19 @@ impl<V: Value, D> Ctx<'_, V, D> {
 }
 
 /// One SCP participant: its identity, quorum set, configuration, the application's
-/// [`Driver`], and the state of every slot it has heard of.
+/// [`Driver`], and the state of every slot it has heard of. `Clone` (a snapshot, for
+/// simulators) and `Send + Sync` when `V` and `D` are.
+#[derive(Clone)]
 pub struct Node<V, D> {
     local_id: NodeId,
     qset: Arc<QuorumSet>,
     qset_hash: Hash32,
+    local: Arc<Compiled>,
+    local_idx: u32,
+    index: NodeIndex,
     config: ScpConfig,
     driver: D,
-    qsets: HashMap<Hash32, Arc<QuorumSet>>,
+    qsets: HashMap<Hash32, (Arc<QuorumSet>, Arc<Compiled>)>,
     slots: BTreeMap<SlotIndex, Slot<V>>,
     out: VecDeque<Output<V>>,
     timers: BTreeMap<TimerId, Time>,
@@ -261,13 +270,19 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
     ) -> Result<Self, QuorumSetError> {
         quorum_set.validate()?;
         let qset_hash = quorum_set.hash();
+        let mut index = NodeIndex::default();
+        let local_idx = index.index(local_id);
+        let local = Arc::new(Compiled::compile(&quorum_set, &mut index));
         let qset = Arc::new(quorum_set);
         let mut qsets = HashMap::new();
-        qsets.insert(qset_hash, Arc::clone(&qset));
+        qsets.insert(qset_hash, (Arc::clone(&qset), Arc::clone(&local)));
         Ok(Node {
             local_id,
             qset,
             qset_hash,
+            local,
+            local_idx,
+            index,
             config,
             driver,
             qsets,
@@ -312,13 +327,16 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
     pub fn add_quorum_set(&mut self, quorum_set: QuorumSet) -> Result<Hash32, QuorumSetError> {
         quorum_set.validate()?;
         let h = quorum_set.hash();
-        self.qsets.entry(h).or_insert_with(|| Arc::new(quorum_set));
+        if !self.qsets.contains_key(&h) {
+            let compiled = Arc::new(Compiled::compile(&quorum_set, &mut self.index));
+            self.qsets.insert(h, (Arc::new(quorum_set), compiled));
+        }
         Ok(h)
     }
 
     /// A known quorum set by hash.
     pub fn quorum_set_by_hash(&self, hash: &Hash32) -> Option<&QuorumSet> {
-        self.qsets.get(hash).map(|q| &**q)
+        self.qsets.get(hash).map(|(q, _)| &**q)
     }
 
     /// Oldest slot still kept (statements for older slots are rejected).
@@ -332,6 +350,8 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
                 local_id: self.local_id,
                 qset: &self.qset,
                 qset_hash: self.qset_hash,
+                local: &self.local,
+                local_idx: self.local_idx,
                 config: &self.config,
                 driver: &mut self.driver,
                 out: &mut self.out,
@@ -350,10 +370,12 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
         slots.entry(index).or_insert_with(|| Slot::new(index, validator))
     }
 
-    /// Starts (or, called again, feeds) nomination of `value` for `slot` (draft §2.2).
-    /// `previous` identifies the previous decision (the previous block id) and seeds leader
-    /// selection; every node must pass the same one. The value must validate as
-    /// [`Validity::Valid`].
+    /// Starts nomination of `value` for `slot` (draft §2.2). `previous` identifies the
+    /// previous decision (the previous block id) and seeds leader selection; every node must
+    /// pass the same one. The value must validate as [`Validity::Valid`]. The node then runs
+    /// the rounds itself on its nomination timer. Calling it again for a slot already
+    /// nominating replaces the value the node proposes from then on, without starting a new
+    /// round; once a candidate exists it changes nothing.
     pub fn nominate(
         &mut self,
         now: Time,
@@ -417,7 +439,9 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
     }
 
     /// Handles a statement from a peer, already authenticated by the caller. On error nothing
-    /// changed.
+    /// changed. The node keeps state for any slot a valid statement names; the caller bounds
+    /// which slots it accepts (for example the current slot and a few ahead) and calls
+    /// [`Node::purge_slots_below`] as blocks close.
     pub fn handle_statement(
         &mut self,
         now: Time,
@@ -431,9 +455,9 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
         }
         statement.check_sanity()?;
         let qset = match &statement.pledge {
-            Pledge::Externalize(_) => Arc::new(QuorumSet::singleton(statement.node_id)),
+            Pledge::Externalize(_) => None,
             _ => match self.qsets.get(&statement.quorum_set_hash) {
-                Some(q) => Arc::clone(q),
+                Some((_, c)) => Some(Arc::clone(c)),
                 None => {
                     return Err(StatementError::UnknownQuorumSet {
                         hash: statement.quorum_set_hash,
@@ -441,10 +465,12 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
                 }
             },
         };
+        let idx = self.index.index(statement.node_id);
+        let qset = qset.unwrap_or_else(|| Arc::new(Compiled::singleton(idx)));
         let validator = self.config.is_validator;
         let index = statement.slot;
         let (mut ctx, slots) = self.ctx_parts(now);
-        let rec = Recorded { st: statement, qset };
+        let rec = Recorded { st: statement, idx, qset };
         match slots.get_mut(&index) {
             Some(s) => s.process(&mut ctx, rec),
             None => {
@@ -499,14 +525,15 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
         }
         statement.check_sanity()?;
         let qset = match &statement.pledge {
-            Pledge::Externalize(_) => Arc::new(QuorumSet::singleton(self.local_id)),
-            _ => Arc::clone(&self.qset),
+            Pledge::Externalize(_) => Arc::new(Compiled::singleton(self.local_idx)),
+            _ => Arc::clone(&self.local),
         };
+        let idx = self.local_idx;
         let validator = self.config.is_validator;
         let index = statement.slot;
         let (mut ctx, slots) = self.ctx_parts(Time(0));
         let s = Self::slot_entry(slots, index, validator);
-        s.restore(&mut ctx, Recorded { st: statement, qset })
+        s.restore(&mut ctx, Recorded { st: statement, idx, qset })
     }
 
     /// The value `slot` externalized, if it has.
@@ -549,5 +576,17 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
             self.timers.remove(&timer);
             self.out.push_back(Output::CancelTimer { timer });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn node_is_send_sync_clone() {
+        assert_send_sync_clone::<Node<crate::TxHashSet, crate::TxSetDriver>>();
     }
 }

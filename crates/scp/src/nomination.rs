@@ -214,6 +214,17 @@ impl<V: Value> Slot<V> {
             if !self.nom.started {
                 return false;
             }
+        } else if self.nom.started {
+            // The caller nominates again (say, with more transactions): keep the round and
+            // its timer; the new value is what this node proposes from now on, and a leader
+            // still without votes votes for it at once.
+            self.nom.own_value = Some(value.clone());
+            if self.nom.leaders.contains(&ctx.local_id) && self.nom.votes.is_empty() {
+                self.nom.votes.insert(value);
+                self.emit_nomination(ctx);
+                return true;
+            }
+            return false;
         }
         self.nom.started = true;
         self.nom.previous = previous;
@@ -262,7 +273,7 @@ impl<V: Value> Slot<V> {
                 accepted: self.nom.accepted.iter().cloned().collect(),
             }),
         };
-        let rec = Recorded { st: st.clone(), qset: ctx.qset.clone() };
+        let rec = Recorded { st: st.clone(), idx: ctx.local_idx, qset: ctx.local.clone() };
         if self.process_nomination(ctx, rec).is_err() {
             // Our own statement is always newer than what we recorded for ourselves; if it is
             // not, we already emitted a statement at least as new.
@@ -308,7 +319,7 @@ impl<V: Value> Slot<V> {
                 continue;
             }
             let accepted = federated_accept(
-                ctx.qset,
+                ctx.local,
                 &self.nom.latest,
                 |st| nominate_of(st).is_some_and(|n| n.votes.binary_search(v).is_ok()),
                 |st| nominate_of(st).is_some_and(|n| n.accepted.binary_search(v).is_ok()),
@@ -336,7 +347,7 @@ impl<V: Value> Slot<V> {
             if self.nom.candidates.contains(&a) {
                 continue;
             }
-            let confirmed = federated_ratify(ctx.qset, &self.nom.latest, |st| {
+            let confirmed = federated_ratify(ctx.local, &self.nom.latest, |st| {
                 nominate_of(st).is_some_and(|n| n.accepted.binary_search(&a).is_ok())
             });
             if confirmed {

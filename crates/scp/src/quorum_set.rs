@@ -316,17 +316,14 @@ pub fn largest_quorum_within<'a>(
     candidates: &BTreeSet<NodeId>,
     qset_of: impl Fn(&NodeId) -> Option<&'a QuorumSet>,
 ) -> BTreeSet<NodeId> {
-    let mut nodes: Vec<(NodeId, Option<&QuorumSet>)> =
-        candidates.iter().map(|n| (*n, qset_of(n))).collect();
-    loop {
-        let before = nodes.len();
-        let members: Vec<NodeId> = nodes.iter().map(|(n, _)| *n).collect();
-        let member = |n: &NodeId| members.binary_search(n).is_ok();
-        nodes.retain(|(_, q)| q.is_some_and(|q| q.is_slice_satisfied(&member)));
-        if nodes.len() == before {
-            return nodes.into_iter().map(|(n, _)| n).collect();
-        }
-    }
+    use crate::compiled::{Compiled, NodeIndex, largest_quorum};
+    let mut index = NodeIndex::default();
+    let compiled: Vec<(NodeId, u32, Option<Compiled>)> = candidates
+        .iter()
+        .map(|n| (*n, index.index(*n), qset_of(n).map(|q| Compiled::compile(q, &mut index))))
+        .collect();
+    let quorum = largest_quorum(compiled.iter().map(|(_, i, q)| (*i, q.as_ref())).collect());
+    compiled.iter().filter(|(_, i, _)| quorum.contains(*i)).map(|(n, _, _)| *n).collect()
 }
 
 impl Encode for QuorumSet {

@@ -209,7 +209,7 @@ impl<V: Value> Pledge<V> {
                 }
                 if let Some(pp) = &p.prepared_prime {
                     match &p.prepared {
-                        Some(pr) if pp.less_and_incompatible(pr) && pp != pr => {}
+                        Some(pr) if pp.less_and_incompatible(pr) => {}
                         _ => return Err(SanityError::BadPreparedPrime),
                     }
                 }

@@ -472,3 +472,26 @@ fn core3_node_without_self() {
     assert_eq!(scp.envs.len(), 2);
     verify_prepare(&scp.envs[1], ns, qh, b(2, bv), Some(b(2, a)), 0, 2, Some(b(2, bv)));
 }
+
+#[test]
+fn externalize_counts_with_the_singleton_quorum_set() {
+    // stellar-core `getQuorumSetFromStatement`: an EXTERNALIZE stands for {1, [sender]} — a
+    // node that externalized needs nobody else. Here v1 and v2 trust a silent v9 as well, so
+    // with their own quorum sets {v1, v2} would not be a quorum; with the singleton rule it is.
+    let local = QuorumSet::new(2, vec![v(1), v(2)]);
+    let theirs = QuorumSet::new(3, vec![v(1), v(2), mcnode_types::NodeId([9; 32])]);
+    let mut scp = Scp::new(v(0), local);
+    let th = scp.node.add_quorum_set(theirs).unwrap();
+    scp.receive(externalize(v(1), th, b(1, X), 1));
+    scp.receive(externalize(v(2), th, b(1, X), 1));
+    assert_eq!(scp.externalized, vec![(1, X)]);
+    // The same nodes merely CONFIRMing cannot make a quorum without v9.
+    let local = QuorumSet::new(2, vec![v(1), v(2)]);
+    let theirs = QuorumSet::new(3, vec![v(1), v(2), mcnode_types::NodeId([9; 32])]);
+    let mut scp = Scp::new(v(0), local);
+    let th = scp.node.add_quorum_set(theirs).unwrap();
+    scp.receive(confirm(v(1), th, 1, b(1, X), 1, 1));
+    scp.receive(confirm(v(2), th, 1, b(1, X), 1, 1));
+    assert!(scp.externalized.is_empty());
+    assert_eq!(scp.node.slot_info(1).unwrap().phase, Phase::Confirm, "accepted via v-blocking");
+}

@@ -325,3 +325,22 @@ fn invalid_values_are_not_voted() {
     assert_eq!(scp.envs.len(), 1);
     verify_nominate(&scp.envs[0], v(0), qh, &[Y], &[]);
 }
+
+#[test]
+fn nominating_again_does_not_skip_rounds() {
+    let prev = find_prev(|l1, _, _| l1 == set(&[1]));
+    let (mut scp, qh) = core5();
+    scp.nominate(1, X, prev);
+    let timer = scp.nomination_timer;
+    scp.nominate(1, Y, prev);
+    assert_eq!(scp.node.slot_info(1).unwrap().nomination_round, 1);
+    assert_eq!(scp.nomination_timer, timer);
+    assert!(scp.envs.is_empty());
+    // The new value is what this node proposes when it becomes a leader.
+    let prev0 = find_prev(|l1, _, _| l1 == set(&[0]));
+    let (mut scp, _) = core5();
+    scp.nominate(1, X, prev0);
+    scp.nominate(1, Y, prev0);
+    assert_eq!(scp.envs.len(), 1, "a leader that already voted keeps its vote");
+    verify_nominate(&scp.envs[0], v(0), qh, &[X], &[]);
+}

@@ -9,7 +9,10 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use curve25519_dalek::{RistrettoPoint, Scalar, constants::RISTRETTO_BASEPOINT_TABLE};
+use curve25519_dalek::{
+    RistrettoPoint, Scalar, constants::RISTRETTO_BASEPOINT_TABLE,
+    ristretto::VartimeRistrettoPrecomputation, traits::VartimePrecomputedMultiscalarMul,
+};
 use mcnode_crypto::{CompressedPoint, domain, hash_to_point};
 use mcnode_types::{Decode, DecodeError, Encode, Reader};
 
@@ -66,6 +69,26 @@ pub fn value_generator(token: TokenId) -> RistrettoPoint {
     p
 }
 
+/// `v·H_t` for a public value `v` (a fee), in variable time with a per-token precomputed table.
+pub fn public_value_point(token: TokenId, value: u64) -> RistrettoPoint {
+    type Tables = Mutex<HashMap<TokenId, std::sync::Arc<VartimeRistrettoPrecomputation>>>;
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    let tables = TABLES.get_or_init(|| Mutex::new(HashMap::new()));
+    let cached = tables.lock().ok().and_then(|m| m.get(&token).cloned());
+    let table = match cached {
+        Some(t) => t,
+        None => {
+            let t =
+                std::sync::Arc::new(VartimeRistrettoPrecomputation::new([value_generator(token)]));
+            if let Ok(mut m) = tables.lock() {
+                m.insert(token, t.clone());
+            }
+            t
+        }
+    };
+    table.vartime_multiscalar_mul([Scalar::from(value)])
+}
+
 /// `v·H_t + b·G`.
 pub fn commit(amount: Amount, blinding: &Scalar) -> RistrettoPoint {
     value_generator(amount.token_id) * Scalar::from(amount.value)
@@ -114,5 +137,7 @@ mod tests {
         assert_eq!(sum, commit(Amount::new(11, t), &(b1 + b2)));
         // The same value in another token does not balance.
         assert_ne!(commit(Amount::new(5, t), &b1), commit(Amount::new(5, TokenId(4)), &b1));
+        assert_eq!(public_value_point(t, 11), commit(Amount::new(11, t), &Scalar::ZERO));
+        assert_eq!(public_value_point(t, 11), commit(Amount::new(11, t), &Scalar::ZERO));
     }
 }

@@ -223,7 +223,9 @@ impl<'a> TransactionBuilder<'a> {
                 assemble_ring(input.tx_out, decoys).ok_or(BuildError::BadDecoys { input: i })?;
             prepared.push(PreparedInput { ring, real_index, owned });
         }
-        prepared.sort_by(|a, b| a.ring[0].target_key.cmp(&b.ring[0].target_key));
+        prepared.sort_by(|a, b| {
+            a.ring.iter().map(|m| m.target_key).cmp(b.ring.iter().map(|m| m.target_key))
+        });
 
         let paid: u128 = self.outputs.iter().map(|o| o.0 as u128).sum::<u128>() + self.fee as u128;
         if available < paid {

@@ -3,17 +3,31 @@
 //! validator can check that no money is created and nothing is spent twice.
 //!
 //! Modules, each documenting the rule it enforces and where the rule comes from:
-//! - [`account`]: view/spend keys, subaddresses; [`address`]: the text form people copy.
+//! - [`account`]: view/spend keys, subaddresses (0 default, 1 change); [`address`]: the text
+//!   form people copy (network prefix, Base58, checksum).
 //! - [`amount`]: token ids, per-token Pedersen generators, commitments.
-//! - [`tx_out`]: one-time outputs, masked amounts, encrypted memos, scanning.
+//! - [`tx_out`]: one-time outputs, masked amounts and token ids, encrypted memos, scanning.
 //! - [`key_image`]: double-spend tags.
-//! - [`ledger_view`]: the `LedgerView` trait validation reads the ledger through.
+//! - [`ring`]: CLSAG (used) and two-column MLSAG (measured alternative) ring signatures over
+//!   rings of exactly 11.
+//! - [`range`]: aggregated Bulletproofs+ range proofs and their batch verification.
+//! - [`tx`]: the transaction, its canonical encoding, hash, limits and tombstone.
+//! - [`builder`]: building and signing, with decoys from a caller's [`builder::RingSource`].
+//! - [`validation`]: stateless rules, ledger rules through [`LedgerView`], and
+//!   [`validation::verify_batch`] for blocks.
 //! - [`membership`]: the Merkle tree of ledger outputs and membership proofs (one definition
-//!   shared with the ledger).
+//!   shared with the ledger); [`ledger_view`]: the trait validation reads the ledger through.
+//! - [`testkit`]: deterministic fixtures (in-memory ledger, uniform decoys) for tests, fuzzing
+//!   and `mcnode bench tx`.
+//!
+//! Ring signature choice: CLSAG. Measured in the same run by `mcnode bench tx` (BENCHMARKS.md):
+//! verifying a ring of 11 takes about 0.77× the time of the two-column MLSAG MobileCoin uses,
+//! and the signature is 452 bytes instead of 772.
 //!
 //! What it guarantees: every decoder rejects malformed input with a typed error and never
-//! panics; encodings are canonical (one value, one encoding); nothing reads the clock or the OS
-//! RNG (randomness and ledger height are arguments).
+//! panics; encodings are canonical (one value, one encoding); every rejected transaction gets
+//! a [`validation::TxError`] naming the rule; secrets are redacted in `Debug` and zeroized;
+//! nothing reads the clock or the OS RNG (randomness and ledger height are arguments).
 
 pub mod account;
 pub mod address;
@@ -35,5 +49,7 @@ pub use amount::{Amount, CompressedCommitment, TokenId};
 pub use key_image::KeyImage;
 pub use ledger_view::{LedgerView, LedgerViewError};
 pub use mcnode_crypto::CompressedPoint;
+pub use mcnode_types::{Decode, DecodeError, Encode};
 pub use membership::{MembershipError, MembershipProof};
+pub use tx::Tx;
 pub use tx_out::{EncryptedMemo, MaskedAmount, OwnedOutput, TxOut, TxOutError};

@@ -145,15 +145,40 @@ impl PreparedRangeProof {
         token: TokenId,
         proof: &[u8],
     ) -> Result<Self, RangeProofError> {
-        let agg = aggregation_size(commitments.len())?;
-        let params = parameters(token, agg)?;
-        let mut points = Vec::with_capacity(agg);
+        let mut points = Vec::with_capacity(commitments.len());
         for c in commitments {
             points.push(c.0.decompress().map_err(|_| RangeProofError::InvalidCommitment)?);
         }
+        Self::with_points(commitments, &points, token, proof)
+    }
+
+    /// As [`Self::new`] when the caller already decompressed the commitments (`points[i]` must
+    /// be `commitments[i]` decompressed; validation gets them from the balance check).
+    pub fn with_points(
+        commitments: &[CompressedCommitment],
+        points: &[RistrettoPoint],
+        token: TokenId,
+        proof: &[u8],
+    ) -> Result<Self, RangeProofError> {
+        let agg = aggregation_size(commitments.len())?;
+        if points.len() != commitments.len() {
+            return Err(RangeProofError::BadCount { count: points.len() });
+        }
+        let generators = parameters(token, agg)?;
+        let mut points = points.to_vec();
         points.resize(agg, RistrettoPoint::identity());
-        let statement = RangeStatement::init(params, points, vec![None; agg], None)
-            .map_err(|_| RangeProofError::Library)?;
+        let mut compressed: Vec<_> = commitments.iter().map(|c| c.0.to_dalek()).collect();
+        compressed.resize(agg, RistrettoPoint::identity().compress());
+        // Built field by field: `RangeStatement::init` would compress every commitment again,
+        // and the checks it makes (power-of-two count within the parameters, no seed nonce
+        // with aggregation) hold by construction here.
+        let statement = RangeStatement {
+            generators,
+            commitments: points,
+            commitments_compressed: compressed,
+            minimum_value_promises: vec![None; agg],
+            seed_nonce: None,
+        };
         let proof = RangeProof::from_bytes(proof).map_err(|_| RangeProofError::Malformed)?;
         if proof.extension_degree() != ExtensionDegree::DefaultPedersen {
             return Err(RangeProofError::Malformed);
@@ -192,6 +217,87 @@ pub fn verify_prepared_refs(proofs: &[&PreparedRangeProof]) -> Result<(), RangeP
             .map_err(|_| RangeProofError::Invalid)?;
     }
     Ok(())
+}
+
+/// Original positions, statements and proofs of one (token, aggregation size) group.
+type Group = (Vec<usize>, Vec<RangeStatement<RistrettoPoint>>, Vec<RangeProof<RistrettoPoint>>);
+
+/// Verifies many prepared proofs, consuming them (no copies of the statements), and names the
+/// invalid ones: `result[i]` is proof `i`'s verdict. Each (token, aggregation size) group is
+/// batch verified; only a group that fails is re-verified proof by proof.
+pub fn verify_each(proofs: Vec<PreparedRangeProof>) -> Vec<Result<(), RangeProofError>> {
+    let mut results = vec![Ok(()); proofs.len()];
+    let mut groups: HashMap<(TokenId, usize), Group> = HashMap::new();
+    for (i, p) in proofs.into_iter().enumerate() {
+        let g = groups.entry(p.key).or_default();
+        g.0.push(i);
+        g.1.push(p.statement);
+        g.2.push(p.proof);
+    }
+    let run = |statements: &[RangeStatement<RistrettoPoint>],
+               proofs: &[RangeProof<RistrettoPoint>]| {
+        let mut transcripts: Vec<Transcript> =
+            statements.iter().map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT)).collect();
+        RangeProof::verify_batch(&mut transcripts, statements, proofs, VerifyAction::VerifyOnly)
+            .is_ok()
+    };
+    for (indices, statements, parsed) in groups.values() {
+        if run(statements, parsed) {
+            continue;
+        }
+        for (k, &i) in indices.iter().enumerate() {
+            if !run(&statements[k..k + 1], &parsed[k..k + 1]) {
+                results[i] = Err(RangeProofError::Invalid);
+            }
+        }
+    }
+    results
+}
+
+/// Proofs of one (token, aggregation size) laid out for repeated batch verification without
+/// copying (benchmarks measure the pure verification cost with it).
+pub struct RangeBatch {
+    statements: Vec<RangeStatement<RistrettoPoint>>,
+    proofs: Vec<RangeProof<RistrettoPoint>>,
+}
+
+impl RangeBatch {
+    /// Groups `proofs`; `None` if they are empty or not all of one token and size.
+    pub fn new(proofs: Vec<PreparedRangeProof>) -> Option<Self> {
+        let key = proofs.first()?.key;
+        if proofs.iter().any(|p| p.key != key) {
+            return None;
+        }
+        let (statements, proofs) = proofs.into_iter().map(|p| (p.statement, p.proof)).unzip();
+        Some(RangeBatch { statements, proofs })
+    }
+
+    /// Number of proofs.
+    pub fn len(&self) -> usize {
+        self.proofs.len()
+    }
+
+    /// Whether there are no proofs (never, by construction).
+    pub fn is_empty(&self) -> bool {
+        self.proofs.is_empty()
+    }
+
+    /// One batch verification of all proofs.
+    pub fn verify(&self) -> Result<(), RangeProofError> {
+        let mut transcripts: Vec<Transcript> = self
+            .statements
+            .iter()
+            .map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT))
+            .collect();
+        RangeProof::verify_batch(
+            &mut transcripts,
+            &self.statements,
+            &self.proofs,
+            VerifyAction::VerifyOnly,
+        )
+        .map(|_| ())
+        .map_err(|_| RangeProofError::Invalid)
+    }
 }
 
 /// Parses and verifies one proof.

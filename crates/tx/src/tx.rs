@@ -39,7 +39,8 @@ pub struct TxIn {
 /// What the transaction does (everything but the proofs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TxPrefix {
-    /// Inputs, sorted strictly by the `target_key` of their first ring member.
+    /// Inputs, sorted by their rings (compared member by member, by target key; see
+    /// [`TxIn::ring_order`]). Equal rings may appear in either order.
     pub inputs: Vec<TxIn>,
     /// Outputs, sorted strictly by `public_key`.
     pub outputs: Vec<TxOut>,
@@ -109,6 +110,15 @@ impl Tx {
     /// Public keys of its outputs.
     pub fn output_public_keys(&self) -> Vec<mcnode_crypto::CompressedPoint> {
         self.prefix.outputs.iter().map(|o| o.public_key).collect()
+    }
+}
+
+impl TxIn {
+    /// The order of inputs in a transaction: lexicographic over the rings' target keys.
+    /// (Comparing only the first member, as MobileCoin does, makes two 16-input rings drawn
+    /// from one ledger tie too often.)
+    pub fn ring_order(&self, other: &TxIn) -> std::cmp::Ordering {
+        self.ring.iter().map(|m| m.target_key).cmp(other.ring.iter().map(|m| m.target_key))
     }
 }
 

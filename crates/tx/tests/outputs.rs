@@ -106,3 +106,24 @@ fn golden_key_derivation_and_txout() {
 }
 
 const GOLDEN: &str = "20b424e5f0d2daf5ade4c5998d636a7c92ab9da93b095aab98470d10b8d61033\n1e93a87a920843d5d23d0a532a8e31b3085ed69c0b74b10fbb235790523bf73e\nfca1ae07a99ccdf68c6ec2a6c5374268476c70b599e15fca60b6fd4755611d442a6efccd8f2fd6200452476c1d1817c8b62be185f17fd363a2772009ef568a19f2bc9931858e9fc44fecbaea9e82ff4ddc63cfb21da7e8df46c5a704db48ef088d6678442593069f24135d9f2154c90d00\ne6c3cd04bae9ae2e95c12b658fe994b345647db165bbbf3af28f302ac240720c";
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        #[test]
+        fn any_amount_round_trips_through_an_output(value in any::<u64>(), token in any::<u64>(), seed in any::<u64>(), index in 0u64..4) {
+            let mut rng = ChaCha20Rng::seed_from_u64(seed);
+            let acct = AccountKey::random(&mut rng);
+            let r = RistrettoPrivate::random(&mut rng);
+            let amount = Amount::new(value, TokenId(token));
+            let (out, blinding) = TxOut::new(amount, &acct.subaddress(index), &r, None).unwrap();
+            let back = TxOut::from_canonical_bytes(&out.to_canonical_bytes()).unwrap();
+            let owned = back.view(&acct, index).unwrap();
+            prop_assert_eq!(owned.amount, amount);
+            prop_assert_eq!(owned.blinding, blinding);
+        }
+    }
+}

@@ -1,5 +1,8 @@
 //! One module per subcommand.
 
 pub mod attest;
+pub mod bench;
+pub mod ledger;
 pub mod quorum;
+pub mod sim;
 pub mod version;

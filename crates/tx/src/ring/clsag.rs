@@ -6,9 +6,14 @@
 //! - `c_{i+1} = Hs(CLSAG_ROUND, ring ‖ C' ‖ m ‖ s_i·G + c_i·W_i ‖ s_i·Hp(P_i) + c_i·W̃)`;
 //! - signature `(c_0, s_0..s_{n-1}, I, D)`; valid iff the chain closes at `c_0`.
 
+use std::sync::OnceLock;
+
 use curve25519_dalek::{
-    RistrettoPoint, Scalar, constants::RISTRETTO_BASEPOINT_POINT,
-    constants::RISTRETTO_BASEPOINT_TABLE, traits::VartimeMultiscalarMul,
+    RistrettoPoint, Scalar,
+    constants::RISTRETTO_BASEPOINT_POINT,
+    constants::RISTRETTO_BASEPOINT_TABLE,
+    ristretto::VartimeRistrettoPrecomputation,
+    traits::{VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul},
 };
 use mcnode_crypto::{CompressedPoint, CryptoRng, DomainHasher, RistrettoPrivate, domain};
 use mcnode_types::{Decode, DecodeError, Encode, Reader};
@@ -30,6 +35,20 @@ pub struct Clsag {
     pub key_image: KeyImage,
     /// `D = z·Hp(P_π)` (the commitment column's auxiliary image).
     pub commitment_key_image: CompressedPoint,
+}
+
+/// `s·G + a·P + b·Q` with a precomputed table for `G` (variable time: public data only).
+fn l_point(
+    s: Scalar,
+    a: Scalar,
+    p: &RistrettoPoint,
+    b: Scalar,
+    q: &RistrettoPoint,
+) -> RistrettoPoint {
+    static TABLE: OnceLock<VartimeRistrettoPrecomputation> = OnceLock::new();
+    let table =
+        TABLE.get_or_init(|| VartimeRistrettoPrecomputation::new([RISTRETTO_BASEPOINT_POINT]));
+    table.vartime_mixed_multiscalar_mul([s], [a, b], [p, q])
 }
 
 fn aggregation(
@@ -116,9 +135,12 @@ impl Clsag {
             let i = next;
             s[i] = Scalar::random(rng);
             let ci = c[i];
-            let l = RistrettoPoint::vartime_multiscalar_mul(
-                [s[i], ci * mu_p, ci * mu_c],
-                [RISTRETTO_BASEPOINT_POINT, prepared.keys[i], prepared.commitment_diffs[i]],
+            let l = l_point(
+                s[i],
+                ci * mu_p,
+                &prepared.keys[i],
+                ci * mu_c,
+                &prepared.commitment_diffs[i],
             );
             let r = RistrettoPoint::vartime_multiscalar_mul(
                 [s[i], ci],
@@ -172,10 +194,8 @@ impl Clsag {
         let mut c = c0;
         for i in 0..n {
             let s = self.responses[i].to_scalar()?;
-            let l = RistrettoPoint::vartime_multiscalar_mul(
-                [s, c * mu_p, c * mu_c],
-                [RISTRETTO_BASEPOINT_POINT, prepared.keys[i], prepared.commitment_diffs[i]],
-            );
+            let l =
+                l_point(s, c * mu_p, &prepared.keys[i], c * mu_c, &prepared.commitment_diffs[i]);
             let r = RistrettoPoint::vartime_multiscalar_mul(
                 [s, c],
                 [prepared.key_image_bases[i], w_tilde],

@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::stateless::{
-    check_balance, check_ring_signatures, check_structure, prepare_range_proof,
+    check_balance, check_ring_signatures, check_structure, prepare_range_proof_with,
 };
 use super::{TxError, ValidationContext, ledger::validate_with_ledger};
 use crate::LedgerView;
-use crate::range::{PreparedRangeProof, verify_prepared_refs};
+use crate::range::{PreparedRangeProof, verify_each};
 use crate::tx::Tx;
 
 /// Proofs per batch verification chunk (batches amortise up to about this size; larger chunks
@@ -28,9 +28,9 @@ pub fn verify_batch_stateless(txs: &[Tx], ctx: &ValidationContext) -> Vec<Result
         .par_iter()
         .map(|tx| {
             check_structure(tx, ctx)?;
-            check_balance(tx)?;
+            let outputs = check_balance(tx)?;
             check_ring_signatures(tx)?;
-            prepare_range_proof(tx)
+            prepare_range_proof_with(tx, &outputs)
         })
         .collect();
     let mut results: Vec<Result<(), TxError>> = Vec::with_capacity(txs.len());
@@ -45,19 +45,21 @@ pub fn verify_batch_stateless(txs: &[Tx], ctx: &ValidationContext) -> Vec<Result
         }
     }
     let chunk = RANGE_CHUNK.min(pending.len().div_ceil(rayon::current_num_threads()).max(1));
-    let failures: Vec<(usize, TxError)> = pending
-        .par_chunks(chunk)
+    let mut chunks: Vec<Vec<(usize, PreparedRangeProof)>> = Vec::new();
+    let mut it = pending.into_iter().peekable();
+    while it.peek().is_some() {
+        chunks.push(it.by_ref().take(chunk).collect());
+    }
+    let failures: Vec<(usize, TxError)> = chunks
+        .into_par_iter()
         .flat_map_iter(|c| {
-            let refs: Vec<&PreparedRangeProof> = c.iter().map(|(_, p)| p).collect();
-            let mut bad = Vec::new();
-            if verify_prepared_refs(&refs).is_err() {
-                for (i, p) in c {
-                    if let Err(e) = p.verify() {
-                        bad.push((*i, TxError::RangeProof(e)));
-                    }
-                }
-            }
-            bad
+            let (indices, proofs): (Vec<usize>, Vec<PreparedRangeProof>) = c.into_iter().unzip();
+            let verdicts = verify_each(proofs);
+            indices
+                .into_iter()
+                .zip(verdicts)
+                .filter_map(|(i, v)| v.err().map(|e| (i, TxError::RangeProof(e))))
+                .collect::<Vec<_>>()
         })
         .collect();
     for (i, e) in failures {

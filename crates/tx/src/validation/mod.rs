@@ -80,8 +80,8 @@ pub enum TxError {
         /// Input index.
         input: usize,
     },
-    /// Rule: inputs sorted strictly ascending by their first ring member's target key.
-    #[error("inputs are not sorted by their first ring member")]
+    /// Rule: inputs sorted by their rings (`TxIn::ring_order`), so input order leaks nothing.
+    #[error("inputs are not sorted by their rings")]
     InputsNotSorted,
     /// Rule: outputs sorted strictly ascending by public key.
     #[error("outputs are not sorted by public key without duplicates")]

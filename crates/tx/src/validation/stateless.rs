@@ -2,10 +2,10 @@
 
 use std::collections::HashSet;
 
-use curve25519_dalek::{RistrettoPoint, Scalar, traits::Identity};
+use curve25519_dalek::{RistrettoPoint, traits::Identity};
 
 use super::{TxError, ValidationContext};
-use crate::amount::value_generator;
+use crate::amount::public_value_point;
 use crate::range::{self, PreparedRangeProof};
 use crate::ring::{RING_SIZE, RingMember};
 use crate::tx::{MAX_INPUTS, MAX_OUTPUTS, MAX_TOMBSTONE_BLOCKS, Tx};
@@ -14,9 +14,9 @@ use crate::tx::{MAX_INPUTS, MAX_OUTPUTS, MAX_TOMBSTONE_BLOCKS, Tx};
 /// the range proof.
 pub fn validate_stateless(tx: &Tx, ctx: &ValidationContext) -> Result<(), TxError> {
     check_structure(tx, ctx)?;
-    check_balance(tx)?;
+    let outputs = check_balance(tx)?;
     check_ring_signatures(tx)?;
-    prepare_range_proof(tx)?.verify()?;
+    prepare_range_proof_with(tx, &outputs)?.verify()?;
     Ok(())
 }
 
@@ -38,7 +38,7 @@ pub fn check_structure(tx: &Tx, ctx: &ValidationContext) -> Result<(), TxError> 
             return Err(TxError::RingNotSorted { input: i });
         }
     }
-    if !p.inputs.windows(2).all(|w| w[0].ring[0].target_key < w[1].ring[0].target_key) {
+    if !p.inputs.windows(2).all(|w| w[0].ring_order(&w[1]) != std::cmp::Ordering::Greater) {
         return Err(TxError::InputsNotSorted);
     }
     if !p.outputs.windows(2).all(|w| w[0].public_key < w[1].public_key) {
@@ -86,22 +86,22 @@ pub fn check_structure(tx: &Tx, ctx: &ValidationContext) -> Result<(), TxError> 
     Ok(())
 }
 
-/// Rule: `Σ pseudo-outputs − Σ output commitments − fee·H_t = 0`.
-pub fn check_balance(tx: &Tx) -> Result<(), TxError> {
+/// Rule: `Σ pseudo-outputs − Σ output commitments − fee·H_t = 0`. Returns the output
+/// commitments, decompressed, for the range proof.
+pub fn check_balance(tx: &Tx) -> Result<Vec<RistrettoPoint>, TxError> {
     let mut acc = RistrettoPoint::identity();
     for (i, c) in tx.signature.pseudo_outputs.iter().enumerate() {
         acc += c.0.decompress().map_err(|_| TxError::InvalidPseudoOutput { input: i })?;
     }
+    let mut outputs = Vec::with_capacity(tx.prefix.outputs.len());
     for (i, o) in tx.prefix.outputs.iter().enumerate() {
-        acc -= o
-            .masked_amount
-            .commitment
-            .0
-            .decompress()
-            .map_err(|_| TxError::InvalidOutputKey { output: i })?;
+        let c = o.masked_amount.commitment.0.decompress();
+        let c = c.map_err(|_| TxError::InvalidOutputKey { output: i })?;
+        acc -= c;
+        outputs.push(c);
     }
-    acc -= value_generator(tx.prefix.token_id) * Scalar::from(tx.prefix.fee);
-    if acc == RistrettoPoint::identity() { Ok(()) } else { Err(TxError::Unbalanced) }
+    acc -= public_value_point(tx.prefix.token_id, tx.prefix.fee);
+    if acc == RistrettoPoint::identity() { Ok(outputs) } else { Err(TxError::Unbalanced) }
 }
 
 /// Rule: every input's CLSAG verifies over its ring and pseudo-output for the signing message.
@@ -120,6 +120,22 @@ pub fn check_ring_signatures(tx: &Tx) -> Result<(), TxError> {
             .map_err(|source| TxError::RingSignature { input: i, source })?;
     }
     Ok(())
+}
+
+/// [`prepare_range_proof`] with the output commitments already decompressed (from
+/// [`check_balance`]).
+pub fn prepare_range_proof_with(
+    tx: &Tx,
+    outputs: &[RistrettoPoint],
+) -> Result<PreparedRangeProof, TxError> {
+    let commitments: Vec<_> =
+        tx.prefix.outputs.iter().map(|o| o.masked_amount.commitment).collect();
+    Ok(range::PreparedRangeProof::with_points(
+        &commitments,
+        outputs,
+        tx.prefix.token_id,
+        &tx.signature.range_proof,
+    )?)
 }
 
 /// Parses the range proof against the outputs' commitments, ready for (batch) verification.

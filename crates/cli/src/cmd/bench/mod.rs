@@ -1,0 +1,27 @@
+//! `mcnode bench ...`: measurements in the spirit of `openssl speed`. One module per subject;
+//! each subcommand prints a table, or one JSON object with `--json`.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+pub mod ledger;
+pub mod tx;
+
+/// What to measure.
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Transaction cryptography and validation throughput (ring signatures, range proofs,
+    /// whole transactions one at a time and in batches).
+    Tx(tx::TxArgs),
+    /// Durable ledger: append throughput, key-image lookups, membership proofs, open time.
+    Ledger(ledger::LedgerArgs),
+}
+
+/// Runs a benchmark subcommand.
+pub fn run(cmd: BenchCommand) -> ExitCode {
+    match cmd {
+        BenchCommand::Tx(args) => tx::run(args),
+        BenchCommand::Ledger(args) => ledger::run(args),
+    }
+}

@@ -1,0 +1,589 @@
+//! The discrete-event engine: virtual time, one event queue ordered by `(time, sequence)`,
+//! simulated links (latency range, loss, partitions, overlay), faults, and the run loop.
+//!
+//! Everything random comes from one [`SimRng`] seeded by the scenario, and events at the same
+//! virtual time run in the order they were scheduled, so a seed reproduces a run exactly; the
+//! [`EventDigest`] over every processed event proves it.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use std::rc::Rc;
+use std::time::Instant;
+
+use mcnode_scp::Statement;
+
+use mcnode_scp::TxHashSet;
+use mcnode_types::{Encode, Hash32, NodeId, SlotIndex};
+
+use crate::byzantine::Behaviour;
+use crate::driver::Workload;
+use crate::node::SimNode;
+use crate::report::{Checker, Details, EventDigest, NodeSummary, Report, Stats, Violation};
+use crate::rng::SimRng;
+use crate::scenario::{FaultKind, Overlay, SimConfig, Submit};
+
+/// What travels over a simulated link.
+#[derive(Debug)]
+pub(crate) enum Body {
+    /// A (decoded, authenticated) SCP statement.
+    Scp(Statement<TxHashSet>),
+    /// Bytes that claim to be a statement (only Byzantine `garbage` sends these).
+    Raw(Vec<u8>),
+    /// A transaction hash being relayed.
+    Tx(Hash32),
+    /// "Send me your state for this slot" (after a restart or when stuck).
+    StateRequest { slot: SlotIndex },
+    /// The answer's header: the responder's ledger height.
+    StateReply { height: u64 },
+    /// Ledger sync: "send me the values of slots from `from` on".
+    SyncRequest { from: SlotIndex },
+    /// Ledger sync answer.
+    SyncReply { first: SlotIndex, values: Vec<TxHashSet>, height: u64 },
+}
+
+/// A message with its authenticated origin (the signer) and its dedup id.
+#[derive(Debug)]
+pub(crate) struct Envelope {
+    pub origin: usize,
+    pub id: u64,
+    pub body: Body,
+}
+
+impl Envelope {
+    pub(crate) fn statement(origin: usize, st: Statement<TxHashSet>) -> Rc<Envelope> {
+        let id = message_id(&st.to_canonical_bytes());
+        Rc::new(Envelope { origin, id, body: Body::Scp(st) })
+    }
+
+    pub(crate) fn raw(origin: usize, bytes: Vec<u8>) -> Rc<Envelope> {
+        Rc::new(Envelope { origin, id: message_id(&bytes), body: Body::Raw(bytes) })
+    }
+
+    pub(crate) fn direct(origin: usize, body: Body) -> Rc<Envelope> {
+        Rc::new(Envelope { origin, id: 0, body })
+    }
+}
+
+/// The dedup id of a message: a fast 64-bit digest of its bytes (the real node would use the
+/// hash of the signed envelope; a cryptographic hash here only costs time, since the simulator
+/// itself builds every message).
+pub(crate) fn message_id(bytes: &[u8]) -> u64 {
+    let mut d = EventDigest::default();
+    d.mix(bytes.len() as u64);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(c);
+        d.mix(u64::from_le_bytes(b));
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    d.mix(u64::from_le_bytes(last));
+    d.lanes()
+}
+
+#[derive(Debug)]
+pub(crate) enum Event {
+    Deliver { to: usize, from: usize, env: Rc<Envelope> },
+    Wake { node: usize, epoch: u32 },
+    Submit(u64),
+    Cadence { node: usize, epoch: u32 },
+    Stuck { node: usize, epoch: u32 },
+    SyncRetry { node: usize, epoch: u32 },
+    Fault(usize),
+}
+
+struct Scheduled {
+    time: u64,
+    seq: u64,
+    event: Event,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, o: &Self) -> bool {
+        (self.time, self.seq) == (o.time, o.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Scheduled {
+    // Reversed: the BinaryHeap is a max-heap and we want the earliest (time, seq) first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        (o.time, o.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// A snapshot for progress displays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Virtual time.
+    pub virtual_ms: u64,
+    /// Slots decided.
+    pub slots: u64,
+    /// Values submitted so far.
+    pub values_submitted: u64,
+    /// Values externalized so far.
+    pub values_externalized: u64,
+}
+
+/// A simulation in progress.
+pub struct Sim {
+    pub(crate) cfg: SimConfig,
+    pub(crate) now: u64,
+    seq: u64,
+    queue: BinaryHeap<Scheduled>,
+    pub(crate) rng: SimRng,
+    pub(crate) nodes: Vec<SimNode>,
+    pub(crate) neighbors: Vec<Vec<usize>>,
+    group: Option<Vec<usize>>,
+    pub(crate) id_index: HashMap<NodeId, usize>,
+    pub(crate) workload: Rc<Workload>,
+    digest: EventDigest,
+    pub(crate) messages: u64,
+    pub(crate) stats: Stats,
+    pub(crate) checker: Checker,
+    pub(crate) story: Vec<(u64, String)>,
+    pub(crate) violations: Vec<Violation>,
+    faults_left: usize,
+    pub(crate) check_done: bool,
+    events: u64,
+    /// How long a node waits without progress before asking its peers for their state.
+    pub(crate) stuck_ms: u64,
+    /// How long a node waits for ledger-sync answers before asking again.
+    pub(crate) sync_retry_ms: u64,
+}
+
+impl Sim {
+    /// Builds the network described by `cfg`.
+    pub fn new(cfg: SimConfig) -> Self {
+        let workload = Rc::new(Workload::new(cfg.seed, cfg.values));
+        let mut rng = SimRng::new(cfg.seed);
+        let n = cfg.topology.nodes.len();
+        let byz: HashMap<usize, Behaviour> = cfg.byzantine.iter().copied().collect();
+        let all_qsets: Vec<_> = cfg.topology.nodes.iter().map(|s| s.qset.clone()).collect();
+        let nodes = (0..n)
+            .map(|i| SimNode::new(&cfg, i, byz.get(&i).copied(), &workload, &all_qsets))
+            .collect();
+        let neighbors = build_overlay(n, cfg.overlay, &mut rng);
+        let id_index = cfg.topology.nodes.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+        let hi = cfg.latency_ms.1;
+        let stuck_ms = 2 * (cfg.timeout_base_ms + cfg.timeout_increment_ms) + 4 * hi;
+        let sync_retry_ms = 1000 + 4 * hi;
+        let mut sim = Sim {
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            rng,
+            nodes,
+            neighbors,
+            group: None,
+            id_index,
+            workload,
+            digest: EventDigest::default(),
+            messages: 0,
+            stats: Stats::default(),
+            checker: Checker::default(),
+            story: Vec::new(),
+            violations: Vec::new(),
+            faults_left: cfg.faults.len(),
+            check_done: false,
+            events: 0,
+            stuck_ms,
+            sync_retry_ms,
+            cfg,
+        };
+        for (i, f) in sim.cfg.faults.clone().iter().enumerate() {
+            sim.schedule(f.at_ms, Event::Fault(i));
+        }
+        if sim.cfg.values > 0 {
+            sim.schedule(0, Event::Submit(0));
+        }
+        for (i, b) in sim.cfg.byzantine.clone() {
+            let label = sim.nodes[i].label.clone();
+            sim.note(format!("{label} is Byzantine ({})", b.name()));
+        }
+        sim
+    }
+
+    pub(crate) fn schedule(&mut self, time: u64, event: Event) {
+        self.seq += 1;
+        self.queue.push(Scheduled { time: time.max(self.now), seq: self.seq, event });
+    }
+
+    pub(crate) fn note(&mut self, text: String) {
+        self.story.push((self.now, text));
+    }
+
+    /// Sends `env` from `from` to `to` over the simulated link.
+    pub(crate) fn send(&mut self, from: usize, to: usize, env: Rc<Envelope>) {
+        self.messages += 1;
+        if let Some(g) = &self.group
+            && g[from] != g[to]
+        {
+            self.stats.partitioned += 1;
+            return;
+        }
+        if self.cfg.drop > 0.0 && self.rng.chance(self.cfg.drop) {
+            self.stats.dropped += 1;
+            return;
+        }
+        let (lo, hi) = self.cfg.latency_ms;
+        let delay = if hi > lo { self.rng.between(lo, hi) } else { lo };
+        self.schedule(self.now + delay, Event::Deliver { to, from, env });
+    }
+
+    /// Sends `env` to every overlay neighbor of `from` except `except`.
+    pub(crate) fn broadcast(&mut self, from: usize, env: &Rc<Envelope>, except: Option<usize>) {
+        for k in 0..self.neighbors[from].len() {
+            let to = self.neighbors[from][k];
+            if Some(to) != except {
+                self.send(from, to, Rc::clone(env));
+            }
+        }
+    }
+
+    fn progress(&self) -> Progress {
+        Progress {
+            virtual_ms: self.now,
+            slots: self.checker.slots(),
+            values_submitted: self.workload.submitted.get(),
+            values_externalized: self.checker.values_externalized(),
+        }
+    }
+
+    /// Runs to the end (stop time, goal reached, or a safety violation).
+    pub fn run(mut self, progress: &mut dyn FnMut(&Progress)) -> Report {
+        let start = Instant::now();
+        let mut last_slots = 0;
+        while let Some(s) = self.queue.pop() {
+            if s.time > self.cfg.stop_ms {
+                self.now = self.cfg.stop_ms;
+                break;
+            }
+            self.now = s.time;
+            self.events += 1;
+            self.mix_event(&s.event);
+            self.handle(s.event);
+            if !self.violations.is_empty() {
+                break;
+            }
+            if self.checker.slots() != last_slots {
+                last_slots = self.checker.slots();
+                progress(&self.progress());
+            }
+            if self.check_done {
+                self.check_done = false;
+                if self.goal_reached() {
+                    break;
+                }
+            }
+        }
+        let wall_ms = start.elapsed().as_millis() as u64;
+        self.finish(wall_ms)
+    }
+
+    fn mix_event(&mut self, e: &Event) {
+        self.digest.mix(self.now);
+        let (tag, node, x) = match e {
+            Event::Deliver { to, from, env } => (1, *to, (*from as u64) << 40 ^ env.id),
+            Event::Wake { node, epoch } => (2, *node, u64::from(*epoch)),
+            Event::Submit(k) => (3, 0, *k),
+            Event::Cadence { node, epoch } => (4, *node, u64::from(*epoch)),
+            Event::Stuck { node, epoch } => (5, *node, u64::from(*epoch)),
+            Event::SyncRetry { node, epoch } => (6, *node, u64::from(*epoch)),
+            Event::Fault(i) => (7, 0, *i as u64),
+        };
+        self.digest.mix(tag << 56 ^ node as u64);
+        self.digest.mix(x);
+    }
+
+    fn handle(&mut self, e: Event) {
+        match e {
+            Event::Deliver { to, from, env } => self.on_deliver(to, from, env),
+            Event::Wake { node, epoch } => {
+                if self.live(node, epoch) {
+                    let now = mcnode_scp::Time(self.now);
+                    self.nodes[node].scp.handle_timeouts(now);
+                    self.flush(node);
+                }
+            }
+            Event::Submit(k) => self.on_submit(k),
+            Event::Cadence { node, epoch } => {
+                if self.live(node, epoch) {
+                    self.try_nominate(node);
+                    self.flush(node);
+                }
+            }
+            Event::Stuck { node, epoch } => {
+                if self.live(node, epoch) {
+                    self.on_stuck(node);
+                }
+            }
+            Event::SyncRetry { node, epoch } => {
+                if self.live(node, epoch) && self.nodes[node].sync.active {
+                    self.nodes[node].sync.asked_at = None;
+                    self.start_sync(node);
+                }
+            }
+            Event::Fault(i) => self.on_fault(i),
+        }
+    }
+
+    pub(crate) fn live(&self, node: usize, epoch: u32) -> bool {
+        let n = &self.nodes[node];
+        n.up && n.epoch == epoch
+    }
+
+    fn on_submit(&mut self, k: u64) {
+        self.workload.submitted.set(k + 1);
+        let h = self.workload.values[k as usize];
+        match self.cfg.submit.clone() {
+            Submit::All => {
+                for i in 0..self.nodes.len() {
+                    self.add_pending(i, h, false);
+                }
+            }
+            Submit::One => {
+                let honest: Vec<usize> = (0..self.nodes.len())
+                    .filter(|i| self.nodes[*i].up && self.nodes[*i].behaviour.is_none())
+                    .collect();
+                if !honest.is_empty() {
+                    let pick = honest[self.rng.below(honest.len() as u64) as usize];
+                    self.add_pending(pick, h, true);
+                }
+            }
+            Submit::Nodes(list) => {
+                for i in list {
+                    self.add_pending(i, h, true);
+                }
+            }
+        }
+        self.check_done = true;
+        if k + 1 < self.cfg.values {
+            let t = ((k + 1) as f64 * 1000.0 / self.cfg.submit_rate) as u64;
+            self.schedule(t, Event::Submit(k + 1));
+        }
+    }
+
+    fn on_fault(&mut self, i: usize) {
+        self.faults_left -= 1;
+        self.check_done = true;
+        match self.cfg.faults[i].kind.clone() {
+            FaultKind::Crash(n) => self.crash(n),
+            FaultKind::Restart(n) => self.restart(n),
+            FaultKind::Partition(groups) => {
+                let mut g = vec![groups.len(); self.nodes.len()];
+                for (k, members) in groups.iter().enumerate() {
+                    for m in members {
+                        g[*m] = k;
+                    }
+                }
+                self.group = Some(g);
+                let names: Vec<String> = groups
+                    .iter()
+                    .map(|m| {
+                        let l: Vec<&str> =
+                            m.iter().map(|i| self.nodes[*i].label.as_str()).collect();
+                        format!("[{}]", l.join(", "))
+                    })
+                    .collect();
+                let up = self.speaking();
+                let g = self.group.clone().unwrap_or_default();
+                let live: Vec<String> = (0..=groups.len())
+                    .filter_map(|k| {
+                        let side: Vec<usize> = up.iter().copied().filter(|i| g[*i] == k).collect();
+                        let q = self.quorum_within(&side);
+                        (!q.is_empty()).then(|| format!("group {} ({} nodes)", k + 1, q.len()))
+                    })
+                    .collect();
+                let verdict = if live.is_empty() {
+                    "no side holds a quorum, so nothing can be decided until it heals".to_string()
+                } else {
+                    format!("only {} can still decide", live.join(" and "))
+                };
+                self.note(format!(
+                    "network partitioned into {} (plus everyone unlisted): no messages cross; {verdict}",
+                    names.join(" | ")
+                ));
+            }
+            FaultKind::Heal => {
+                self.group = None;
+                let q = self.quorum_sentence();
+                self.note(format!("partition healed: all links work again; {q}"));
+            }
+        }
+    }
+
+    /// The largest quorum (SCP paper Def. 3) among `members`: drop every node whose quorum set
+    /// is not satisfied by the rest until nothing changes. Empty means consensus cannot progress.
+    pub(crate) fn quorum_within(&self, members: &[usize]) -> Vec<usize> {
+        let mut set: Vec<usize> = members.to_vec();
+        loop {
+            let ids: std::collections::HashSet<NodeId> =
+                set.iter().map(|i| self.nodes[*i].id).collect();
+            let before = set.len();
+            set.retain(|i| self.nodes[*i].qset.is_slice_satisfied(&|n: &NodeId| ids.contains(n)));
+            if set.len() == before {
+                return set;
+            }
+        }
+    }
+
+    /// Running nodes that speak (not crashed, not silent).
+    pub(crate) fn speaking(&self) -> Vec<usize> {
+        (0..self.nodes.len()).filter(|i| self.nodes[*i].active()).collect()
+    }
+
+    /// A sentence saying whether the running nodes can still decide.
+    pub(crate) fn quorum_sentence(&self) -> String {
+        let up = self.speaking();
+        let q = self.quorum_within(&up);
+        if q.is_empty() {
+            format!(
+                "the {} running nodes no longer contain a quorum: consensus halts until enough come back",
+                up.len()
+            )
+        } else {
+            format!(
+                "{} of the {} running nodes form a quorum, so consensus can go on",
+                q.len(),
+                up.len()
+            )
+        }
+    }
+
+    /// Honest running nodes, and whether each holds every submitted value.
+    fn goal_reached(&self) -> bool {
+        if self.faults_left > 0 || self.workload.submitted.get() < self.cfg.values {
+            return false;
+        }
+        self.liveness()
+    }
+
+    fn liveness(&self) -> bool {
+        let want = self.workload.submitted.get();
+        self.nodes.iter().filter(|n| n.up && n.behaviour.is_none()).all(|n| n.ledger_values == want)
+    }
+
+    fn finish(self, wall_ms: u64) -> Report {
+        let ledger_digest = self
+            .nodes
+            .iter()
+            .filter(|n| n.behaviour.is_none())
+            .map(|n| (n.key.clone(), n.chain.last().copied().unwrap_or_default().to_hex()))
+            .collect();
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|n| NodeSummary {
+                label: n.label.clone(),
+                key: n.key.clone(),
+                byzantine: n.behaviour.map(Behaviour::name),
+                up: n.up,
+                slots: n.ledger.len() as u64,
+                values: n.ledger_values,
+                synced_slots: n.synced_slots,
+            })
+            .collect();
+        Report {
+            agreement: self.violations.is_empty(),
+            liveness: self.liveness(),
+            values_submitted: self.workload.submitted.get(),
+            values_externalized: self.checker.values_externalized(),
+            slots: self.checker.slots(),
+            messages: self.messages,
+            virtual_ms: self.now,
+            wall_ms,
+            seed: self.cfg.seed,
+            digest: self.digest.finish(),
+            ledger_digest,
+            violations: self.violations,
+            details: Details {
+                story: self.story,
+                nodes,
+                stats: self.stats,
+                expect_liveness: self.cfg.expect_liveness,
+                events: self.events,
+            },
+        }
+    }
+}
+
+/// The forwarding graph: complete, or a ring plus random chords up to `degree`.
+fn build_overlay(n: usize, overlay: Overlay, rng: &mut SimRng) -> Vec<Vec<usize>> {
+    let mut adj = vec![Vec::new(); n];
+    match overlay {
+        Overlay::Full => {
+            for (i, a) in adj.iter_mut().enumerate() {
+                a.extend((0..n).filter(|j| *j != i));
+            }
+        }
+        Overlay::Degree(d) => {
+            let link = |adj: &mut Vec<Vec<usize>>, a: usize, b: usize| {
+                if a != b && !adj[a].contains(&b) {
+                    adj[a].push(b);
+                    adj[b].push(a);
+                }
+            };
+            for i in 0..n {
+                link(&mut adj, i, (i + 1) % n);
+            }
+            for i in 0..n {
+                let mut tries = 0;
+                while adj[i].len() < d && tries < 8 * d {
+                    let j = rng.below(n as u64) as usize;
+                    if adj[j].len() < d + 2 {
+                        link(&mut adj, i, j);
+                    }
+                    tries += 1;
+                }
+            }
+            for a in &mut adj {
+                a.sort_unstable();
+            }
+        }
+    }
+    adj
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlay_is_symmetric_connected_and_bounded() {
+        let mut rng = SimRng::new(5);
+        let adj = build_overlay(50, Overlay::Degree(6), &mut rng);
+        for (i, a) in adj.iter().enumerate() {
+            assert!(a.len() >= 2 && a.len() <= 8, "{i}: {}", a.len());
+            for j in a {
+                assert!(adj[*j].contains(&i));
+            }
+        }
+        let mut seen = [false; 50];
+        let mut stack = vec![0];
+        while let Some(x) = stack.pop() {
+            if !std::mem::replace(&mut seen[x], true) {
+                stack.extend(adj[x].iter().copied());
+            }
+        }
+        assert!(seen.iter().all(|s| *s));
+        let full = build_overlay(4, Overlay::Full, &mut rng);
+        assert_eq!(full[2], vec![0, 1, 3]);
+    }
+
+    #[test]
+    fn queue_orders_by_time_then_sequence() {
+        let mut h = BinaryHeap::new();
+        for (t, s) in [(5, 1), (3, 2), (5, 0), (3, 3)] {
+            h.push(Scheduled { time: t, seq: s, event: Event::Submit(0) });
+        }
+        let order: Vec<(u64, u64)> =
+            std::iter::from_fn(|| h.pop().map(|x| (x.time, x.seq))).collect();
+        assert_eq!(order, vec![(3, 2), (3, 3), (5, 0), (5, 1)]);
+    }
+}

@@ -1,0 +1,3 @@
+//! Transaction decoder and validation on arbitrary bytes.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| mcnode_tx::fuzzing::fuzz_tx(data));
