@@ -12,6 +12,14 @@ use mcnode_fbas::splitting::minimal_splitting_sets_within;
 use mcnode_fbas::{Fbas, Grouping, Intersection, NodeSet, SetFamily, input};
 use serde_json::{Value, json};
 
+/// `println!` that tolerates a closed pipe (`mcnode quorum analyze ... | head` must not panic).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 /// What `mcnode quorum` can do.
 #[derive(Subcommand, Debug)]
 pub enum QuorumCommand {
@@ -128,20 +136,20 @@ fn print_intersection(f: &Fbas, i: &Intersection) {
     let defined = f.nodes().iter().filter(|n| !n.unknown).count();
     let with_qset = f.nodes().iter().filter(|n| n.qset.is_some()).count();
     if !i.has_quorum {
-        println!("VERDICT: NO QUORUM EXISTS: no node can ever make progress.");
+        out!("VERDICT: NO QUORUM EXISTS: no node can ever make progress.");
     } else if i.intersects {
-        println!("VERDICT: OK: every two quorums intersect (the network cannot fork).");
+        out!("VERDICT: OK: every two quorums intersect (the network cannot fork).");
     } else {
-        println!("VERDICT: QUORUMS DO NOT INTERSECT: the network can fork.");
+        out!("VERDICT: QUORUMS DO NOT INTERSECT: the network can fork.");
     }
-    println!("  {defined} nodes defined, {with_qset} with a quorum set.");
+    out!("  {defined} nodes defined, {with_qset} with a quorum set.");
     if let Some((a, b)) = &i.split {
-        println!("  Proof, two quorums with no node in common:");
-        println!("    A ({} nodes): {}", a.len(), show_set(f, a, 50));
-        println!("    B ({} nodes): {}", b.len(), show_set(f, b, 50));
+        out!("  Proof, two quorums with no node in common:");
+        out!("    A ({} nodes): {}", a.len(), show_set(f, a, 50));
+        out!("    B ({} nodes): {}", b.len(), show_set(f, b, 50));
     }
     if !i.in_no_quorum.is_empty() {
-        println!(
+        out!(
             "  {} nodes are in no quorum (they can never make progress): {}",
             i.in_no_quorum.len(),
             show_set(f, &i.in_no_quorum, 10)
@@ -150,7 +158,7 @@ fn print_intersection(f: &Fbas, i: &Intersection) {
     let unknown = f.unknown_nodes();
     if !unknown.is_empty() {
         let s = NodeSet::from_indices(f.len(), unknown);
-        println!(
+        out!(
             "  {} unknown nodes (named in quorum sets, not defined): {}",
             s.len(),
             show_set(f, &s, 10)
@@ -162,7 +170,7 @@ fn check(a: &CheckArgs) -> Result<ExitCode, String> {
     let f = load(&a.file)?;
     let i = mcnode_fbas::check_intersection(&f).map_err(|e| e.to_string())?;
     if a.json {
-        println!("{}", Value::Object(intersection_json(&f, &i)));
+        out!("{}", Value::Object(intersection_json(&f, &i)));
     } else {
         print_intersection(&f, &i);
     }
@@ -189,23 +197,23 @@ fn labels(g: &Grouping, sets: &[Vec<usize>]) -> Vec<Vec<String>> {
 fn print_family(f: &Fbas, g: &Grouping, what: &str, meaning: &str, fam: &SetFamily, list: usize) {
     let unit = if g.is_organisations() { "group(s)" } else { "node(s)" };
     match fam.size_range() {
-        None => println!("{what}: none ({meaning})."),
+        None => out!("{what}: none ({meaning})."),
         Some((lo, hi)) => {
-            println!("{what}: {} sets of {lo} to {hi} {unit} ({meaning}).", fam.sets.len());
+            out!("{what}: {} sets of {lo} to {hi} {unit} ({meaning}).", fam.sets.len());
             let smallest = fam.smallest();
-            println!(
+            out!(
                 "  The {} smallest ({lo} {unit} each){}:",
                 smallest.len(),
                 if smallest.len() > list { format!(", first {list}") } else { String::new() }
             );
             for s in smallest.iter().take(list) {
                 let l = group_names(f, g, s);
-                println!("    - {}", if l.is_empty() { "(the empty set)".to_string() } else { l });
+                out!("    - {}", if l.is_empty() { "(the empty set)".to_string() } else { l });
             }
         }
     }
     if !fam.complete {
-        println!("  (search stopped at its budget: the list may be incomplete)");
+        out!("  (search stopped at its budget: the list may be incomplete)");
     }
 }
 
@@ -237,13 +245,13 @@ fn analyze(a: &AnalyzeArgs) -> Result<ExitCode, String> {
         );
         if !a.json {
             let unit = if grouping.is_organisations() { "group(s)" } else { "node(s)" };
-            println!("Top tier: {} {unit}: {}", groups.len(), group_names(&f, &grouping, &groups));
+            out!("Top tier: {} {unit}: {}", groups.len(), group_names(&f, &grouping, &groups));
             match mq.size_range {
-                Some((lo, hi)) => println!("Minimal quorums: {} of {lo} to {hi} nodes.", mq.count),
-                None => println!("Minimal quorums: none."),
+                Some((lo, hi)) => out!("Minimal quorums: {} of {lo} to {hi} nodes.", mq.count),
+                None => out!("Minimal quorums: none."),
             }
             if !mq.complete {
-                println!("  (enumeration stopped at its budget: figures are lower bounds)");
+                out!("  (enumeration stopped at its budget: figures are lower bounds)");
             }
         }
     }
@@ -281,7 +289,7 @@ fn analyze(a: &AnalyzeArgs) -> Result<ExitCode, String> {
         }
     }
     if a.json {
-        println!("{}", Value::Object(out));
+        out!("{}", Value::Object(out));
     }
     Ok(code(&i))
 }
