@@ -60,8 +60,33 @@ struct Search<'a> {
     out_of_budget: bool,
 }
 
+/// Most minimal quorums kept in memory for the hitting-set search; past this the search falls
+/// back to finding quorum witnesses on the fly.
+const MAX_LISTED_QUORUMS: usize = 200_000;
+
 /// All minimal blocking sets of groups.
-pub fn minimal_blocking_sets(fbas: &Fbas, grouping: &Grouping, budget: Budget) -> SetFamily {
+pub fn minimal_blocking_sets(fbas: &Fbas, grouping: &Grouping, mut budget: Budget) -> SetFamily {
+    // Fast path: list the minimal quorums, then enumerate their minimal hitting sets.
+    let mut listed: Vec<NodeSet> = Vec::new();
+    let mut b = Budget(budget.0 / 2);
+    let complete = quorums::for_each_minimal_quorum(fbas, &mut b, &mut |q| {
+        listed.push(q.clone());
+        listed.len() < MAX_LISTED_QUORUMS
+    });
+    budget.0 -= budget.0 / 2 - b.0;
+    if complete {
+        return hitting_sets(grouping, &listed, budget);
+    }
+    minimal_blocking_sets_searching(fbas, grouping, budget)
+}
+
+/// All minimal blocking sets of groups, without listing the minimal quorums first (for networks
+/// with too many of them): quorum witnesses are found on the fly.
+pub fn minimal_blocking_sets_searching(
+    fbas: &Fbas,
+    grouping: &Grouping,
+    budget: Budget,
+) -> SetFamily {
     let mut s = Search {
         fbas,
         grouping,
@@ -89,6 +114,130 @@ pub fn minimal_blocking_sets(fbas: &Fbas, grouping: &Grouping, budget: Budget) -
     SetFamily::new(minimal, !s.out_of_budget)
 }
 
+/// Minimal hitting sets (in groups) of a family of node sets. The family must be every minimal
+/// quorum: then "hits every member" is "blocking", and a hitting set is minimal iff each of its
+/// groups is the only one hitting some member (its private quorum). Private quorums only vanish
+/// as the set grows, so a branch where a chosen group has none is cut at once.
+fn hitting_sets(grouping: &Grouping, quorums: &[NodeSet], budget: Budget) -> SetFamily {
+    if quorums.is_empty() {
+        return SetFamily::new(vec![vec![]], true);
+    }
+    // Renumber the groups that meet some quorum as 0..k.
+    let mut relevant: Vec<usize> = Vec::new();
+    let mut local = vec![usize::MAX; grouping.len()];
+    let family: Vec<NodeSet> = {
+        let as_groups: Vec<Vec<usize>> =
+            quorums.iter().map(|q| grouping.groups_touching(q)).collect();
+        for gs in &as_groups {
+            for &g in gs {
+                if local[g] == usize::MAX {
+                    local[g] = relevant.len();
+                    relevant.push(g);
+                }
+            }
+        }
+        let k = relevant.len();
+        let mut f: Vec<NodeSet> = as_groups
+            .iter()
+            .map(|gs| NodeSet::from_indices(k, gs.iter().map(|&g| local[g])))
+            .collect();
+        f.sort();
+        f.dedup();
+        f
+    };
+    let k = relevant.len();
+    let mut containing = vec![Vec::new(); k];
+    for (i, q) in family.iter().enumerate() {
+        for g in q.iter() {
+            containing[g].push(i);
+        }
+    }
+    let mut h = HitSearch {
+        hits: vec![0; family.len()],
+        family: &family,
+        containing,
+        chosen: NodeSet::empty(k),
+        forbidden: NodeSet::empty(k),
+        budget,
+        found: Vec::new(),
+        out_of_budget: false,
+    };
+    h.step();
+    let sets = h.found.into_iter().map(|s| s.iter().map(|i| relevant[i]).collect()).collect();
+    SetFamily::new(sets, !h.out_of_budget)
+}
+
+/// State of the hitting-set search; `hits[i]` is how many chosen groups meet set `i`.
+struct HitSearch<'a> {
+    family: &'a [NodeSet],
+    containing: Vec<Vec<usize>>,
+    hits: Vec<u32>,
+    chosen: NodeSet,
+    forbidden: NodeSet,
+    budget: Budget,
+    found: Vec<NodeSet>,
+    out_of_budget: bool,
+}
+
+impl HitSearch<'_> {
+    fn choose(&mut self, g: usize, on: bool) {
+        if on {
+            self.chosen.insert(g);
+        } else {
+            self.chosen.remove(g);
+        }
+        for &i in &self.containing[g] {
+            if on {
+                self.hits[i] += 1;
+            } else {
+                self.hits[i] -= 1;
+            }
+        }
+    }
+
+    /// Whether chosen group `g` is the only chosen group meeting some set (its private set).
+    fn has_private(&self, g: usize) -> bool {
+        self.containing[g].iter().any(|&i| self.hits[i] == 1)
+    }
+
+    fn step(&mut self) {
+        if self.out_of_budget || !self.budget.spend() {
+            self.out_of_budget = true;
+            return;
+        }
+        let mut witness: Option<(usize, usize)> = None;
+        for (i, q) in self.family.iter().enumerate() {
+            if self.hits[i] == 0 {
+                if q.is_subset(&self.forbidden) {
+                    return; // can never be hit
+                }
+                let c = q.difference_len(&self.forbidden);
+                if witness.is_none_or(|(_, best)| c < best) {
+                    witness = Some((i, c));
+                }
+            }
+        }
+        let Some((w, _)) = witness else {
+            self.found.push(self.chosen.clone());
+            return;
+        };
+        let branch: Vec<usize> =
+            self.family[w].iter().filter(|&g| !self.forbidden.contains(g)).collect();
+        for &g in &branch {
+            self.choose(g, true);
+            // Cut when some chosen group lost its last private set (the set cannot be minimal).
+            if self.chosen.iter().all(|c| self.has_private(c)) {
+                self.step();
+            }
+            self.choose(g, false);
+            self.forbidden.insert(g);
+        }
+        for &g in &branch {
+            self.forbidden.remove(g);
+        }
+    }
+}
+
 impl Search<'_> {
     fn step(
         &mut self,
@@ -112,9 +261,7 @@ impl Search<'_> {
         let mut witness: Option<(usize, usize)> = None;
         for (i, q) in self.known.iter().enumerate() {
             if q.is_disjoint(chosen_nodes) {
-                let mut free = q.clone();
-                free.difference_with(forbidden);
-                let c = free.len();
+                let c = q.difference_len(forbidden);
                 if witness.is_none_or(|(_, best)| c < best) {
                     witness = Some((i, c));
                 }

@@ -186,13 +186,19 @@ pub enum BuildError {
 pub struct Fbas {
     nodes: Vec<Node>,
     index: HashMap<String, usize>,
+    /// For each node, the nodes whose quorum sets name it (derived from `nodes`).
+    dependents: Vec<Vec<usize>>,
 }
 
 impl Fbas {
     /// Validates and indexes node definitions. Defined nodes keep their input order (indices
     /// `0..defs.len()`); unknown nodes follow in order of first mention.
     pub fn from_raw(defs: Vec<RawNode>) -> Result<Fbas, BuildError> {
-        let mut fbas = Fbas { nodes: Vec::with_capacity(defs.len()), index: HashMap::new() };
+        let mut fbas = Fbas {
+            nodes: Vec::with_capacity(defs.len()),
+            index: HashMap::new(),
+            dependents: vec![],
+        };
         for d in &defs {
             if fbas.index.insert(d.id.clone(), fbas.nodes.len()).is_some() {
                 return Err(BuildError::DuplicateNode { node: d.id.clone() });
@@ -221,6 +227,7 @@ impl Fbas {
             let q = fbas.convert(&d.id, &raw, "quorumSet".to_string(), 0)?;
             fbas.nodes[i].qset = Some(q);
         }
+        fbas.dependents = fbas.compute_dependents();
         Ok(fbas)
     }
 
@@ -360,16 +367,7 @@ impl Fbas {
     /// without a slice among the rest. Quorums are closed under union, so this is the union of
     /// all quorums inside `within`.
     pub fn max_quorum(&self, within: &NodeSet) -> NodeSet {
-        let mut set = within.clone();
-        loop {
-            let drop: Vec<usize> = set.iter().filter(|&v| !self.is_satisfied(v, &set)).collect();
-            if drop.is_empty() {
-                return set;
-            }
-            for v in drop {
-                set.remove(v);
-            }
-        }
+        self.contract(within.clone(), None)
     }
 
     /// The greatest quorum when the nodes of `faulty` are counted as present in every slice
@@ -378,14 +376,23 @@ impl Fbas {
     pub fn max_quorum_with_faulty(&self, within: &NodeSet, faulty: &NodeSet) -> NodeSet {
         let mut set = within.clone();
         set.difference_with(faulty);
+        self.contract(set, Some(faulty))
+    }
+
+    /// Drops unsatisfied members, a round at a time, until none is left.
+    fn contract(&self, mut set: NodeSet, faulty: Option<&NodeSet>) -> NodeSet {
         let mut with = set.clone();
-        with.union_with(faulty);
+        if let Some(f) = faulty {
+            with.union_with(f);
+        }
+        let mut drop = Vec::new();
         loop {
-            let drop: Vec<usize> = set.iter().filter(|&v| !self.is_satisfied(v, &with)).collect();
+            drop.clear();
+            drop.extend(set.iter().filter(|&v| !self.is_satisfied(v, &with)));
             if drop.is_empty() {
                 return set;
             }
-            for v in drop {
+            for &v in &drop {
                 set.remove(v);
                 with.remove(v);
             }
@@ -404,7 +411,11 @@ impl Fbas {
     }
 
     /// For each node, the nodes whose quorum sets name it (at any level).
-    pub fn dependents(&self) -> Vec<Vec<usize>> {
+    pub fn dependents(&self) -> &[Vec<usize>] {
+        &self.dependents
+    }
+
+    fn compute_dependents(&self) -> Vec<Vec<usize>> {
         let mut deps = vec![Vec::new(); self.len()];
         let mut buf = Vec::new();
         for (i, n) in self.nodes.iter().enumerate() {

@@ -14,6 +14,20 @@
 //! [`Budget`] runs out. Input comes as stellarbeat JSON ([`input`]) or as SCP quorum sets
 //! ([`Fbas::from_quorum_sets`]); malformed input is rejected with an error naming the node and
 //! the problem, never a panic.
+//!
+//! The node's start-up check:
+//! ```
+//! use mcnode_fbas::{Fbas, check_intersection};
+//! use mcnode_scp::QuorumSet;
+//! use mcnode_types::NodeId;
+//!
+//! let ids: Vec<NodeId> = (0..4u8).map(|i| NodeId([i; 32])).collect();
+//! let qset = QuorumSet { threshold: 3, validators: ids.clone(), inner_sets: vec![] };
+//! let fbas = Fbas::from_quorum_sets(ids.iter().map(|&id| (id, Some(qset.clone()))))?;
+//! let verdict = check_intersection(&fbas)?;
+//! assert!(verdict.intersects && verdict.has_quorum);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod blocking;
 pub mod fbas;

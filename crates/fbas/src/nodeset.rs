@@ -121,6 +121,16 @@ impl NodeSet {
         self.words.iter().zip(&other.words).all(|(a, b)| a & b == 0)
     }
 
+    /// `|self ∩ other|`, without allocating.
+    pub fn intersection_len(&self, other: &NodeSet) -> usize {
+        self.words.iter().zip(&other.words).map(|(a, b)| (a & b).count_ones() as usize).sum()
+    }
+
+    /// `|self ∖ other|`, without allocating.
+    pub fn difference_len(&self, other: &NodeSet) -> usize {
+        self.words.iter().zip(&other.words).map(|(a, b)| (a & !b).count_ones() as usize).sum()
+    }
+
     /// Members as a vector.
     pub fn to_vec(&self) -> Vec<usize> {
         self.iter().collect()
@@ -148,6 +158,7 @@ mod tests {
         c.intersect_with(&b);
         assert_eq!(c.to_vec(), vec![5, 64]);
         assert!(c.is_subset(&a) && c.is_subset(&b) && !a.is_subset(&b));
+        assert_eq!((a.intersection_len(&b), a.difference_len(&b)), (2, 2));
         a.difference_with(&b);
         assert_eq!(a.to_vec(), vec![0, 129]);
         assert!(a.is_disjoint(&b));

@@ -8,7 +8,7 @@
 //! dependency graph: a minimal quorum's members all depend on each other (its closed sink
 //! component would otherwise be a smaller quorum), so it lies inside one component.
 
-use crate::{Fbas, NodeSet};
+use crate::{Fbas, NodeSet, QSet};
 
 /// A bound on search effort: each search step spends one unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,17 +170,11 @@ fn enumerate(
     }
     let mut rest = q;
     rest.difference_with(&committed);
-    // Branch on a node that an unsatisfied committed node needs; at the root, on any node.
+    // Branch on a node that an unsatisfied committed node needs, taken from a part of its
+    // quorum set that is not yet satisfied; at the root, on any node.
     let pick = committed
         .iter()
-        .find(|&u| !fbas.is_satisfied(u, &committed))
-        .and_then(|u| {
-            let mut names = Vec::new();
-            if let Some(qs) = &fbas.nodes()[u].qset {
-                qs.all_validators(&mut names);
-            }
-            names.into_iter().find(|&w| rest.contains(w))
-        })
+        .find_map(|u| fbas.nodes()[u].qset.as_ref().and_then(|q| needed(q, &committed, &rest)))
         .or_else(|| rest.iter().next());
     let Some(v) = pick else { return true };
     let mut with = committed.clone();
@@ -188,6 +182,19 @@ fn enumerate(
     rest.remove(v);
     enumerate(fbas, with, rest.clone(), budget, found)
         && enumerate(fbas, committed, rest, budget, found)
+}
+
+/// A candidate in `rest` from an unsatisfied part of `q` (`None` if `q` is satisfied by `set`
+/// or cannot be helped).
+fn needed(q: &QSet, set: &NodeSet, rest: &NodeSet) -> Option<usize> {
+    if q.is_satisfied(set) {
+        return None;
+    }
+    q.validators
+        .iter()
+        .copied()
+        .find(|&v| rest.contains(v))
+        .or_else(|| q.inner.iter().find_map(|i| needed(i, set, rest)))
 }
 
 /// Summary of all minimal quorums.

@@ -4,9 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the report
 
+use mcnode_fbas::blocking;
 use mcnode_fbas::fbas::{RawNode, RawQSet};
 use mcnode_fbas::quorums::{self, Budget};
-use mcnode_fbas::{Fbas, Grouping, NodeSet, check_intersection, intersection, minimal_blocking_sets, minimal_splitting_sets};
+use mcnode_fbas::{
+    Fbas, Grouping, NodeSet, check_intersection, intersection, minimal_blocking_sets,
+    minimal_splitting_sets,
+};
 use proptest::prelude::*;
 
 struct Rng(u64);
@@ -91,17 +95,22 @@ fn satisfied(f: &Fbas, v: usize, mask: u32) -> bool {
 fn oracle(f: &Fbas, groups: &[u32]) -> Oracle {
     let n = f.len();
     let full: u32 = (1u32 << n) - 1;
-    let quorum: Vec<bool> =
-        (0..=full).map(|m| m != 0 && (0..n).filter(|i| m & (1 << i) != 0).all(|i| satisfied(f, i, m))).collect();
+    let quorum: Vec<bool> = (0..=full)
+        .map(|m| m != 0 && (0..n).filter(|i| m & (1 << i) != 0).all(|i| satisfied(f, i, m)))
+        .collect();
     // contains[m]: some quorum inside m.
     let mut contains = quorum.clone();
     for m in 0..=full {
         if !contains[m as usize] {
-            contains[m as usize] = (0..n).any(|i| m & (1 << i) != 0 && contains[(m & !(1 << i)) as usize]);
+            contains[m as usize] =
+                (0..n).any(|i| m & (1 << i) != 0 && contains[(m & !(1 << i)) as usize]);
         }
     }
     let minimal_quorums: Vec<u32> = (1..=full)
-        .filter(|&m| quorum[m as usize] && (0..n).all(|i| m & (1 << i) == 0 || !contains[(m & !(1 << i)) as usize]))
+        .filter(|&m| {
+            quorum[m as usize]
+                && (0..n).all(|i| m & (1 << i) == 0 || !contains[(m & !(1 << i)) as usize])
+        })
         .collect();
     let intersects = !(1..=full).any(|m| quorum[m as usize] && contains[(full & !m) as usize]);
     // Splitting: S splits if two disjoint non-empty A, B outside S are quorums once S counts
@@ -112,7 +121,8 @@ fn oracle(f: &Fbas, groups: &[u32]) -> Oracle {
         let mut sub = rest;
         loop {
             if sub != 0 {
-                rel[sub as usize] = (0..n).filter(|i| sub & (1 << i) != 0).all(|i| satisfied(f, i, sub | s));
+                rel[sub as usize] =
+                    (0..n).filter(|i| sub & (1 << i) != 0).all(|i| satisfied(f, i, sub | s));
             }
             if sub == 0 {
                 break;
@@ -133,31 +143,45 @@ fn oracle(f: &Fbas, groups: &[u32]) -> Oracle {
         subs.reverse();
         for &m in &subs {
             if !cont[m as usize] {
-                cont[m as usize] = (0..n).any(|i| m & (1 << i) != 0 && cont[(m & !(1 << i)) as usize]);
+                cont[m as usize] =
+                    (0..n).any(|i| m & (1 << i) != 0 && cont[(m & !(1 << i)) as usize]);
             }
         }
         subs.iter().any(|&a| rel[a as usize] && cont[(rest & !a) as usize])
     };
     let g = groups.len();
-    let nodes_of = |gm: u32| -> u32 { (0..g).filter(|j| gm & (1 << j) != 0).fold(0, |acc, j| acc | groups[j]) };
-    let blocks: Vec<bool> = (0..1u32 << g).map(|gm| !contains[(full & !nodes_of(gm)) as usize]).collect();
+    let nodes_of = |gm: u32| -> u32 {
+        (0..g).filter(|j| gm & (1 << j) != 0).fold(0, |acc, j| acc | groups[j])
+    };
+    let blocks: Vec<bool> =
+        (0..1u32 << g).map(|gm| !contains[(full & !nodes_of(gm)) as usize]).collect();
     let split: Vec<bool> = (0..1u32 << g).map(|gm| splits(nodes_of(gm))).collect();
     let minimal = |prop: &[bool]| -> Vec<u32> {
         // any[gm]: some subset of gm has the property.
         let mut any = prop.to_vec();
         for gm in 0..1u32 << g {
             if !any[gm as usize] {
-                any[gm as usize] = (0..g).any(|j| gm & (1 << j) != 0 && any[(gm & !(1 << j)) as usize]);
+                any[gm as usize] =
+                    (0..g).any(|j| gm & (1 << j) != 0 && any[(gm & !(1 << j)) as usize]);
             }
         }
         let mut out: Vec<u32> = (0..1u32 << g)
-            .filter(|&gm| prop[gm as usize] && (0..g).all(|j| gm & (1 << j) == 0 || !any[(gm & !(1 << j)) as usize]))
+            .filter(|&gm| {
+                prop[gm as usize]
+                    && (0..g).all(|j| gm & (1 << j) == 0 || !any[(gm & !(1 << j)) as usize])
+            })
             .map(nodes_of)
             .collect();
         out.sort_unstable();
         out
     };
-    Oracle { quorum, minimal_quorums, intersects, blocking: minimal(&blocks), splitting: minimal(&split) }
+    Oracle {
+        quorum,
+        minimal_quorums,
+        intersects,
+        blocking: minimal(&blocks),
+        splitting: minimal(&split),
+    }
 }
 
 fn mask(s: &NodeSet) -> u32 {
@@ -170,7 +194,10 @@ fn check_all(f: &Fbas, grouping: &Grouping) {
     let i = check_intersection(f).unwrap();
     assert_eq!(i.intersects, o.intersects, "intersection verdict");
     if let Some((a, b)) = &i.split {
-        assert!(o.quorum[mask(a) as usize] && o.quorum[mask(b) as usize] && a.is_disjoint(b), "split proof");
+        assert!(
+            o.quorum[mask(a) as usize] && o.quorum[mask(b) as usize] && a.is_disjoint(b),
+            "split proof"
+        );
         assert!(o.minimal_quorums.contains(&mask(a)) && o.minimal_quorums.contains(&mask(b)));
     }
     let e = intersection::check_intersection_enumerating(f, &mut Budget::new_default()).unwrap();
@@ -179,13 +206,17 @@ fn check_all(f: &Fbas, grouping: &Grouping) {
     assert_eq!(mq.count, o.minimal_quorums.len() as u64, "minimal quorum count");
     assert_eq!(mask(&mq.top_tier), o.minimal_quorums.iter().fold(0, |a, m| a | m), "top tier");
     let to_masks = |sets: &[Vec<usize>]| -> Vec<u32> {
-        let mut v: Vec<u32> = sets.iter().map(|s| s.iter().fold(0, |m, &g| m | groups[g])).collect();
+        let mut v: Vec<u32> =
+            sets.iter().map(|s| s.iter().fold(0, |m, &g| m | groups[g])).collect();
         v.sort_unstable();
         v
     };
     let b = minimal_blocking_sets(f, grouping, Budget::new_default());
     assert!(b.complete);
     assert_eq!(to_masks(&b.sets), o.blocking, "minimal blocking sets");
+    let b = blocking::minimal_blocking_sets_searching(f, grouping, Budget::new_default());
+    assert!(b.complete);
+    assert_eq!(to_masks(&b.sets), o.blocking, "minimal blocking sets (searching)");
     let s = minimal_splitting_sets(f, grouping, Budget::new_default()).unwrap();
     assert!(s.complete);
     assert_eq!(to_masks(&s.sets), o.splitting, "minimal splitting sets");
@@ -205,7 +236,11 @@ proptest! {
 #[test]
 fn oracle_sees_known_cases() {
     // Two disjoint 2-of-2 pairs: no intersection, the empty set splits, blocking = one of each.
-    let q = |a: &str, b: &str| RawQSet { threshold: 2, validators: vec![a.into(), b.into()], inner: vec![] };
+    let q = |a: &str, b: &str| RawQSet {
+        threshold: 2,
+        validators: vec![a.into(), b.into()],
+        inner: vec![],
+    };
     let f = Fbas::from_raw(vec![
         RawNode { id: "a".into(), name: None, qset: Some(q("a", "b")) },
         RawNode { id: "b".into(), name: None, qset: Some(q("a", "b")) },

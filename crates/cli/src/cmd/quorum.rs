@@ -12,6 +12,14 @@ use mcnode_fbas::splitting::minimal_splitting_sets_within;
 use mcnode_fbas::{Fbas, Grouping, Intersection, NodeSet, SetFamily, input};
 use serde_json::{Value, json};
 
+/// `println!` that tolerates a closed pipe (`mcnode quorum analyze ... | head` must not panic).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 /// What `mcnode quorum` can do.
 #[derive(Subcommand, Debug)]
 pub enum QuorumCommand {
@@ -52,6 +60,12 @@ pub struct AnalyzeArgs {
     /// Look for splitting sets among top-tier nodes only (fbas_analyzer's --only-core-nodes).
     #[arg(long)]
     splitting_top_tier_only: bool,
+    /// Search effort limit for each enumeration (search steps; SAT calls for splitting sets).
+    /// Results say when they hit it. Large symmetric networks have very many minimal sets (a
+    /// synthetic 10-organisation one has ~98,000 splitting sets, ~100 s): lower this to bound
+    /// the time.
+    #[arg(long, default_value_t = 5_000_000)]
+    max_steps: u64,
     /// How many of the smallest sets to list in the report.
     #[arg(long, default_value_t = 10)]
     list: usize,
@@ -122,20 +136,20 @@ fn print_intersection(f: &Fbas, i: &Intersection) {
     let defined = f.nodes().iter().filter(|n| !n.unknown).count();
     let with_qset = f.nodes().iter().filter(|n| n.qset.is_some()).count();
     if !i.has_quorum {
-        println!("VERDICT: NO QUORUM EXISTS: no node can ever make progress.");
+        out!("VERDICT: NO QUORUM EXISTS: no node can ever make progress.");
     } else if i.intersects {
-        println!("VERDICT: OK: every two quorums intersect (the network cannot fork).");
+        out!("VERDICT: OK: every two quorums intersect (the network cannot fork).");
     } else {
-        println!("VERDICT: QUORUMS DO NOT INTERSECT: the network can fork.");
+        out!("VERDICT: QUORUMS DO NOT INTERSECT: the network can fork.");
     }
-    println!("  {defined} nodes defined, {with_qset} with a quorum set.");
+    out!("  {defined} nodes defined, {with_qset} with a quorum set.");
     if let Some((a, b)) = &i.split {
-        println!("  Proof, two quorums with no node in common:");
-        println!("    A ({} nodes): {}", a.len(), show_set(f, a, 50));
-        println!("    B ({} nodes): {}", b.len(), show_set(f, b, 50));
+        out!("  Proof, two quorums with no node in common:");
+        out!("    A ({} nodes): {}", a.len(), show_set(f, a, 50));
+        out!("    B ({} nodes): {}", b.len(), show_set(f, b, 50));
     }
     if !i.in_no_quorum.is_empty() {
-        println!(
+        out!(
             "  {} nodes are in no quorum (they can never make progress): {}",
             i.in_no_quorum.len(),
             show_set(f, &i.in_no_quorum, 10)
@@ -144,7 +158,7 @@ fn print_intersection(f: &Fbas, i: &Intersection) {
     let unknown = f.unknown_nodes();
     if !unknown.is_empty() {
         let s = NodeSet::from_indices(f.len(), unknown);
-        println!(
+        out!(
             "  {} unknown nodes (named in quorum sets, not defined): {}",
             s.len(),
             show_set(f, &s, 10)
@@ -156,40 +170,50 @@ fn check(a: &CheckArgs) -> Result<ExitCode, String> {
     let f = load(&a.file)?;
     let i = mcnode_fbas::check_intersection(&f).map_err(|e| e.to_string())?;
     if a.json {
-        println!("{}", Value::Object(intersection_json(&f, &i)));
+        out!("{}", Value::Object(intersection_json(&f, &i)));
     } else {
         print_intersection(&f, &i);
     }
     Ok(code(&i))
 }
 
+/// A group for people: an organisation's name, or a lone node's name and short key.
+fn group_name(f: &Fbas, g: &Grouping, gi: usize) -> String {
+    let m = g.members(gi);
+    match m.iter().next() {
+        Some(v) if m.len() == 1 && f.nodes()[v].id == g.label(gi) => show(f, v),
+        _ => g.label(gi).to_string(),
+    }
+}
+
+fn group_names(f: &Fbas, g: &Grouping, groups: &[usize]) -> String {
+    groups.iter().map(|&gi| group_name(f, g, gi)).collect::<Vec<_>>().join(", ")
+}
+
 fn labels(g: &Grouping, sets: &[Vec<usize>]) -> Vec<Vec<String>> {
     sets.iter().map(|s| g.labels_of(s)).collect()
 }
 
-fn print_family(g: &Grouping, what: &str, meaning: &str, fam: &SetFamily, list: usize) {
+fn print_family(f: &Fbas, g: &Grouping, what: &str, meaning: &str, fam: &SetFamily, list: usize) {
     let unit = if g.is_organisations() { "group(s)" } else { "node(s)" };
     match fam.size_range() {
-        None => println!("{what}: none ({meaning})."),
+        None => out!("{what}: none ({meaning})."),
         Some((lo, hi)) => {
-            println!("{what}: {} sets of {lo} to {hi} {unit} ({meaning}).", fam.sets.len());
+            out!("{what}: {} sets of {lo} to {hi} {unit} ({meaning}).", fam.sets.len());
             let smallest = fam.smallest();
-            println!(
+            out!(
                 "  The {} smallest ({lo} {unit} each){}:",
                 smallest.len(),
                 if smallest.len() > list { format!(", first {list}") } else { String::new() }
             );
             for s in smallest.iter().take(list) {
-                let l = g.labels_of(s);
-                println!(
-                    "    - {}",
-                    if l.is_empty() { "(the empty set)".to_string() } else { l.join(", ") }
-                );
+                let l = group_names(f, g, s);
+                out!("    - {}", if l.is_empty() { "(the empty set)".to_string() } else { l });
             }
         }
     }
     if !fam.complete {
-        println!("  (search stopped at its budget: the list may be incomplete)");
+        out!("  (search stopped at its budget: the list may be incomplete)");
     }
 }
 
@@ -211,7 +235,7 @@ fn analyze(a: &AnalyzeArgs) -> Result<ExitCode, String> {
         print_intersection(&f, &i);
     }
     let need_top = all || a.top_tier || a.splitting_top_tier_only;
-    let mq = need_top.then(|| quorums::minimal_quorums(&f, &mut Budget::new_default()));
+    let mq = need_top.then(|| quorums::minimal_quorums(&f, &mut Budget(a.max_steps)));
     if let (Some(mq), true) = (&mq, all || a.top_tier) {
         let groups = grouping.groups_touching(&mq.top_tier);
         out.insert("top_tier".into(), json!(grouping.labels_of(&groups)));
@@ -220,26 +244,23 @@ fn analyze(a: &AnalyzeArgs) -> Result<ExitCode, String> {
             json!({"count": mq.count, "sizes": mq.size_range.map(|(x, y)| [x, y]), "complete": mq.complete}),
         );
         if !a.json {
-            let unit = if grouping.is_organisations() { "groups" } else { "nodes" };
-            println!(
-                "Top tier: {} {unit}: {}",
-                groups.len(),
-                grouping.labels_of(&groups).join(", ")
-            );
+            let unit = if grouping.is_organisations() { "group(s)" } else { "node(s)" };
+            out!("Top tier: {} {unit}: {}", groups.len(), group_names(&f, &grouping, &groups));
             match mq.size_range {
-                Some((lo, hi)) => println!("Minimal quorums: {} of {lo} to {hi} nodes.", mq.count),
-                None => println!("Minimal quorums: none."),
+                Some((lo, hi)) => out!("Minimal quorums: {} of {lo} to {hi} nodes.", mq.count),
+                None => out!("Minimal quorums: none."),
             }
             if !mq.complete {
-                println!("  (enumeration stopped at its budget: figures are lower bounds)");
+                out!("  (enumeration stopped at its budget: figures are lower bounds)");
             }
         }
     }
     if all || a.blocking {
-        let fam = mcnode_fbas::minimal_blocking_sets(&f, &grouping, Budget::new_default());
+        let fam = mcnode_fbas::minimal_blocking_sets(&f, &grouping, Budget(a.max_steps));
         insert_family(&mut out, "blocking", &grouping, &fam);
         if !a.json {
             print_family(
+                &f,
                 &grouping,
                 "Minimal blocking sets",
                 "if all of one set stop, every node halts",
@@ -253,11 +274,12 @@ fn analyze(a: &AnalyzeArgs) -> Result<ExitCode, String> {
             (Some(mq), true) => mq.top_tier.clone(),
             _ => f.all(),
         };
-        let fam = minimal_splitting_sets_within(&f, &grouping, &scope, Budget::new_default())
+        let fam = minimal_splitting_sets_within(&f, &grouping, &scope, Budget(a.max_steps))
             .map_err(|e| e.to_string())?;
         insert_family(&mut out, "splitting", &grouping, &fam);
         if !a.json {
             print_family(
+                &f,
                 &grouping,
                 "Minimal splitting sets",
                 "if one set lies, correct nodes can be forked apart",
@@ -267,7 +289,7 @@ fn analyze(a: &AnalyzeArgs) -> Result<ExitCode, String> {
         }
     }
     if a.json {
-        println!("{}", Value::Object(out));
+        out!("{}", Value::Object(out));
     }
     Ok(code(&i))
 }
