@@ -43,7 +43,10 @@ const HISTORY: usize = 256;
 pub(crate) struct SyncState {
     pub active: bool,
     pub asked_at: Option<u64>,
-    pub from_slot: SlotIndex,
+    /// First slot this catch-up actually took by ledger sync (for the report).
+    pub from_slot: Option<SlotIndex>,
+    /// Slots this catch-up took by ledger sync (the rest of its range came from consensus).
+    pub taken: u64,
     /// slot -> (responder, value) claims.
     pub claims: BTreeMap<SlotIndex, Vec<(usize, TxHashSet)>>,
 }

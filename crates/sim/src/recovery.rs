@@ -69,9 +69,6 @@ impl Sim {
         {
             return;
         }
-        if !n.sync.active {
-            n.sync.from_slot = n.current();
-        }
         n.sync.active = true;
         n.sync.asked_at = Some(self.now);
         let from = n.current();
@@ -148,6 +145,9 @@ impl Sim {
             let Some((_, v)) = agreed.cloned() else { break };
             self.nodes[me].sync.claims.remove(&s);
             self.append(me, s, v, true);
+            let sync = &mut self.nodes[me].sync;
+            sync.from_slot.get_or_insert(s);
+            sync.taken += 1;
             if !self.violations.is_empty() {
                 return;
             }
@@ -158,14 +158,16 @@ impl Sim {
         n.sync.claims.retain(|s, _| *s >= cur);
         if cur > before && n.sync.claims.is_empty() {
             let label = n.label.clone();
-            let (a, b) = (n.sync.from_slot, cur - 1);
+            let (a, b, taken) = (n.sync.from_slot.unwrap_or(before), cur - 1, n.sync.taken);
             n.sync = SyncState::default();
             if height >= cur {
-                // More to fetch: ask again at once.
+                // More to fetch: ask again at once, remembering where this catch-up began.
                 self.start_sync(me);
+                self.nodes[me].sync.from_slot = Some(a);
+                self.nodes[me].sync.taken = taken;
             } else {
                 self.note(format!(
-                    "{label} caught up slots {a}-{b} by ledger sync (a quorum slice of its peers agreed on each) and rejoins consensus at slot {cur}"
+                    "{label} caught up slots {a}-{b}: {taken} by ledger sync (a quorum slice of its peers agreed on each), the rest from consensus it had buffered; it rejoins consensus at slot {cur}"
                 ));
                 let env = Envelope::direct(me, Body::StateRequest { slot: cur });
                 self.broadcast(me, &env, None);
