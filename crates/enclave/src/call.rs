@@ -35,13 +35,32 @@ pub const MAX_TOKENS: u32 = 256;
 pub const MAX_SEALED_LEN: u32 = 4096;
 /// Longest evidence accepted in a reply.
 pub const MAX_EVIDENCE_LEN: u32 = 1 << 16;
+/// Domain tag of [`config_digest`].
+pub const CONFIG_DIGEST_DOMAIN: &[u8] = b"mcnode-enclave-config-v1";
+
+/// The configuration digest an enclave with this configuration attests to (and binds into its
+/// channels' prologue): `Hash32::digest(CONFIG_DIGEST_DOMAIN, chain_id || fees || fee_recipient)`
+/// in the canonical encoding (`chain_id` length-prefixed, `fees` as a length-prefixed sequence
+/// in the order given). It covers everything `Init` supplies that changes which transactions
+/// are accepted or how blocks are formed, so a host cannot, for example, redirect block fees to
+/// itself while presenting evidence that peers and clients with the real configuration accept:
+/// they compute this digest from their own configuration and refuse evidence carrying another.
+pub fn config_digest(chain_id: &str, fees: &[FeeEntry], fee_recipient: &PublicAddress) -> Hash32 {
+    let mut data = Vec::new();
+    encode_bytes(chain_id.as_bytes(), &mut data);
+    fees.encode(&mut data);
+    fee_recipient.encode(&mut data);
+    Hash32::digest(CONFIG_DIGEST_DOMAIN, &data)
+}
 
 /// Parameters of `Init`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InitParams {
     /// The chain the enclave serves.
     pub chain_id: String,
-    /// Digest of the consensus configuration (bound into channels and evidence).
+    /// Digest of the configuration, bound into channels and evidence. Must equal
+    /// [`config_digest`] of this call's `chain_id`, `fees` and `fee_recipient`: the enclave
+    /// recomputes it and refuses `Init` with [`EnclaveError::ConfigDigestMismatch`] otherwise.
     pub config_digest: Hash32,
     /// Configured tokens and their minimum fees.
     pub fees: Vec<FeeEntry>,

@@ -10,7 +10,9 @@ use rand_core::SeedableRng;
 
 use crate::api::Enclave;
 use crate::call::encode_frame;
-use crate::call::{EnclaveCall, EnclaveReply, FormBlockInputs, InitParams, decode_frame};
+use crate::call::{
+    EnclaveCall, EnclaveReply, FormBlockInputs, InitParams, config_digest, decode_frame,
+};
 use crate::channel::{ChannelConfig, ChannelMessage, ClientHandshake, SessionId};
 use crate::host_types::{FeeEntry, HighestProof, LocallyEncryptedTx};
 use crate::inprocess::InProcessEnclave;
@@ -31,11 +33,13 @@ fn enclave() -> InProcessEnclave {
 
 fn init_params() -> InitParams {
     let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let fees = vec![FeeEntry { token: TokenId(0), minimum_fee: 400 }];
+    let fee_recipient = AccountKey::random(&mut rng).default_address();
     InitParams {
         chain_id: "fuzz".to_owned(),
-        config_digest: Hash32([5; 32]),
-        fees: vec![FeeEntry { token: TokenId(0), minimum_fee: 400 }],
-        fee_recipient: AccountKey::random(&mut rng).default_address(),
+        config_digest: config_digest("fuzz", &fees, &fee_recipient),
+        fees,
+        fee_recipient,
         sealed_signing_key: None,
         now: NOW,
         evidence_validity_secs: 3600,
@@ -64,7 +68,7 @@ pub fn fuzz_enclave_call(data: &[u8]) {
     let _ = call(&mut e, &encode_frame(&EnclaveCall::Init(init_params())));
     let _ = call(&mut e, data);
 
-    let cfg = ChannelConfig::new("fuzz", Hash32([5; 32]));
+    let cfg = ChannelConfig::new("fuzz", init_params().config_digest);
     let peer = NodeId([6; 32]);
     let mut session = SessionId(Hash32([7; 32]));
     let mut last_msg: Vec<u8> = Vec::new();

@@ -22,6 +22,12 @@
 //!   sizes, opaque ciphertexts) and typed refusals ([`refusal`]); host-side ledger helpers
 //!   ([`host`]).
 //!
+//! Configuration binding: the configuration digest in the evidence and channel prologues is
+//! [`call::config_digest`] of the chain id, minimum fees and fee recipient the enclave enforces
+//! (domain tag [`call::CONFIG_DIGEST_DOMAIN`]); `Init` with any other digest is refused
+//! ([`EnclaveError::ConfigDigestMismatch`]), so a host cannot redirect block fees and still
+//! present evidence that correctly configured clients and peers accept.
+//!
 //! Guarantees: no library function here reads the clock or the OS RNG. Times are arguments, and
 //! every operation that needs randomness (Noise ephemeral keys, sealing nonces, key generation,
 //! cache keys) takes its random bytes from the caller; only the `mcnode-enclave` binary reads

@@ -248,6 +248,11 @@ pub enum EnclaveError {
     /// The enclave could not create its identity or an output.
     #[error("internal enclave failure")]
     Internal,
+    /// `Init`'s configuration digest is not the digest of the configuration it supplies
+    /// ([`crate::call::config_digest`]), so evidence carrying it would misstate what the
+    /// enclave enforces (e.g. where block fees go).
+    #[error("Init's configuration digest does not match its chain id, fees and fee recipient")]
+    ConfigDigestMismatch,
 }
 
 impl Encode for EnclaveError {
@@ -277,6 +282,7 @@ impl Encode for EnclaveError {
             }
             EnclaveError::BadFrontier => out.push(9),
             EnclaveError::Internal => out.push(10),
+            EnclaveError::ConfigDigestMismatch => out.push(11),
         }
     }
 }
@@ -298,6 +304,7 @@ impl Decode for EnclaveError {
             8 => EnclaveError::TxRejected(TxRule::decode(r)?),
             9 => EnclaveError::BadFrontier,
             10 => EnclaveError::Internal,
+            11 => EnclaveError::ConfigDigestMismatch,
             tag => return Err(DecodeError::InvalidTag { what: "enclave error", tag }),
         })
     }

@@ -10,12 +10,12 @@ use mcnode_tx::builder::{BuildError, TransactionBuilder};
 use mcnode_tx::testkit::{UniformDecoys, fund, random_outputs};
 use mcnode_tx::validation::{FeeConfig, ValidationContext};
 use mcnode_tx::{AccountKey, TokenId, TxOut};
-use mcnode_types::{Encode, Hash32};
+use mcnode_types::Encode;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
 use crate::api::{BoundaryError, Enclave};
-use crate::call::InitParams;
+use crate::call::{InitParams, config_digest};
 use crate::channel::{ChannelConfig, ChannelError, ClientHandshake};
 use crate::chunks::seal_chunks;
 use crate::host::{self, HostError};
@@ -90,11 +90,13 @@ impl BoundaryFixture {
             .output(highest_index)?
             .ok_or(HostError::NoSuchOutput { index: highest_index })?;
         let highest = HighestProof { output, proof: ledger.membership_proof(highest_index)? };
+        let fees = vec![FeeEntry { token: TokenId(0), minimum_fee: MIN_FEE }];
+        let fee_recipient = sender.default_address();
         let params = InitParams {
             chain_id: CHAIN.to_owned(),
-            config_digest: Hash32([3; 32]),
-            fees: vec![FeeEntry { token: TokenId(0), minimum_fee: MIN_FEE }],
-            fee_recipient: sender.default_address(),
+            config_digest: config_digest(CHAIN, &fees, &fee_recipient),
+            fees,
+            fee_recipient,
             sealed_signing_key: None,
             now: NOW,
             evidence_validity_secs: 3600,

@@ -64,7 +64,7 @@ fn host_receives_no_ring_signature_or_amount_data() {
     let mut rec = Recorder { inner: e, seen: Vec::new() };
     let proposal = w.proposal(0);
     // Rerun the path with this exact proposal.
-    let mut session = client_session(&mut rec, root().public(), 20);
+    let mut session = client_session(&mut rec, &w.channel_config(), root().public(), 20);
     let ctx =
         rec.client_tx_propose(seal_chunks(&mut session, &encode(&proposal)).unwrap()).unwrap();
     let height = w.ledger.num_blocks().unwrap();
@@ -128,7 +128,7 @@ fn host_receives_no_ring_signature_or_amount_data() {
 fn forged_replayed_and_foreign_client_messages_are_refused() {
     let mut w = world(0, 30, 1);
     let (mut e, _) = enclave(&w, 9);
-    let mut session = client_session(&mut e, root().public(), 20);
+    let mut session = client_session(&mut e, &w.channel_config(), root().public(), 20);
     let proposal = encode(&w.proposal(0));
     let msg = session.seal(&proposal).unwrap();
     e.client_tx_propose(vec![msg.clone()]).unwrap();
@@ -205,7 +205,7 @@ fn calls_out_of_order_or_malformed_get_typed_errors() {
 fn cached_ciphertexts_die_with_the_enclave_and_caches_do_not_mix() {
     let mut w = world(0, 30, 1);
     let (mut e, sealed) = enclave(&w, 9);
-    let mut s = client_session(&mut e, root().public(), 20);
+    let mut s = client_session(&mut e, &w.channel_config(), root().public(), 20);
     let ctx = e.client_tx_propose(seal_chunks(&mut s, &encode(&w.proposal(0))).unwrap()).unwrap();
     let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
     let (_, wtx) = e.tx_is_well_formed(ctx.encrypted.clone(), 1, highest.clone()).unwrap();
@@ -265,7 +265,7 @@ fn block_signing_key_is_sealed_across_restarts_and_refused_when_foreign() {
 fn well_formedness_refuses_lying_hosts_expired_and_double_spends() {
     let mut w = world(0, 30, 1);
     let (mut e, _) = enclave(&w, 9);
-    let mut s = client_session(&mut e, root().public(), 20);
+    let mut s = client_session(&mut e, &w.channel_config(), root().public(), 20);
     let ctx = e.client_tx_propose(seal_chunks(&mut s, &encode(&w.proposal(0))).unwrap()).unwrap();
     let honest = host::highest_proof(&w.ledger, &ctx).unwrap();
     // The host names another output at the highest index.
@@ -308,7 +308,7 @@ fn peers_relay_transactions_over_attested_sessions() {
     let (sa, m3) = a.peer_connect(idb, m2, NOW).unwrap();
     let sb = b.peer_finish(ida, m3, NOW).unwrap();
     assert_eq!(sa, sb);
-    let mut s = client_session(&mut a, root().public(), 20);
+    let mut s = client_session(&mut a, &w.channel_config(), root().public(), 20);
     let proposal = w.proposal(0);
     let ctx = a.client_tx_propose(seal_chunks(&mut s, &encode(&proposal)).unwrap()).unwrap();
     let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
@@ -327,7 +327,7 @@ fn peers_relay_transactions_over_attested_sessions() {
 fn one_block_of_two_transactions_pads_fee_outputs_and_rechecks_tombstones() {
     let mut w = world(0, 30, 2);
     let (mut e, _) = enclave(&w, 9);
-    let mut s = client_session(&mut e, root().public(), 20);
+    let mut s = client_session(&mut e, &w.channel_config(), root().public(), 20);
     let mut wtxs = Vec::new();
     let mut txs = Vec::new();
     for i in 0..2 {
@@ -369,7 +369,7 @@ fn one_block_of_two_transactions_pads_fee_outputs_and_rechecks_tombstones() {
 fn a_sixteen_input_transaction_spans_several_channel_messages() {
     let mut w = world(0, 60, 16);
     let (mut e, _) = enclave(&w, 9);
-    let mut s = client_session(&mut e, root().public(), 20);
+    let mut s = client_session(&mut e, &w.channel_config(), root().public(), 20);
     let height = w.ledger.num_blocks().unwrap();
     let mut b = mcnode_tx::builder::TransactionBuilder::new(&w.sender, TokenId(0), FEE, height + 9);
     for f in w.funds.clone() {

@@ -6,6 +6,8 @@
 //! `AlreadyInitialized`); sessions must exist before their messages (`Channel(UnknownSession)`);
 //! a peer handshake's later steps need its earlier ones (`NoPendingHandshake` / `WrongRole`);
 //! a cached ciphertext from before a restart or from the other cache is `BadCiphertext`.
+//! `Init` whose configuration digest is not [`crate::call::config_digest`] of its own chain id,
+//! fees and fee recipient is `ConfigDigestMismatch` (the evidence must describe what is enforced).
 //!
 //! Randomness: the runtime hands 32 fresh bytes with every call (the enclave process reads
 //! them from its own OS RNG; the in-process backend from an RNG it owns). They seed the cache
@@ -26,8 +28,8 @@ use rand_core::{Rng, SeedableRng};
 use zeroize::Zeroizing;
 
 use crate::call::{
-    CALL_VERSION, EnclaveCall, EnclaveReply, FormBlockInputs, FrameError, InitParams, decode_frame,
-    encode_frame,
+    CALL_VERSION, EnclaveCall, EnclaveReply, FormBlockInputs, FrameError, InitParams,
+    config_digest, decode_frame, encode_frame,
 };
 use crate::channel::{ChannelConfig, MAX_PLAINTEXT_LEN, SessionLimits, Sessions};
 use crate::chunks::{MAX_CHUNKS, open_chunks};
@@ -204,6 +206,11 @@ impl TrustedEnclave {
     fn init(&mut self, p: InitParams, rng: &mut ChaCha20Rng) -> Result<EnclaveReply, EnclaveError> {
         if self.state.is_some() {
             return Err(EnclaveError::AlreadyInitialized);
+        }
+        // The digest in the evidence must describe the configuration enforced below, not
+        // whatever the host claims (else the host could pay fees to itself unnoticed).
+        if p.config_digest != config_digest(&p.chain_id, &p.fees, &p.fee_recipient) {
+            return Err(EnclaveError::ConfigDigestMismatch);
         }
         let params = IdentityParams {
             chain_id: &p.chain_id,

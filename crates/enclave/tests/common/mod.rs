@@ -5,6 +5,7 @@
 
 use mcnode_attest::sim::{SimPlatform, SimRootKey};
 use mcnode_attest::{Policy, Verifier};
+use mcnode_enclave::call::config_digest;
 use mcnode_enclave::channel::{ChannelConfig, ClientHandshake, Session};
 use mcnode_enclave::host_types::{FeeEntry, ProposedTx};
 use mcnode_enclave::measurement::{default_trusted_measurements, release_program};
@@ -15,7 +16,7 @@ use mcnode_tx::builder::{SpendableOutput, TransactionBuilder};
 use mcnode_tx::testkit::{UniformDecoys, fund, random_outputs};
 use mcnode_tx::tx::Tx;
 use mcnode_tx::{AccountKey, TokenId, TxOut};
-use mcnode_types::{Encode, Hash32};
+use mcnode_types::Encode;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -27,12 +28,11 @@ pub const INPUT_VALUE: u64 = 0x0000_0A1B_2C3D_4E5F;
 pub const PAYMENT: u64 = 0x0000_0123_4567_89AB;
 pub const FEE: u64 = 0x0000_0000_0F1E_2D3C;
 
-pub fn config_digest() -> Hash32 {
-    Hash32([3; 32])
-}
-
-pub fn channel_config() -> ChannelConfig {
-    ChannelConfig::new(CHAIN, config_digest())
+pub fn fees() -> Vec<FeeEntry> {
+    vec![
+        FeeEntry { token: TokenId(0), minimum_fee: MIN_FEE },
+        FeeEntry { token: TokenId(1), minimum_fee: 1 },
+    ]
 }
 
 pub struct World {
@@ -82,15 +82,19 @@ impl World {
         ProposedTx { tx, ring_proofs }
     }
 
+    /// The channel configuration of a client or peer configured like [`World::init_params`].
+    pub fn channel_config(&self) -> ChannelConfig {
+        let digest = config_digest(CHAIN, &fees(), &self.fee_account.default_address());
+        ChannelConfig::new(CHAIN, digest)
+    }
+
     pub fn init_params(&self, sealed: Option<Vec<u8>>) -> InitParams {
+        let fee_recipient = self.fee_account.default_address();
         InitParams {
             chain_id: CHAIN.to_owned(),
-            config_digest: config_digest(),
-            fees: vec![
-                FeeEntry { token: TokenId(0), minimum_fee: MIN_FEE },
-                FeeEntry { token: TokenId(1), minimum_fee: 1 },
-            ],
-            fee_recipient: self.fee_account.default_address(),
+            config_digest: config_digest(CHAIN, &fees(), &fee_recipient),
+            fees: fees(),
+            fee_recipient,
             sealed_signing_key: sealed,
             now: NOW,
             evidence_validity_secs: 86_400,
@@ -121,9 +125,14 @@ pub fn client_verifier(root_public: [u8; 32]) -> Verifier {
     Verifier::new(Policy::simulated(root_public, default_trusted_measurements()))
 }
 
-/// Opens an attested client session to `e`.
-pub fn client_session(e: &mut impl Enclave, root_public: [u8; 32], seed: u8) -> Session {
-    let (hs, msg1) = ClientHandshake::start(&channel_config(), [seed; 32]).unwrap();
+/// Opens an attested client session to `e`, for a client configured as `cfg`.
+pub fn client_session(
+    e: &mut impl Enclave,
+    cfg: &ChannelConfig,
+    root_public: [u8; 32],
+    seed: u8,
+) -> Session {
+    let (hs, msg1) = ClientHandshake::start(cfg, [seed; 32]).unwrap();
     let (_, msg2) = e.client_accept(msg1).unwrap();
     hs.finish(&msg2, &client_verifier(root_public), NOW).unwrap().0
 }
@@ -140,7 +149,7 @@ pub fn one_block(
     seed: u8,
     root_public: [u8; 32],
 ) -> u64 {
-    let mut session = client_session(e, root_public, seed);
+    let mut session = client_session(e, &w.channel_config(), root_public, seed);
     let proposal = w.proposal(fund);
     let msg = session.seal(&encode(&proposal)).unwrap();
     let ctx = e.client_tx_propose(vec![msg]).unwrap();
