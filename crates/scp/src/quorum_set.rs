@@ -241,6 +241,11 @@ impl QuorumSet {
         }
         // Blocking needs entries - threshold + 1 blocked entries.
         let mut left = (self.entries() + 1).saturating_sub(self.threshold as usize);
+        if left == 0 {
+            // threshold > entries (an unvalidated set): no slice exists, so even the empty set
+            // blocks it. Returning here also keeps `left -= 1` from underflowing.
+            return true;
+        }
         for v in &self.validators {
             if member(v) {
                 left -= 1;

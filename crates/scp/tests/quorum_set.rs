@@ -257,3 +257,14 @@ proptest! {
         prop_assert_eq!(QuorumSet::from_canonical_bytes(&bytes).unwrap(), q);
     }
 }
+
+/// An unvalidated set whose threshold exceeds its entries has no slice: nothing satisfies it
+/// and every set, even the empty one, blocks it (and the predicates must not panic on it).
+#[test]
+fn unvalidated_threshold_above_entries_is_unsatisfiable_and_blocked_by_anything() {
+    let q = flat(4, &[0, 1, 2]);
+    assert!(q.validate().is_err());
+    assert!(!q.is_slice_satisfied(&members(&[0, 1, 2])));
+    assert!(q.is_v_blocking(&members(&[])));
+    assert!(q.is_v_blocking(&members(&[0])));
+}
