@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn parses_mobilecoin_base64_key() {
-        // From ../shared/testdata/fbas/mobilecoin_nodes_2021-10-22.json.
+        // From the MobileCoin network file crates/fbas/tests/data/mobilecoin_nodes_2021-10-22.json.
         let b64 = "XVfN4JQH+6vkFzrzBNezoknl9eCiz3ZbubwyCeOdt/0=";
         let id: NodeId = b64.parse().unwrap();
         assert_eq!(id.to_base64(), b64);

@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn real_stellar_key_round_trips() {
-        // SDF validator 1, from ../shared/testdata/fbas/correct.json.
+        // SDF validator 1, from the stellarbeat network file crates/fbas/tests/data/correct.json.
         let s = "GCGB2S2KGYARPVIA37HYZXVRM2YZUEXA6S33ZU5BUDC6THSB62LZSTYH";
         let key = decode_public(s).unwrap();
         assert_eq!(encode_public(&key), s);
