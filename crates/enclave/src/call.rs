@@ -20,9 +20,10 @@ use mcnode_types::{Decode, DecodeError, Encode, Hash32, NodeId, Reader, encode_b
 use crate::channel::{ChannelMessage, MAX_MESSAGE_LEN, SessionId};
 use crate::chunks::MAX_CHUNKS;
 use crate::host_types::{
-    FeeEntry, Frontier, HighestProof, LocallyEncryptedTx, MAX_TXS_PER_CALL, TxContext,
-    WellFormedEncryptedTx, WellFormedTxContext,
+    FeeEntry, FormedBlock, Frontier, HighestProof, LocallyEncryptedTx, MAX_TXS_PER_CALL,
+    PrefixProof, TxContext, WellFormedEncryptedTx, WellFormedTxContext,
 };
+use crate::peer_policy::PeerPolicy;
 use crate::refusal::EnclaveError;
 
 /// Version of the call protocol.
@@ -39,17 +40,26 @@ pub const MAX_EVIDENCE_LEN: u32 = 1 << 16;
 pub const CONFIG_DIGEST_DOMAIN: &[u8] = b"mcnode-enclave-config-v1";
 
 /// The configuration digest an enclave with this configuration attests to (and binds into its
-/// channels' prologue): `Hash32::digest(CONFIG_DIGEST_DOMAIN, chain_id || fees || fee_recipient)`
-/// in the canonical encoding (`chain_id` length-prefixed, `fees` as a length-prefixed sequence
-/// in the order given). It covers everything `Init` supplies that changes which transactions
-/// are accepted or how blocks are formed, so a host cannot, for example, redirect block fees to
-/// itself while presenting evidence that peers and clients with the real configuration accept:
-/// they compute this digest from their own configuration and refuse evidence carrying another.
-pub fn config_digest(chain_id: &str, fees: &[FeeEntry], fee_recipient: &PublicAddress) -> Hash32 {
+/// channels' prologue): `Hash32::digest(CONFIG_DIGEST_DOMAIN, chain_id || fees || fee_recipient
+/// || peer_policy)` in the canonical encoding (`chain_id` length-prefixed, `fees` as a
+/// length-prefixed sequence in the order given, `peer_policy` as [`PeerPolicy`] encodes). It
+/// covers everything `Init` supplies that changes which transactions are accepted, how blocks
+/// are formed, or which enclaves receive plaintext, so a host cannot, for example, redirect
+/// block fees to itself or trust a peer anchor it controls while presenting evidence that
+/// peers and clients with the real configuration accept: they compute this digest from their
+/// own configuration and refuse evidence carrying another. (`Init`'s `tip` is not covered: it
+/// is ledger state, taken on first use; see [`InitParams::tip`].)
+pub fn config_digest(
+    chain_id: &str,
+    fees: &[FeeEntry],
+    fee_recipient: &PublicAddress,
+    peer_policy: &PeerPolicy,
+) -> Hash32 {
     let mut data = Vec::new();
     encode_bytes(chain_id.as_bytes(), &mut data);
     fees.encode(&mut data);
     fee_recipient.encode(&mut data);
+    peer_policy.encode(&mut data);
     Hash32::digest(CONFIG_DIGEST_DOMAIN, &data)
 }
 
@@ -59,13 +69,21 @@ pub struct InitParams {
     /// The chain the enclave serves.
     pub chain_id: String,
     /// Digest of the configuration, bound into channels and evidence. Must equal
-    /// [`config_digest`] of this call's `chain_id`, `fees` and `fee_recipient`: the enclave
-    /// recomputes it and refuses `Init` with [`EnclaveError::ConfigDigestMismatch`] otherwise.
+    /// [`config_digest`] of this call's `chain_id`, `fees`, `fee_recipient` and `peer_policy`:
+    /// the enclave recomputes it and refuses `Init` with [`EnclaveError::ConfigDigestMismatch`]
+    /// otherwise.
     pub config_digest: Hash32,
     /// Configured tokens and their minimum fees.
     pub fees: Vec<FeeEntry>,
     /// Where block fees are paid.
     pub fee_recipient: PublicAddress,
+    /// How peer enclaves are attested (the operator's configuration; nothing is built in).
+    pub peer_policy: PeerPolicy,
+    /// The ledger's last block header, which the enclave then tracks as the tip of the chain it
+    /// extends. TRUST ON FIRST USE: the enclave can only check that the header's id is the hash
+    /// of its fields. `None`: the enclave tracks no chain until the host shows it the origin
+    /// block ([`EnclaveCall::ShowBlock`]).
+    pub tip: Option<Block>,
     /// The block-signing key sealed by an earlier start, if any (else a new key is made).
     pub sealed_signing_key: Option<Vec<u8>>,
     /// Host time, for the evidence's issue time.
@@ -74,15 +92,23 @@ pub struct InitParams {
     pub evidence_validity_secs: u64,
 }
 
+/// Most prefix proofs one `FormBlock` may carry.
+pub const MAX_RING_ROOTS: u32 = MAX_TXS_PER_CALL;
+
 /// What the host asks of `FormBlock`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FormBlockInputs {
-    /// The ledger's last block.
+    /// The ledger's last block: must be the block the enclave tracks as its tip.
     pub parent: Block,
     /// Right edge of the ledger's Merkle tree (`None` only if the ledger has no outputs).
     pub frontier: Option<Frontier>,
     /// The agreed transactions.
     pub txs: Vec<WellFormedEncryptedTx>,
+    /// One proof per ledger size the transactions' ring proofs are against
+    /// ([`WellFormedTxContext::leaf_count`](crate::host_types::WellFormedTxContext)), tying
+    /// that size's tree to the parent's root. A transaction without one is left out
+    /// ([`crate::refusal::TxRule::RingRootUnproven`]).
+    pub ring_roots: Vec<PrefixProof>,
     /// Host time, recorded in the block signature.
     pub now: u64,
 }
@@ -174,6 +200,16 @@ pub enum EnclaveCall {
         /// The token.
         token: TokenId,
     },
+    /// Show the enclave the block after the tip it tracks (catch-up), or the origin block if it
+    /// tracks none. The block must link to the tip (parent id, index, output count, contents
+    /// hash, output-tree root from `frontier` + its outputs, id) and carry a signature by this
+    /// enclave or an attested peer enclave (an origin block needs none).
+    ShowBlock {
+        /// The block, with its contents and signatures.
+        block: BlockData,
+        /// Right edge of the tree at the tracked tip (`None` if it has no outputs).
+        frontier: Option<Frontier>,
+    },
 }
 
 /// The enclave's answer.
@@ -239,10 +275,12 @@ pub enum EnclaveReply {
     },
     /// `TxsForPeer`: consecutive messages to send.
     ForPeer(Vec<ChannelMessage>),
-    /// `FormBlock`: header, contents and this enclave's signature.
-    BlockFormed(BlockData),
+    /// `FormBlock`: header, contents and this enclave's signature, and what was left out.
+    BlockFormed(FormedBlock),
     /// `MinimumFee` (`None`: token not configured).
     MinimumFee(Option<u64>),
+    /// `ShowBlock`: the header the enclave now tracks as its tip.
+    TipAccepted(Block),
 }
 
 fn string(r: &mut Reader<'_>, max: u32) -> Result<String, DecodeError> {
@@ -267,6 +305,8 @@ impl Encode for InitParams {
         self.config_digest.encode(out);
         self.fees.encode(out);
         self.fee_recipient.encode(out);
+        self.peer_policy.encode(out);
+        self.tip.encode(out);
         match &self.sealed_signing_key {
             None => out.push(0),
             Some(b) => {
@@ -286,6 +326,8 @@ impl Decode for InitParams {
             config_digest: Hash32::decode(r)?,
             fees: r.seq(MAX_TOKENS)?,
             fee_recipient: PublicAddress::decode(r)?,
+            peer_policy: PeerPolicy::decode(r)?,
+            tip: Option::<Block>::decode(r)?,
             sealed_signing_key: match u8::decode(r)? {
                 0 => None,
                 1 => Some(bytes(r, MAX_SEALED_LEN)?),
@@ -302,6 +344,7 @@ impl Encode for FormBlockInputs {
         self.parent.encode(out);
         self.frontier.encode(out);
         self.txs.encode(out);
+        self.ring_roots.encode(out);
         self.now.encode(out);
     }
 }
@@ -312,6 +355,7 @@ impl Decode for FormBlockInputs {
             parent: Block::decode(r)?,
             frontier: Option::<Frontier>::decode(r)?,
             txs: r.seq(MAX_TXS_PER_CALL)?,
+            ring_roots: r.seq(MAX_RING_ROOTS)?,
             now: u64::decode(r)?,
         })
     }
@@ -385,6 +429,11 @@ impl Encode for EnclaveCall {
                 out.push(14);
                 token.encode(out);
             }
+            EnclaveCall::ShowBlock { block, frontier } => {
+                out.push(15);
+                block.encode(out);
+                frontier.encode(out);
+            }
         }
     }
 }
@@ -419,6 +468,10 @@ impl Decode for EnclaveCall {
             12 => EnclaveCall::TxsForPeer { session: session(r)?, txs: r.seq(MAX_TXS_PER_CALL)? },
             13 => EnclaveCall::FormBlock(FormBlockInputs::decode(r)?),
             14 => EnclaveCall::MinimumFee { token: TokenId::decode(r)? },
+            15 => EnclaveCall::ShowBlock {
+                block: BlockData::decode(r)?,
+                frontier: Option::<Frontier>::decode(r)?,
+            },
             tag => return Err(DecodeError::InvalidTag { what: "enclave call", tag }),
         })
     }
@@ -489,6 +542,10 @@ impl Encode for EnclaveReply {
                 out.push(13);
                 f.encode(out);
             }
+            EnclaveReply::TipAccepted(b) => {
+                out.push(14);
+                b.encode(out);
+            }
         }
     }
 }
@@ -518,8 +575,9 @@ impl Decode for EnclaveReply {
                 tx: WellFormedEncryptedTx::decode(r)?,
             },
             11 => EnclaveReply::ForPeer(r.seq(MAX_CHUNKS)?),
-            12 => EnclaveReply::BlockFormed(BlockData::decode(r)?),
+            12 => EnclaveReply::BlockFormed(FormedBlock::decode(r)?),
             13 => EnclaveReply::MinimumFee(Option::<u64>::decode(r)?),
+            14 => EnclaveReply::TipAccepted(Block::decode(r)?),
             tag => return Err(DecodeError::InvalidTag { what: "enclave reply", tag }),
         })
     }

@@ -21,6 +21,7 @@ use crate::chunks::seal_chunks;
 use crate::host::{self, HostError};
 use crate::host_types::{FeeEntry, HighestProof, LocallyEncryptedTx, ProposedTx};
 use crate::measurement::default_trusted_measurements;
+use crate::peer_policy::PeerPolicy;
 
 /// Chain id of the fixture.
 pub const CHAIN: &str = "bench";
@@ -94,9 +95,12 @@ impl BoundaryFixture {
         let fee_recipient = sender.default_address();
         let params = InitParams {
             chain_id: CHAIN.to_owned(),
-            config_digest: config_digest(CHAIN, &fees, &fee_recipient),
+            config_digest: config_digest(CHAIN, &fees, &fee_recipient, &PeerPolicy::default()),
             fees,
             fee_recipient,
+            // The benchmarks talk to no peer: trust none.
+            peer_policy: PeerPolicy::default(),
+            tip: ledger.last_block()?,
             sealed_signing_key: None,
             now: NOW,
             evidence_validity_secs: 3600,

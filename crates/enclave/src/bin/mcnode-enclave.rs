@@ -4,14 +4,15 @@
 //! Usage: `mcnode-enclave --platform-seed-file FILE`, where FILE holds 64 hex digits: the
 //! seed of the SIMULATED platform (its sealing secret; keep it in the node's data directory so
 //! the sealed signing key survives restarts). The platform is certified by the public devnet
-//! simulation root, so its evidence proves nothing against the operator.
+//! simulation root, so its evidence proves nothing against the operator. Which peer enclaves
+//! this enclave trusts is not built in: the host passes the operator's peer policy at `Init`.
 //!
 //! The enclave's randomness comes from this process's own `/dev/urandom`, never from the host.
 
 use std::io::Read;
 use std::process::ExitCode;
 
-use mcnode_attest::sim::{SimPlatform, SimRootKey};
+use mcnode_attest::sim::SimPlatform;
 use mcnode_enclave::measurement::release_program;
 use mcnode_enclave::process::serve;
 use mcnode_enclave::trusted::TrustedEnclave;
@@ -49,11 +50,9 @@ fn run() -> Result<(), String> {
              evidence will be refused (client sessions are unaffected)"
         );
     }
-    let mut core = TrustedEnclave::new(
-        SimPlatform::devnet(seed),
-        SimRootKey::devnet().public(),
-        release_program(),
-    );
+    // Peers are trusted only under the policy the host passes at `Init` (the operator's
+    // configuration, bound into the attested configuration digest).
+    let mut core = TrustedEnclave::new(SimPlatform::devnet(seed), release_program());
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let (mut input, mut output) = (stdin.lock(), stdout.lock());
