@@ -56,7 +56,6 @@ pub mod peer_policy;
 pub mod process;
 pub mod refusal;
 pub mod sealing;
-pub mod testkit;
 pub mod trusted;
 
 pub use api::{BoundaryError, Enclave, IdentityReport};
