@@ -53,6 +53,7 @@
 pub mod api;
 pub mod call;
 mod call_fuzz;
+mod call_params;
 pub mod channel;
 pub mod chunks;
 pub mod fuzzing;
