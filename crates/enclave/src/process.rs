@@ -14,7 +14,6 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use crate::api::{BoundaryError, Enclave};
-use crate::trusted::TrustedEnclave;
 
 /// Largest frame either side accepts.
 pub const MAX_FRAME_LEN: u32 = 32 << 20;
@@ -51,22 +50,6 @@ pub fn read_frame(r: &mut impl Read) -> Result<Option<Vec<u8>>, BoundaryError> {
     let mut buf = vec![0u8; len as usize];
     r.read_exact(&mut buf)?;
     Ok(Some(buf))
-}
-
-/// The enclave process's loop: read a request, draw 32 bytes from `entropy`, answer, until the
-/// input ends. A malformed request gets a `Refused` reply, not an exit; a broken frame ends
-/// the loop with an error.
-pub fn serve(
-    core: &mut TrustedEnclave,
-    input: &mut impl Read,
-    output: &mut impl Write,
-    mut entropy: impl FnMut() -> [u8; 32],
-) -> Result<(), BoundaryError> {
-    while let Some(request) = read_frame(input)? {
-        let reply = core.handle(&request, entropy());
-        write_frame(output, &reply)?;
-    }
-    Ok(())
 }
 
 /// A `mcnode-enclave` child process.

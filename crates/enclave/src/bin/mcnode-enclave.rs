@@ -4,16 +4,19 @@
 //! Usage: `mcnode-enclave --platform-seed-file FILE`, where FILE holds 64 hex digits: the
 //! seed of the SIMULATED platform (its sealing secret; keep it in the node's data directory so
 //! the sealed signing key survives restarts). The platform is certified by the public devnet
-//! simulation root, so its evidence proves nothing against the operator.
+//! simulation root, so its evidence proves nothing against the operator. Which peer enclaves
+//! this enclave trusts is not built in: the host passes the operator's peer policy at `Init`.
 //!
 //! The enclave's randomness comes from this process's own `/dev/urandom`, never from the host.
+//! An `Init` whose peer policy allows simulated evidence prints a warning on stderr.
 
 use std::io::Read;
 use std::process::ExitCode;
 
-use mcnode_attest::sim::{SimPlatform, SimRootKey};
+use mcnode_attest::sim::SimPlatform;
+use mcnode_enclave::call::{EnclaveCall, decode_frame};
 use mcnode_enclave::measurement::release_program;
-use mcnode_enclave::process::serve;
+use mcnode_enclave::process::{read_frame, write_frame};
 use mcnode_enclave::trusted::TrustedEnclave;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
@@ -49,20 +52,41 @@ fn run() -> Result<(), String> {
              evidence will be refused (client sessions are unaffected)"
         );
     }
-    let mut core = TrustedEnclave::new(
-        SimPlatform::devnet(seed),
-        SimRootKey::devnet().public(),
-        release_program(),
-    );
+    // Peers are trusted only under the policy the host passes at `Init` (the operator's
+    // configuration, bound into the attested configuration digest).
+    let mut core = TrustedEnclave::new(SimPlatform::devnet(seed), release_program());
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let (mut input, mut output) = (stdin.lock(), stdout.lock());
-    serve(&mut core, &mut input, &mut output, || {
-        let mut e = [0u8; 32];
-        rng.fill_bytes(&mut e);
-        e
-    })
-    .map_err(|e| format!("enclave transport: {e}"))
+    let transport = |e| format!("enclave transport: {e}");
+    while let Some(request) = read_frame(&mut input).map_err(transport)? {
+        warn_if_simulated_peers(&request);
+        let mut entropy = [0u8; 32];
+        rng.fill_bytes(&mut entropy);
+        let reply = core.handle(&request, entropy);
+        write_frame(&mut output, &reply).map_err(transport)?;
+    }
+    Ok(())
+}
+
+/// The loud warning, on this process's stderr (the verifier's per-acceptance warning goes to a
+/// `tracing` subscriber this process does not have): an `Init` whose peer policy allows
+/// simulated evidence.
+fn warn_if_simulated_peers(request: &[u8]) {
+    if let Ok(EnclaveCall::Init(p)) = decode_frame::<EnclaveCall>(request)
+        && p.peer_policy.allow_simulated
+    {
+        eprintln!(
+            "mcnode-enclave: WARNING: the peer policy ALLOWS SIMULATED EVIDENCE{}: simulated \
+             peer enclaves protect nothing against their operators; never use this for real \
+             funds",
+            if mcnode_attest::SIMULATION_BUILD {
+                ""
+            } else {
+                " (refused anyway: this build lacks the `simulated` feature)"
+            }
+        );
+    }
 }
 
 fn main() -> ExitCode {
