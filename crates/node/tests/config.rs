@@ -353,3 +353,14 @@ fn chain_id_length() {
     let p = only(problems(&base().replace("\"local\"", "\"\"")));
     assert_eq!(p.problem, Problem::ChainIdLength { len: 0, max: 64 });
 }
+
+#[test]
+fn example_file_parses_and_uses_every_table() {
+    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/node.toml"));
+    let l = config::load(path, &Overrides::default()).unwrap();
+    // The example's own key is not at hand; its peers and quorum set are consistent anyway.
+    let own: NodeId = "GAAEXF26OPGXYQMYMZYKF5YQU2N4MOSWXXX5S7WOITXUZA23HFI2M6BR".parse().unwrap();
+    assert_eq!(l.problems(Some(own)), vec![]);
+    assert_eq!(l.config.consensus, config::ConsensusConfig::default());
+    assert_eq!(l.config.pool, config::PoolConfig::default());
+}
