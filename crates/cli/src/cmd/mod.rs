@@ -2,6 +2,9 @@
 
 pub mod attest;
 pub mod bench;
+pub mod config;
+pub mod devnet;
+pub mod keys;
 pub mod ledger;
 pub mod quorum;
 pub mod sim;
