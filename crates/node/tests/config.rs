@@ -364,3 +364,33 @@ fn example_file_parses_and_uses_every_table() {
     assert_eq!(l.config.consensus, config::ConsensusConfig::default());
     assert_eq!(l.config.pool, config::PoolConfig::default());
 }
+
+#[test]
+fn attestation_policy_comes_from_the_configuration() {
+    use mcnode_attest::TeeType;
+    let l = parse(&base()).unwrap();
+    let a = &l.config.enclave.attestation;
+    // Default: this release's measurement, the devnet root, simulated evidence refused.
+    let p = a.policy().unwrap();
+    assert!(!p.allow_simulated && !p.allowed_tees.contains(&TeeType::Sim));
+    assert_eq!(p.trusted, mcnode_enclave::measurement::default_trusted_measurements());
+    assert_eq!(p.anchors[0].root_key, mcnode_attest::sim::SimRootKey::devnet().public());
+    // Inline list, own anchor, opt-in.
+    let m = "ab".repeat(32);
+    let t = format!(
+        "{}\n[enclave.attestation]\nmeasurements = [\"{m}\"]\ntrust_anchor = \"{}\"\nallow_simulated = true\n",
+        base(),
+        "cd".repeat(32)
+    );
+    let p = parse(&t).unwrap().config.enclave.attestation.policy().unwrap();
+    assert!(p.allow_simulated && p.allowed_tees.contains(&TeeType::Sim));
+    assert_eq!(p.anchors[0].root_key, [0xcd; 32]);
+    let rules: Vec<_> = p.trusted.rules().cloned().collect();
+    assert_eq!(rules, vec![mcnode_attest::MeasurementRule::Exact(m.parse().unwrap())]);
+    // A missing measurements file is an error, not a silent default.
+    let t = format!("{}\n[enclave.attestation]\ntrusted_measurements = \"nope.toml\"\n", base());
+    assert!(matches!(
+        parse(&t).unwrap().config.enclave.attestation.policy(),
+        Err(mcnode_attest::MeasurementsError::Read { .. })
+    ));
+}

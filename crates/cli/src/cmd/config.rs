@@ -129,8 +129,8 @@ fn check_file(file: &Path, overrides: &Overrides) -> FileReport {
         Ok(_) => {}
         Err(m) => r.problems.push(finding("ledger.origin", origin_at, m)),
     }
-    if let Some(p) = &c.enclave.attestation.trusted_measurements
-        && let Err(e) = mcnode_attest::TrustedMeasurements::load(p)
+    if c.enclave.attestation.trusted_measurements.is_some()
+        && let Err(e) = c.enclave.attestation.allow_list()
     {
         let at = loaded.source_of("enclave.attestation.trusted_measurements");
         r.problems.push(finding("enclave.attestation.trusted_measurements", at, e.to_string()));

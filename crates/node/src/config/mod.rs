@@ -12,6 +12,7 @@
 //! - Quorum sets are checked with the SCP core's own rules ([`mcnode_scp::QuorumSet::validate`],
 //!   stellar-core's limits) and its safety predicates.
 
+mod attestation;
 mod error;
 pub mod keyfile;
 mod locate;
