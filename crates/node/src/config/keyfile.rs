@@ -23,7 +23,7 @@ use mcnode_crypto::{RistrettoPrivate, SigningIdentity};
 use mcnode_tx::AccountKey;
 use mcnode_tx::address::{AddressString, Network};
 use mcnode_types::NodeId;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize as _, Zeroizing};
 
 /// DER prefix of a PKCS#8 Ed25519 private key (RFC 8410 §7); the 32-byte seed follows.
 const PKCS8_ED25519_PREFIX: [u8; 16] = [
@@ -171,11 +171,29 @@ pub fn encode_account_key(key: &AccountKey, network: Network) -> Zeroizing<Strin
     ))
 }
 
-fn private(v: &serde_json::Value, field: &str) -> Result<RistrettoPrivate, KeyFileError> {
+/// The account key file as read; the secret fields are wiped on drop.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccountKey {
+    format: String,
+    version: u64,
+    network: String,
+    view_private: String,
+    spend_private: String,
+    address: String,
+}
+
+impl Drop for RawAccountKey {
+    fn drop(&mut self) {
+        self.view_private.zeroize();
+        self.spend_private.zeroize();
+    }
+}
+
+fn private(text: &str, field: &str) -> Result<RistrettoPrivate, KeyFileError> {
     let bad = || KeyFileError::AccountFormat {
-        reason: format!("{field} is not 64 hex characters of a scalar"),
+        reason: format!("{field} is not 64 hex characters of a canonical scalar"),
     };
-    let text = v.get(field).and_then(|x| x.as_str()).ok_or_else(bad)?;
     let mut bytes = Zeroizing::new([0u8; 32]);
     hex::decode_to_slice(text, &mut bytes[..]).map_err(|_| bad())?;
     RistrettoPrivate::from_bytes(&bytes).map_err(|_| bad())
@@ -184,24 +202,24 @@ fn private(v: &serde_json::Value, field: &str) -> Result<RistrettoPrivate, KeyFi
 /// Parses an account key file; returns the keys and their network.
 pub fn decode_account_key(text: &str) -> Result<(AccountKey, Network), KeyFileError> {
     let fmt = |reason: &str| KeyFileError::AccountFormat { reason: reason.to_string() };
-    let v: Zeroizing<String> = Zeroizing::new(text.to_string());
-    let v: serde_json::Value = serde_json::from_str(&v).map_err(|_| fmt("not JSON"))?;
-    if v.get("format").and_then(|f| f.as_str()) != Some(ACCOUNT_KEY_FORMAT) {
+    // serde_json's message may quote the input; it is replaced by a fixed text.
+    let raw: RawAccountKey = serde_json::from_str(text)
+        .map_err(|_| fmt("not the documented JSON object (see docs/config.md)"))?;
+    if raw.format != ACCOUNT_KEY_FORMAT {
         return Err(fmt("format is not \"mcnode-account-key\""));
     }
-    if v.get("version").and_then(|f| f.as_u64()) != Some(ACCOUNT_KEY_VERSION) {
+    if raw.version != ACCOUNT_KEY_VERSION {
         return Err(fmt("unsupported version (this build reads version 1)"));
     }
-    let address: AddressString = v
-        .get("address")
-        .and_then(|a| a.as_str())
-        .and_then(|a| a.parse().ok())
-        .ok_or_else(|| fmt("address is missing or not an address"))?;
-    let network = v.get("network").and_then(|n| n.as_str());
-    if network != Some(network_name(address.network)) {
+    let address: AddressString =
+        raw.address.parse().map_err(|_| fmt("address is not a valid address"))?;
+    if raw.network != network_name(address.network) {
         return Err(fmt("network does not match the address's network"));
     }
-    let key = AccountKey::new(private(&v, "view_private")?, private(&v, "spend_private")?);
+    let key = AccountKey::new(
+        private(&raw.view_private, "view_private")?,
+        private(&raw.spend_private, "spend_private")?,
+    );
     if key.default_address() != address.address {
         return Err(KeyFileError::AddressMismatch);
     }
