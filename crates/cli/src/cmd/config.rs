@@ -46,13 +46,34 @@ pub struct CheckArgs {
     /// intersection check.
     #[arg(long)]
     network: Option<PathBuf>,
-    /// Override a field: PATH=VALUE (e.g. consensus.block_interval_ms=1000,
-    /// quorum_set.inner[0].threshold=2); repeatable; applied after the environment.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    set: Vec<String>,
+    /// Overrides.
+    #[command(flatten)]
+    overrides: OverrideArgs,
     /// Print one JSON object instead of the report.
     #[arg(long)]
     json: bool,
+}
+
+/// The `--set` flags every command that reads node.toml takes (flatten it into the command's
+/// arguments; `mcnode run` does the same as `config check`).
+#[derive(Args, Debug, Default)]
+pub struct OverrideArgs {
+    /// Override a field: PATH=VALUE (e.g. consensus.block_interval_ms=1000,
+    /// quorum_set.inner[0].threshold=2); repeatable; applied after the MCNODE_... environment
+    /// variables (docs/config.md lists them).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+impl OverrideArgs {
+    /// The environment's overrides, then the flags'.
+    pub fn overrides(&self) -> Result<Overrides, ConfigError> {
+        let mut o = Overrides::from_env(std::env::vars())?;
+        for s in &self.set {
+            o.push_set(s)?;
+        }
+        Ok(o)
+    }
 }
 
 /// Runs a `config` subcommand.
@@ -211,15 +232,10 @@ pub fn verdict(files: &[PathBuf], overrides: &Overrides, network_file: Option<&P
 }
 
 fn check(a: &CheckArgs) -> ExitCode {
-    let mut overrides = match Overrides::from_env(std::env::vars()) {
+    let overrides = match a.overrides.overrides() {
         Ok(o) => o,
         Err(e) => return bad(&e),
     };
-    for s in &a.set {
-        if let Err(e) = overrides.push_set(s) {
-            return bad(&e);
-        }
-    }
     let v = verdict(&a.files, &overrides, a.network.as_deref());
     if a.json {
         println!("{}", to_json(&v));
