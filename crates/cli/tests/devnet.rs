@@ -308,3 +308,35 @@ fn every_new_subcommand_has_a_teaching_help() {
         assert!(t.contains("Example"), "{args:?}: {t}");
     }
 }
+
+#[test]
+fn config_check_takes_other_quorum_sets_from_a_network_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = init_json(&dir.path().join("net"), &["--nodes", "4"]);
+    let cs = configs(&v);
+    let ids: Vec<String> = v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    // The other three nodes as stellarbeat JSON: each trusts 2 of the others.
+    let nodes: Vec<Value> = ids[1..]
+        .iter()
+        .map(|me| {
+            let others: Vec<&String> = ids.iter().filter(|i| *i != me).collect();
+            serde_json::json!({"publicKey": me, "quorumSet": {"threshold": 2, "validators": others}})
+        })
+        .collect();
+    let net = dir.path().join("network.json");
+    std::fs::write(&net, Value::Array(nodes).to_string()).unwrap();
+    let o = mcnode(&["config", "check", &cs[0], "--network", net.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["network"]["known"], 4);
+    assert_eq!(r["network"]["intersection"], true);
+    // An unreadable network file is bad input.
+    std::fs::write(&net, "[{").unwrap();
+    let o = mcnode(&["config", "check", &cs[0], "--network", net.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

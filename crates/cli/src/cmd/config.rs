@@ -238,7 +238,7 @@ fn check(a: &CheckArgs) -> ExitCode {
     };
     let v = verdict(&a.files, &overrides, a.network.as_deref());
     if a.json {
-        println!("{}", to_json(&v));
+        out!("{}", to_json(&v));
     } else {
         print_report(&v);
     }
@@ -294,49 +294,49 @@ pub fn to_json(v: &Verdict) -> Value {
 
 fn print_report(v: &Verdict) {
     for f in &v.files {
-        println!("{}", f.file.display());
+        out!("{}", f.file.display());
         if let Some(b) = &f.bad_input {
-            println!("  BAD INPUT: {b}");
+            out!("  BAD INPUT: {b}");
             continue;
         }
         if let Some(id) = f.node_id {
-            println!("  node id {id}");
+            out!("  node id {id}");
         }
         for p in &f.problems {
-            println!("  PROBLEM {}: {} ({})", p.path, p.message, p.at);
+            out!("  PROBLEM {}: {} ({})", p.path, p.message, p.at);
         }
         for w in &f.warnings {
-            println!("  WARNING {w}");
+            out!("  WARNING {w}");
         }
         if f.problems.is_empty() {
-            println!("  ok");
+            out!("  ok");
         }
     }
     for m in &v.mismatches {
-        println!("PROBLEM {m}");
+        out!("PROBLEM {m}");
     }
     match (&v.network, &v.network_error) {
-        (_, Some(e)) => println!("network: BAD INPUT: {e}"),
-        (None, None) => println!(
+        (_, Some(e)) => out!("network: BAD INPUT: {e}"),
+        (None, None) => out!(
             "network: intersection not checked (only this node's quorum set is known; give the \
              other nodes' configurations or --network FILE)"
         ),
         (Some(n), None) => {
             if let Some((a, b)) = &n.split {
-                println!(
+                out!(
                     "network: QUORUMS DO NOT INTERSECT: the network can fork. Two disjoint quorums:"
                 );
-                println!("  A: {}", a.join(", "));
-                println!("  B: {}", b.join(", "));
+                out!("  A: {}", a.join(", "));
+                out!("  B: {}", b.join(", "));
             } else if !n.has_quorum && n.unknown.is_empty() {
-                println!(
+                out!(
                     "network: NO QUORUM EXISTS among the {} known nodes: nothing can progress",
                     n.known
                 );
             } else if n.unknown.is_empty() {
-                println!("network: ok, every two quorums of the {} nodes intersect", n.known);
+                out!("network: ok, every two quorums of the {} nodes intersect", n.known);
             } else {
-                println!(
+                out!(
                     "network: no split among the {} known nodes; {} named in quorum sets are \
                      unknown, so this is not final: {}",
                     n.known,
@@ -351,5 +351,5 @@ fn print_report(v: &Verdict) {
         1 => "PROBLEMS FOUND",
         _ => "BAD INPUT",
     };
-    println!("verdict: {verdict}");
+    out!("verdict: {verdict}");
 }

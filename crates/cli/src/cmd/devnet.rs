@@ -346,7 +346,7 @@ fn init(a: &InitArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(1));
     }
     if a.json {
-        println!("{summary}");
+        out!("{summary}");
     } else {
         print_summary(&summary, &configs);
     }
@@ -354,15 +354,15 @@ fn init(a: &InitArgs) -> Result<ExitCode, String> {
 }
 
 fn print_summary(s: &Value, configs: &[PathBuf]) {
-    println!(
+    out!(
         "devnet created in {} (chain id {}, topology {})",
         s["dir"].as_str().unwrap_or(""),
         s["chain_id"],
         s["topology"]
     );
-    println!("WARNING: simulated attestation (allow_simulated = true): for testing only.");
+    out!("WARNING: simulated attestation (allow_simulated = true): for testing only.");
     for n in s["nodes"].as_array().into_iter().flatten() {
-        println!(
+        out!(
             "  node-{} {}  peer {}  client {}  admin {}",
             n["index"],
             n["id"].as_str().unwrap_or(""),
@@ -372,10 +372,10 @@ fn print_summary(s: &Value, configs: &[PathBuf]) {
         );
     }
     for w in s["wallets"].as_array().into_iter().flatten() {
-        println!("  wallet {}", w["file"].as_str().unwrap_or(""));
+        out!("  wallet {}", w["file"].as_str().unwrap_or(""));
     }
-    println!("origin block {}", s["origin_block_id"].as_str().unwrap_or(""));
-    println!(
+    out!("origin block {}", s["origin_block_id"].as_str().unwrap_or(""));
+    out!(
         "check it:  mcnode config check {}",
         configs.iter().map(|c| c.display().to_string()).collect::<Vec<_>>().join(" ")
     );

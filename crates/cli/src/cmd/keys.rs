@@ -51,11 +51,11 @@ pub fn run(cmd: KeysCommand) -> ExitCode {
                         "node_id": id, "key_file": key_file.display().to_string(),
                         "node_id_file": id_file.display().to_string(),
                     });
-                    println!("{v}");
+                    out!("{v}");
                 } else {
-                    println!("node id   {id}");
-                    println!("key file  {} (secret, mode 0600)", key_file.display());
-                    println!("id file   {} (public)", id_file.display());
+                    out!("node id   {id}");
+                    out!("key file  {} (secret, mode 0600)", key_file.display());
+                    out!("id file   {} (public)", id_file.display());
                 }
                 ExitCode::SUCCESS
             }
