@@ -300,6 +300,12 @@ fn peer_rules() {
     let p = only(problems(&base().replace("127.0.0.1:8445", "127.0.0.1")));
     assert_eq!(p.path, "peers[1].address");
     assert!(matches!(p.problem, Problem::PeerAddress { .. }));
+    for bad in ["http://127.0.0.1:8445", "127.0.0.1:0", ":8445", "h:99999"] {
+        let p = only(problems(&base().replace("127.0.0.1:8445", bad)));
+        assert!(matches!(p.problem, Problem::PeerAddress { .. }), "{bad}");
+    }
+    assert_eq!(problems(&base().replace("127.0.0.1:8445", "node2.example.org:8445")), vec![]);
+    assert_eq!(problems(&base().replace("127.0.0.1:8445", "[::1]:8445")), vec![]);
 }
 
 #[test]

@@ -2,9 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
-use mcnode_node::config::network::{self, Mismatch};
+use mcnode_node::config::NodeConfig;
+use mcnode_node::config::network::{self, Member, Mismatch};
 use mcnode_scp::QuorumSet;
-use mcnode_types::NodeId;
+use mcnode_types::{Hash32, NodeId};
 
 fn id(i: u8) -> NodeId {
     NodeId([i; 32])
@@ -49,6 +50,15 @@ fn stellarbeat_file_fills_in_other_nodes() {
     assert!(r.unknown.is_empty() && r.has_quorum && r.split.is_none());
 }
 
+fn member<'a>(
+    label: &str,
+    node_id: Option<NodeId>,
+    origin_block: Option<Hash32>,
+    config: &'a NodeConfig,
+) -> Member<'a> {
+    Member { label: label.into(), node_id, origin_block, config }
+}
+
 #[test]
 fn attested_parameters_must_agree_between_configurations() {
     let text =
@@ -58,13 +68,20 @@ fn attested_parameters_must_agree_between_configurations() {
     let a = mcnode_node::config::parse(&text, &o, std::path::Path::new("/")).unwrap().config;
     let mut b = a.clone();
     b.chain_id = "other".into();
-    let m = network::consistency(&[("a".into(), None, &a), ("b".into(), None, &b)]);
+    let m = network::consistency(&[member("a", None, None, &a), member("b", None, None, &b)]);
     assert_eq!(m, vec![Mismatch::Attested { field: "chain_id", a: "a".into(), b: "b".into() }]);
+    // Different origin blocks.
+    let (o1, o2) = (Some(Hash32([1; 32])), Some(Hash32([2; 32])));
+    let m = network::consistency(&[member("a", None, o1, &a), member("c", None, o2, &a)]);
+    assert_eq!(
+        m,
+        vec![Mismatch::Attested { field: "ledger.origin", a: "a".into(), b: "c".into() }]
+    );
     // A peer entry pointing elsewhere than where that peer listens.
     let peer = a.peers[0].id;
     b.chain_id = a.chain_id.clone();
     b.peer_listen = "127.0.0.1:1".parse().unwrap();
     b.peers.clear();
-    let m = network::consistency(&[("a".into(), None, &a), ("b".into(), Some(peer), &b)]);
+    let m = network::consistency(&[member("a", None, None, &a), member("b", Some(peer), None, &b)]);
     assert!(matches!(&m[..], [Mismatch::PeerAddress { config, .. }] if config == "a"), "{m:?}");
 }

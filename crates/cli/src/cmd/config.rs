@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use mcnode_node::config::network::{self, Mismatch, NetworkReport};
+use mcnode_node::config::network::{self, Member, Mismatch, NetworkReport};
 use mcnode_node::config::{self, ConfigError, Loaded, Overrides, ValueSource, keyfile};
 use mcnode_types::NodeId;
 use serde_json::{Value, json};
@@ -95,6 +95,7 @@ pub struct FileReport {
     file: PathBuf,
     loaded: Option<Loaded>,
     node_id: Option<NodeId>,
+    origin_block: Option<mcnode_types::Hash32>,
     bad_input: Option<String>,
     problems: Vec<Finding>,
     warnings: Vec<String>,
@@ -110,6 +111,7 @@ fn check_file(file: &Path, overrides: &Overrides) -> FileReport {
         file: file.to_path_buf(),
         loaded: None,
         node_id: None,
+        origin_block: None,
         bad_input: None,
         problems: Vec::new(),
         warnings: Vec::new(),
@@ -138,6 +140,9 @@ fn check_file(file: &Path, overrides: &Overrides) -> FileReport {
                 .and_then(|s| mcnode_ledger::origin::origin_block(&s))
                 .map_err(|e| format!("{}: {e}", c.ledger.origin.display()))
         });
+    if let Ok(o) = &origin {
+        r.origin_block = Some(o.block.block.id.0);
+    }
     match origin {
         Ok(o) if o.network != c.fees.recipient.network => r.problems.push(finding(
             "fees.recipient",
@@ -198,13 +203,18 @@ impl Verdict {
 /// Checks `files` (with overrides) and the network they and `network_file` describe.
 pub fn verdict(files: &[PathBuf], overrides: &Overrides, network_file: Option<&Path>) -> Verdict {
     let reports: Vec<FileReport> = files.iter().map(|f| check_file(f, overrides)).collect();
-    let configs: Vec<(String, Option<NodeId>, &config::NodeConfig)> = reports
+    let members: Vec<Member<'_>> = reports
         .iter()
         .filter_map(|r| {
-            r.loaded.as_ref().map(|l| (r.file.display().to_string(), r.node_id, &l.config))
+            r.loaded.as_ref().map(|l| Member {
+                label: r.file.display().to_string(),
+                node_id: r.node_id,
+                origin_block: r.origin_block,
+                config: &l.config,
+            })
         })
         .collect();
-    let mismatches = network::consistency(&configs);
+    let mismatches = network::consistency(&members);
     let known: Vec<_> = reports
         .iter()
         .filter_map(|r| Some((r.node_id?, r.loaded.as_ref()?.config.quorum_set.to_quorum_set())))

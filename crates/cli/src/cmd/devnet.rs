@@ -56,7 +56,8 @@ pub enum DevnetCommand {
     #[command(after_help = "Examples:\n  mcnode devnet init ./devnet\n  \
         mcnode devnet init ./devnet --nodes 7 --topology mesh:7:4 --block-interval-ms 1000\n  \
         mcnode devnet init ./devnet --topology orgs:3:3 --json\n  \
-        mcnode config check ./devnet/node-*/node.toml")]
+        mcnode config check ./devnet/node-*/node.toml\n\n\
+        Exit codes: 0 created; 1 the generated network failed its own check (a bug); 2 bad input.")]
     Init(InitArgs),
 }
 

@@ -29,7 +29,8 @@ pub enum KeysCommand {
     /// node as a peer and in their quorum sets). Refuses to overwrite an existing key. Prints
     /// the node id; never the secret.
     #[command(after_help = "Example:\n  mcnode keys generate --out /etc/mcnode/keys\n  \
-        # then in node.toml: [keys] message_signing_key = \"/etc/mcnode/keys/message-signing.key\"")]
+        # then in node.toml: [keys] message_signing_key = \"/etc/mcnode/keys/message-signing.key\"\n\n\
+        Exit codes: 0 written; 2 refused (key exists, directory not writable).")]
     Generate {
         /// Directory for the key files (created with mode 0700 if missing).
         #[arg(long)]

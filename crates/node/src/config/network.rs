@@ -7,13 +7,14 @@
 //!   "they intersect" is only final when no node is unknown ([`NetworkReport::unknown`]).
 //! - Consistency of several configurations of one network: the attested parameters (chain id,
 //!   minimum fees, fee recipient; peers compare their configuration digests and refuse each
-//!   other otherwise), and each peer address against that peer's own `peer_listen`.
+//!   other otherwise), the origin block, and each peer address against that peer's own
+//!   `peer_listen`.
 
 use std::collections::BTreeMap;
 
 use mcnode_fbas::{BuildError, Fbas};
 use mcnode_scp::QuorumSet;
-use mcnode_types::NodeId;
+use mcnode_types::{Hash32, NodeId};
 
 use super::schema::NodeConfig;
 
@@ -85,12 +86,11 @@ pub fn check(
 /// A disagreement between configurations of one network.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Mismatch {
-    /// Different attested parameters: the nodes' enclaves would refuse each other.
-    #[error(
-        "{field} differs between {a} and {b}: their enclaves would refuse each other's attestation"
-    )]
+    /// Different attested parameters (the nodes' enclaves would refuse each other), or
+    /// different origin blocks (they could never agree on a block).
+    #[error("{field} differs between {a} and {b}: these nodes cannot work together")]
     Attested {
-        /// `chain_id`, `fees.minimum` or `fees.recipient`.
+        /// `chain_id`, `fees.minimum`, `fees.recipient` or `ledger.origin`.
         field: &'static str,
         /// One configuration's label.
         a: String,
@@ -113,28 +113,47 @@ pub enum Mismatch {
     },
 }
 
-/// Compares configurations (label, this node's id, configuration) of one network.
-pub fn consistency(configs: &[(String, Option<NodeId>, &NodeConfig)]) -> Vec<Mismatch> {
+/// One configuration of a network, with what was learned from its files.
+#[derive(Clone, Debug)]
+pub struct Member<'a> {
+    /// A label for people (the file name).
+    pub label: String,
+    /// This node's id (from its key), if known.
+    pub node_id: Option<NodeId>,
+    /// The id of the origin block its origin file makes, if known.
+    pub origin_block: Option<Hash32>,
+    /// The configuration.
+    pub config: &'a NodeConfig,
+}
+
+/// Compares the configurations of one network.
+pub fn consistency(members: &[Member<'_>]) -> Vec<Mismatch> {
     let mut out = Vec::new();
-    if let Some(((la, _, a), rest)) = configs.split_first() {
-        for (lb, _, b) in rest {
+    if let Some((first, rest)) = members.split_first() {
+        let a = first.config;
+        for m in rest {
+            let b = m.config;
+            let differs =
+                |x: Option<Hash32>, y: Option<Hash32>| x.zip(y).is_some_and(|(x, y)| x != y);
             let attested = [
                 ("chain_id", a.chain_id != b.chain_id),
                 ("fees.minimum", a.fees.minimum != b.fees.minimum),
                 ("fees.recipient", a.fees.recipient != b.fees.recipient),
+                ("ledger.origin", differs(first.origin_block, m.origin_block)),
             ];
             for (field, differs) in attested {
                 if differs {
-                    out.push(Mismatch::Attested { field, a: la.clone(), b: lb.clone() });
+                    let (a, b) = (first.label.clone(), m.label.clone());
+                    out.push(Mismatch::Attested { field, a, b });
                 }
             }
         }
     }
-    let listens: BTreeMap<NodeId, String> = configs
+    let listens: BTreeMap<NodeId, String> = members
         .iter()
-        .filter_map(|(_, id, c)| id.map(|id| (id, c.peer_listen.to_string())))
+        .filter_map(|m| m.node_id.map(|id| (id, m.config.peer_listen.to_string())))
         .collect();
-    for (label, _, c) in configs {
+    for Member { label, config: c, .. } in members {
         for p in &c.peers {
             if let Some(l) = listens.get(&p.id).filter(|l| !same_endpoint(&p.address, l)) {
                 out.push(Mismatch::PeerAddress {

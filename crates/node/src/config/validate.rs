@@ -77,8 +77,11 @@ fn peers(c: &NodeConfig, own_id: Option<NodeId>, out: &mut Found) -> HashSet<Nod
         } else if !seen.insert(p.id) {
             out.push((path("id"), Problem::DuplicatePeer { node: p.id }));
         }
+        // HOST:PORT, not a URL: no scheme or path, no spaces.
         let ok = p.address.rsplit_once(':').is_some_and(|(host, port)| {
-            !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0)
+            !host.is_empty()
+                && !host.contains(['/', ' ', '\t'])
+                && port.parse::<u16>().is_ok_and(|p| p > 0)
         });
         if !ok {
             out.push((path("address"), Problem::PeerAddress { address: p.address.clone() }));
