@@ -196,11 +196,14 @@ fn config_check_reports_schema_errors_as_bad_input_with_path_and_line() {
     let o = mcnode(&["config", "check", &cs[0], "--json"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let bad = r["files"][0]["bad_input"].as_str().unwrap();
+    let b = &r["files"][0]["bad_input"];
+    assert_eq!(b["path"], "consensus.block_intervall_ms");
+    let bad = b["message"].as_str().unwrap();
     let t = std::fs::read_to_string(&cs[0]).unwrap();
     let line = t.lines().position(|l| l.starts_with("block_intervall_ms")).unwrap() + 1;
     assert!(bad.starts_with("consensus.block_intervall_ms: unknown field"), "{bad}");
     assert!(bad.contains(&format!("line {line}")), "{bad}");
+    assert_eq!(b["line"], line);
     // Not a file at all.
     let o = mcnode(&["config", "check", "/nonexistent/node.toml"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));

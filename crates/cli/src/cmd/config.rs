@@ -96,7 +96,7 @@ pub struct FileReport {
     loaded: Option<Loaded>,
     node_id: Option<NodeId>,
     origin_block: Option<mcnode_types::Hash32>,
-    bad_input: Option<String>,
+    bad_input: Option<ConfigError>,
     problems: Vec<Finding>,
     warnings: Vec<String>,
 }
@@ -119,7 +119,7 @@ fn check_file(file: &Path, overrides: &Overrides) -> FileReport {
     let loaded = match config::load(file, overrides) {
         Ok(l) => l,
         Err(e) => {
-            r.bad_input = Some(e.to_string());
+            r.bad_input = Some(e);
             return r;
         }
     };
@@ -267,6 +267,16 @@ fn line_of(at: &ValueSource) -> Value {
     }
 }
 
+/// A file that could not be understood: the message, and the field and line when known.
+fn bad_input_json(e: &ConfigError) -> Value {
+    let (path, line) = match e {
+        ConfigError::Schema { path, at, .. } => (Some(path.as_str()), line_of(at)),
+        ConfigError::Syntax { line, .. } => (None, json!(line)),
+        _ => (None, Value::Null),
+    };
+    json!({"message": e.to_string(), "path": path, "line": line})
+}
+
 /// The verdict as one JSON object.
 pub fn to_json(v: &Verdict) -> Value {
     let files: Vec<Value> = v
@@ -276,7 +286,7 @@ pub fn to_json(v: &Verdict) -> Value {
             json!({
                 "file": f.file.display().to_string(),
                 "node_id": f.node_id.map(|i| i.to_strkey()),
-                "bad_input": f.bad_input,
+                "bad_input": f.bad_input.as_ref().map(bad_input_json),
                 "problems": f.problems.iter().map(|p| json!({
                     "path": p.path, "line": line_of(&p.at), "source": p.at.to_string(),
                     "message": p.message,
