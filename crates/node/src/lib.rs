@@ -3,3 +3,6 @@
 //! runtime that drives it in production.
 //!
 //! This crate is being built (see the project's issues); nothing in it runs a node yet.
+//! [`config`]: the node's TOML configuration, its overrides and checks, and key files.
+
+pub mod config;
