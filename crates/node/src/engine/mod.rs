@@ -229,10 +229,9 @@ impl Engine {
         // Purging queued cancels of timers that never existed; start clean.
         e.scp.drain_outputs();
         e.actions.push_back(Action::Serving(true));
+        // A restored slot is not "nominated": the SCP core restores votes, not the running
+        // rounds, so the node nominates again (or joins a peer's nomination) as usual.
         for st in restored {
-            if matches!(st.pledge, mcnode_scp::Pledge::Nominate(_)) {
-                e.nominated = true;
-            }
             e.record_own(st);
         }
         if e.own.get(&slot).is_some_and(|o| o.nominate.is_some() || o.ballot.is_some()) {
