@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use mcnode_crypto::SigningIdentity;
 use mcnode_ledger::block::{Block, BlockContents, BlockData, BlockId, BlockSignature};
-use mcnode_scp::{Ballot, Externalize, Nominate, Pledge, Statement, Time, TxHashSet};
+use mcnode_scp::{Ballot, Externalize, Nominate, Pledge, QuorumSet, Statement, Time, TxHashSet};
 use mcnode_types::{Encode, Hash32, NodeId, SlotIndex};
 
 use super::testkit::{config, engine, genesis, id, key, pooled};
@@ -525,4 +525,103 @@ fn drop_cause_labels_are_unique() {
     let labels: BTreeMap<&str, DropCause> =
         DropCause::ALL.iter().map(|c| (c.label(), *c)).collect();
     assert_eq!(labels.len(), DropCause::ALL.len());
+}
+
+// ---- slots ahead and behind ----
+
+/// Block 1 on the test genesis with the given key images.
+fn next_block(seeds: &[u8]) -> BlockData {
+    let contents = BlockContents::new(
+        seeds.iter().map(|s| mcnode_tx::KeyImage::from([*s; 32])).collect(),
+        vec![],
+    );
+    let parent = Block { id: genesis().id, ..Block::new(1, None, Hash32::ZERO, &contents) };
+    let block = Block::new(1, Some(&parent), Hash32::ZERO, &contents);
+    BlockData { block, contents, signatures: vec![] }
+}
+
+#[test]
+fn statements_for_the_next_slot_wait_for_it_and_are_relayed() {
+    let mut e = engine(0, 4, 3);
+    client_tx(&mut e, 0, pooled(1, 128, 100)).unwrap();
+    client_tx(&mut e, 0, pooled(2, 128, 100)).unwrap();
+    e.drain_actions();
+    let b1 = next_block(&[1]);
+    let ahead = signed(1, 2, b1.block.id, nominate(&[2]));
+    msg(&mut e, 1, 1, ahead.clone());
+    assert!(broadcasts(&e.drain_actions()).iter().any(|(w, _)| **w == *ahead));
+    assert!(e.latest_statements().is_empty());
+    e.handle(t(2), Input::BlockAppended { block: b1 }).unwrap();
+    assert_eq!(e.current_slot(), 2);
+    assert!(
+        e.latest_statements().iter().any(|s| s.node_id == id(1)),
+        "the buffered statement reached SCP at its slot"
+    );
+}
+
+#[test]
+fn a_peer_on_a_closed_slot_gets_this_nodes_externalize() {
+    let mut e = engine(0, 4, 3);
+    client_tx(&mut e, 0, pooled(1, 128, 100)).unwrap();
+    for p in 1..4 {
+        msg(&mut e, 1, p, signed(p, 1, genesis().id, externalize(&[1])));
+    }
+    let a = e.drain_actions();
+    assert!(a.iter().any(|x| matches!(x, Action::FormBlock { slot: 1, .. })), "{a:?}");
+    let own_ext: Vec<Wire> = broadcasts(&a)
+        .into_iter()
+        .filter(|(w, ex)| {
+            ex.is_none() && matches!(decode(w).statement.pledge, Pledge::Externalize(_))
+        })
+        .map(|(w, _)| w)
+        .collect();
+    assert_eq!(own_ext.len(), 1);
+    e.handle(t(2), Input::BlockAppended { block: next_block(&[1]) }).unwrap();
+    e.drain_actions();
+    // Node 3 missed the end of slot 1 and still nominates in it.
+    msg(&mut e, 3, 3, signed(3, 1, genesis().id, nominate(&[1])));
+    assert_eq!(e.drops().get(DropCause::StaleSlot), 1);
+    assert_eq!(e.drain_actions(), vec![Action::Send { to: id(3), msg: own_ext[0].clone() }]);
+}
+
+#[test]
+fn peers_ahead_that_block_but_are_no_quorum_do_not_make_the_node_behind() {
+    // Node 0 trusts 2 of {1, 2}; nodes 1 and 2 each need 3 of {1, 2, 3}. {1, 2} ahead block
+    // node 0 and satisfy its slice, but they are no quorum without node 3.
+    let others = QuorumSet::new(3, vec![id(1), id(2), id(3)]);
+    let network = (1..4).map(|i| (id(i), others.clone())).collect();
+    let mut c = config(0, 4, 3);
+    c.quorum_set = QuorumSet::new(2, vec![id(1), id(2)]);
+    c.network = network;
+    let mut e = Engine::new(c, genesis(), vec![], t(0)).unwrap();
+    peers_externalized(&mut e, &[1, 2], 5);
+    assert!(
+        !e.drain_actions()
+            .iter()
+            .any(|a| matches!(a, Action::SetTimer { timer: EngineTimer::CatchUp, .. })),
+        "behind without a quorum ahead"
+    );
+    peers_externalized(&mut e, &[3], 5);
+    assert!(
+        e.drain_actions()
+            .iter()
+            .any(|a| matches!(a, Action::SetTimer { timer: EngineTimer::CatchUp, .. }))
+    );
+}
+
+#[test]
+fn peers_ahead_that_are_a_quorum_but_do_not_block_do_not_make_the_node_behind() {
+    // Node 0 trusts any 1 of {1, 2, 3}; each of them is a quorum alone. Node 1 ahead is a
+    // quorum satisfying node 0's slice, but not v-blocking (2 and 3 could still decide).
+    let mut c = config(0, 4, 3);
+    c.quorum_set = QuorumSet::new(1, vec![id(1), id(2), id(3)]);
+    c.network = (1..4).map(|i| (id(i), QuorumSet::singleton(id(i)))).collect();
+    let mut e = Engine::new(c, genesis(), vec![], t(0)).unwrap();
+    peers_externalized(&mut e, &[1], 5);
+    let catchup_timer = |a: &[Action]| {
+        a.iter().any(|a| matches!(a, Action::SetTimer { timer: EngineTimer::CatchUp, .. }))
+    };
+    assert!(!catchup_timer(&e.drain_actions()), "behind without a blocking set ahead");
+    peers_externalized(&mut e, &[2, 3], 5);
+    assert!(catchup_timer(&e.drain_actions()));
 }
