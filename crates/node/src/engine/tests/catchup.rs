@@ -11,6 +11,7 @@ fn attest(e: &mut Engine, i: u8) {
     e.handle(t(0), Input::PeerAttested { node: id(i), block_signer }).unwrap();
 }
 
+/// Block 1 on the genesis tip, signed by the enclaves of `signers`.
 fn block1(signers: &[u8]) -> BlockData {
     let contents = BlockContents::new(vec![mcnode_tx::KeyImage::from([1; 32])], vec![]);
     let parent = Block { id: genesis().id, ..Block::new(1, None, Hash32::ZERO, &contents) };

@@ -67,8 +67,6 @@ fn peers_externalized(e: &mut Engine, peers: &[u8], slot: SlotIndex) {
     }
 }
 
-/// Block 1 on the genesis tip, signed by the enclaves of `signers`.
-
 /// Block 1 on the test genesis with the given key images.
 
 fn next_block(seeds: &[u8]) -> BlockData {
