@@ -68,7 +68,6 @@ fn peers_externalized(e: &mut Engine, peers: &[u8], slot: SlotIndex) {
 }
 
 /// Block 1 on the test genesis with the given key images.
-
 fn next_block(seeds: &[u8]) -> BlockData {
     let contents = BlockContents::new(
         seeds.iter().map(|s| mcnode_tx::KeyImage::from([*s; 32])).collect(),
