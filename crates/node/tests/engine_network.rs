@@ -56,6 +56,9 @@ struct Net {
     timers: Vec<BTreeMap<EngineTimer, Time>>,
     queue: VecDeque<(usize, Input)>,
     serving: Vec<bool>,
+    /// Per-mille of peer messages and relays lost on the way (seeded, deterministic).
+    loss_permille: u64,
+    rng: u64,
 }
 
 impl Net {
@@ -86,6 +89,8 @@ impl Net {
             timers: vec![BTreeMap::new(); N],
             queue: VecDeque::new(),
             serving: vec![true; N],
+            loss_permille: 0,
+            rng: 0x9e37_79b9_7f4a_7c15,
         };
         for i in 0..N {
             net.start(i);
@@ -141,6 +146,17 @@ impl Net {
         self.queue.push_back((i, Input::ClientTx { context: t.context, payload: t.payload }));
     }
 
+    /// Whether the next message is lost (xorshift64*).
+    fn lost(&mut self) -> bool {
+        if self.loss_permille == 0 {
+            return false;
+        }
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d) % 1000 < self.loss_permille
+    }
+
     fn index_of(id: &NodeId) -> usize {
         (0..N).find(|i| node_id(*i) == *id).unwrap_or_else(|| unreachable!("known node"))
     }
@@ -172,7 +188,7 @@ impl Net {
             match a {
                 Action::Send { to, msg } => {
                     let j = Self::index_of(&to);
-                    if self.up(j) {
+                    if self.up(j) && !self.lost() {
                         self.queue.push_back((
                             j,
                             Input::PeerMessage { from: node_id(i), bytes: msg.to_vec() },
@@ -181,7 +197,7 @@ impl Net {
                 }
                 Action::Broadcast { msg, except } => {
                     for j in 0..N {
-                        if j != i && self.up(j) && Some(node_id(j)) != except {
+                        if j != i && self.up(j) && Some(node_id(j)) != except && !self.lost() {
                             self.queue.push_back((
                                 j,
                                 Input::PeerMessage { from: node_id(i), bytes: msg.to_vec() },
@@ -328,6 +344,8 @@ fn txs_submitted_to_one_node_are_relayed_and_every_node_agrees() {
     }
     assert!(net.run_until(60_000, all_included(5..8, vec![0, 1, 2, 3])));
     net.assert_same_chain(&[0, 1, 2, 3]);
+    // Idle: nothing pending, no timer armed anywhere (no busy loop when nothing happens).
+    assert!(net.run_until(60_000, |n| (0..N).all(|i| n.timers[i].is_empty())));
     let dropped: u64 = (0..N)
         .filter_map(|i| net.engines[i].as_ref())
         .map(|e| e.drops().get(DropCause::BadSignature) + e.drops().get(DropCause::Malformed))
@@ -407,5 +425,21 @@ fn the_whole_network_restarts_from_disk_mid_slot() {
     // Bodies died with the pools; the tx is submitted again to one node.
     net.submit(1, 1);
     assert!(net.run_until(120_000, all_included(1..2, vec![0, 1, 2, 3])));
+    net.assert_same_chain(&[0, 1, 2, 3]);
+}
+
+#[test]
+fn a_lossy_network_still_includes_everything_in_one_chain() {
+    let mut net = Net::new();
+    net.loss_permille = 200;
+    for s in 0..12 {
+        net.submit((s % 4) as usize, s);
+        let _ = net.run_until(1_500, |_| false);
+    }
+    assert!(
+        net.run_until(300_000, all_included(0..12, vec![0, 1, 2, 3])),
+        "heights {:?}",
+        (0..N).map(|i| net.height(i)).collect::<Vec<_>>()
+    );
     net.assert_same_chain(&[0, 1, 2, 3]);
 }

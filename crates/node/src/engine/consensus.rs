@@ -129,7 +129,7 @@ impl Engine {
         let externalize = matches!(st.pledge, Pledge::Externalize(_));
         let env = ScpEnvelope::sign(&self.cfg.message_key, &self.cfg.chain_id, self.tip.id, st);
         let wire = env.to_wire();
-        self.seen.insert(Hash32::digest(super::messages::SEEN_DOMAIN, &wire), slot);
+        self.remember(Hash32::digest(super::messages::SEEN_DOMAIN, &wire), slot);
         let own = self.own.entry(slot).or_default();
         if is_nominate {
             own.nominate = Some(wire.clone());

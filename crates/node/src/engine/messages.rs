@@ -11,6 +11,9 @@ use super::envelope::{DropCause, ScpEnvelope, SignatureCheck, Wire};
 use super::io::Action;
 use super::{Engine, MAX_BUFFERED, MAX_SLOTS_AHEAD};
 
+/// Most message digests remembered for dedup.
+pub const MAX_SEEN: usize = 100_000;
+
 /// Domain tag of the dedup digest of a received message.
 pub(super) const SEEN_DOMAIN: &[u8] = b"mcnode-node-seen-v1";
 
@@ -47,7 +50,7 @@ impl Engine {
             return self.drops.add(DropCause::Duplicate);
         }
         let slot = env.statement.slot;
-        self.seen.insert(digest, slot);
+        self.remember(digest, slot);
         if !self.cfg.network.contains_key(&sender) {
             // Well signed but not ours to judge: pass it on, never process it.
             self.relay(wire, from);
@@ -76,6 +79,18 @@ impl Engine {
         }
         self.deliver(now, from, env, Some(wire));
         self.evaluate_behind(now);
+    }
+
+    /// Remembers a message for dedup. The memory is bounded: entries leave when their slot
+    /// closes, and all of it is forgotten past [`MAX_SEEN`] (a forgotten message that comes
+    /// back is processed and relayed once more, and every peer drops it as a duplicate).
+    pub(super) fn remember(&mut self, digest: Hash32, slot: SlotIndex) {
+        if self.seen.len() >= MAX_SEEN {
+            self.seen.clear();
+        }
+        // A slot far ahead is remembered as the last bufferable one, so it is pruned in time.
+        let cap = self.current_slot().saturating_add(MAX_SLOTS_AHEAD + 1);
+        self.seen.insert(digest, slot.min(cap));
     }
 
     fn buffered(&self) -> usize {

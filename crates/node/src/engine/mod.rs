@@ -81,6 +81,7 @@ pub use config::EngineConfig;
 pub use driver::NodeDriver;
 pub use envelope::{DropCause, DropCounters, ScpEnvelope, Wire};
 pub use io::{Action, EngineTimer, Input, InputError};
+pub use messages::MAX_SEEN;
 pub use pool::{PoolError, PooledTx, TxPool};
 
 use catchup::CatchUp;

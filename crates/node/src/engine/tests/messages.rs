@@ -157,3 +157,29 @@ fn statements_for_the_next_slot_wait_for_it_and_are_relayed() {
         "the buffered statement reached SCP at its slot"
     );
 }
+
+#[test]
+fn dedup_memory_is_bounded_and_far_slots_are_pruned() {
+    let mut e = engine(0, 4, 3);
+    for i in 0..(MAX_SEEN as u64 + 10) {
+        e.remember(Hash32::digest(b"t", &i.to_be_bytes()), u64::MAX);
+    }
+    assert!(e.seen.len() <= MAX_SEEN);
+    assert!(e.seen.values().all(|s| *s <= e.current_slot() + MAX_SLOTS_AHEAD + 1));
+}
+
+#[test]
+fn engine_is_send_and_its_debug_shows_no_key() {
+    fn send<T: Send>() {}
+    send::<Engine>();
+    let c = config(0, 4, 3);
+    let seed = c.message_key.to_seed();
+    let shown = format!("{c:?} {:?}", engine(0, 4, 3));
+    assert!(shown.contains("redacted"));
+    assert!(!shown.contains(&format!("{:?}", seed)));
+    assert!(!shown.contains(&hex_of(&seed)));
+}
+
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
