@@ -124,7 +124,8 @@ pub enum Action {
     },
     /// Slot `slot` externalized: ask the enclave to form the block of these transactions
     /// (in the value's hash order) on the ledger tip, append it, then report
-    /// [`Input::BlockAppended`].
+    /// [`Input::BlockAppended`]. The engine waits for that report; a runtime that cannot form
+    /// or append an agreed block must stop (fail-stop, DESIGN.md), not carry on.
     FormBlock {
         /// The slot (= index of the block to form).
         slot: SlotIndex,
@@ -139,7 +140,9 @@ pub enum Action {
         /// Block indices.
         range: Range<u64>,
     },
-    /// Append this verified block (catch-up), then report [`Input::BlockAppended`].
+    /// Append this verified block (catch-up), then report [`Input::BlockAppended`]. The ledger
+    /// still checks what the engine cannot (Merkle root, key images unspent); a block signed by
+    /// a quorum slice that the ledger refuses means the slice is faulty: stop and say so.
     AppendBlock {
         /// Header, contents and the signatures that made it acceptable.
         block: BlockData,

@@ -57,6 +57,63 @@
 //! - Restart: [`Engine::new`] takes the ledger tip and the persisted last own statements of the
 //!   next slot and restores them into SCP (`mcnode_scp::Node::restore`, stellar-core
 //!   `setStateFromEnvelope`).
+//!
+//! # Driving it
+//! The runtime (tokio in production, virtual time in tests and the simulator) loops: hand in
+//! each event with [`Engine::handle`], carry out every [`Engine::poll_action`], and fire timers
+//! ([`Input::Timer`] per [`Action::SetTimer`], or [`Engine::handle_due_timers`] at
+//! [`Engine::next_deadline`]). A one-node network, from transaction to block:
+//! ```
+//! use std::collections::BTreeMap;
+//! use mcnode_crypto::SigningIdentity;
+//! use mcnode_enclave::host_types::{WellFormedEncryptedTx, WellFormedTxContext};
+//! use mcnode_ledger::block::{Block, BlockContents, BlockData};
+//! use mcnode_node::engine::{Action, Engine, EngineConfig, Input, Tip};
+//! use mcnode_scp::{QuorumSet, Time};
+//! use mcnode_tx::KeyImage;
+//! use mcnode_types::{Hash32, NodeId};
+//!
+//! let key = SigningIdentity::from_seed(&[1; 32]);
+//! let me = NodeId(key.verifying().to_bytes());
+//! let config = EngineConfig::new("demo", key, QuorumSet::singleton(me), BTreeMap::new());
+//! let origin = Block::new(1, None, Hash32::ZERO, &BlockContents::default());
+//! let mut engine = Engine::new(config, Tip { index: 0, id: origin.id }, vec![], Time(0))?;
+//!
+//! // What the enclave returned for a client transaction (and the ledger checks passed).
+//! let context = WellFormedTxContext {
+//!     tx_hash: Hash32([7; 32]),
+//!     key_images: vec![KeyImage::from([7; 32])],
+//!     output_public_keys: vec![],
+//!     tombstone: 100,
+//!     priority: 128,
+//!     highest_index: 0,
+//!     size: 10,
+//! };
+//! let payload = WellFormedEncryptedTx(vec![]);
+//! engine.handle(Time(0), Input::ClientTx { context, payload })?;
+//!
+//! let mut formed = None;
+//! while formed.is_none() {
+//!     while let Some(action) = engine.poll_action() {
+//!         if let Action::FormBlock { txs, .. } = action {
+//!             // The enclave forms and signs the block; the runtime appends it.
+//!             let kis = txs.iter().flat_map(|t| t.context.key_images.clone()).collect();
+//!             let contents = BlockContents::new(kis, vec![]);
+//!             let block = Block::new(1, Some(&origin), Hash32::ZERO, &contents);
+//!             formed = Some(BlockData { block, contents, signatures: vec![] });
+//!         } // else: send, persist, arm timers, ...
+//!     }
+//!     if formed.is_none() {
+//!         let Some(at) = engine.next_deadline() else { break };
+//!         engine.handle_due_timers(at); // the 5 s block interval, then SCP's own timers
+//!     }
+//! }
+//! let block = formed.ok_or("no block")?;
+//! engine.handle(Time(5_000), Input::BlockAppended { block })?;
+//! assert_eq!(engine.current_slot(), 2);
+//! assert!(engine.pool().is_empty());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod catchup;
 pub mod config;
@@ -298,6 +355,16 @@ impl Engine {
     /// The earliest armed timer deadline (a driver may sleep until then).
     pub fn next_deadline(&self) -> Option<Time> {
         self.timers.values().min().copied()
+    }
+
+    /// Fires every timer whose deadline is at or before `now` (for a driver that sleeps until
+    /// [`Engine::next_deadline`] rather than tracking each [`Action::SetTimer`]).
+    pub fn handle_due_timers(&mut self, now: Time) {
+        loop {
+            let due = self.timers.iter().find(|(_, d)| **d <= now).map(|(t, _)| *t);
+            let Some(timer) = due else { break };
+            self.on_timer(now, timer);
+        }
     }
 
     /// This node's id.
