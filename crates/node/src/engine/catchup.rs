@@ -59,6 +59,11 @@ impl CatchUp {
 }
 
 impl Engine {
+    /// Whether a catch-up is under way.
+    pub(super) fn catchup_active(&self) -> bool {
+        self.catchup.active
+    }
+
     /// Peers (never this node) seen on a slot above the current one.
     fn peers_ahead(&self) -> BTreeSet<NodeId> {
         let current = self.current_slot();

@@ -123,6 +123,7 @@ pub mod envelope;
 pub mod io;
 mod messages;
 pub mod pool;
+pub mod status;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]
@@ -140,6 +141,7 @@ pub use envelope::{DropCause, DropCounters, ScpEnvelope, Wire};
 pub use io::{Action, EngineTimer, Input, InputError};
 pub use messages::MAX_SEEN;
 pub use pool::{PoolError, PooledTx, TxPool};
+pub use status::{EngineStatus, PeerStatus, SyncStatus};
 
 use catchup::CatchUp;
 

@@ -154,3 +154,16 @@ fn peers_ahead_that_are_a_quorum_but_do_not_block_do_not_make_the_node_behind() 
     peers_externalized(&mut e, &[2, 3], 5);
     assert!(catchup_timer(&e.drain_actions()));
 }
+
+#[test]
+fn status_reports_catching_up_and_peers() {
+    let mut e = behind_engine();
+    e.handle(t(2010), Input::PeerConnected(id(2))).unwrap();
+    let s = e.status();
+    assert_eq!(s.sync, status::SyncStatus::CatchingUp { blocks_behind: 5 });
+    assert_eq!(s.slot, 1);
+    assert_eq!(s.peers.len(), 3);
+    let p2 = s.peers.iter().find(|p| p.node == id(2)).cloned();
+    assert_eq!(p2, Some(status::PeerStatus { node: id(2), connected: true, latest_slot: 6 }));
+    assert_eq!(s.stats.catchups, 1);
+}

@@ -14,6 +14,7 @@ fn a_stuck_slot_rebroadcasts_and_a_reconnecting_peer_gets_the_latest() {
     assert_eq!(again, first, "the stuck slot's statement goes out again");
     e.handle(t(2000), Input::Timer(EngineTimer::Rebroadcast)).unwrap();
     assert_eq!(broadcasts(&e.drain_actions()), first, "and keeps going while stuck");
+    assert_eq!(e.latest_own_messages(), vec![first[0].0.clone()], "GetLatestMsg answer");
     e.handle(t(2001), Input::PeerConnected(id(3))).unwrap();
     let sent: Vec<Action> = e.drain_actions();
     assert!(sent.contains(&Action::Send { to: id(3), msg: first[0].0.clone() }), "{sent:?}");
