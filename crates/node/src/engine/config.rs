@@ -8,6 +8,7 @@ use mcnode_crypto::SigningIdentity;
 use mcnode_scp::{QuorumSet, ScpConfig};
 use mcnode_types::NodeId;
 
+use super::envelope::MAX_CHAIN_ID_LEN;
 use super::pool::DEFAULT_POOL_CAPACITY;
 
 /// MobileCoin nominates at most 100 pending values per slot.
@@ -69,8 +70,50 @@ impl EngineConfig {
         }
     }
 
+    /// Checks the values the engine cannot work with: a chain id peers could not decode, a
+    /// block size of zero or above what a value may hold, an empty pool, and zero periods
+    /// (a timer re-armed at `now` would spin).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |field, reason| Err(ConfigError { field, reason });
+        if self.chain_id.is_empty() || self.chain_id.len() > MAX_CHAIN_ID_LEN as usize {
+            return bad("chain_id", "must be 1 to 64 bytes");
+        }
+        if self.max_values_per_slot == 0
+            || self.max_values_per_slot > mcnode_scp::MAX_TX_HASHES as usize
+        {
+            return bad("max_values_per_slot", "must be 1 to 65536");
+        }
+        if self.pool_capacity == 0 {
+            return bad("pool_capacity", "must be at least 1");
+        }
+        if self.max_blocks_per_fetch == 0 {
+            return bad("max_blocks_per_fetch", "must be at least 1");
+        }
+        let periods = [
+            ("rebroadcast_interval", self.rebroadcast_interval),
+            ("catchup_grace", self.catchup_grace),
+            ("fetch_retry", self.fetch_retry),
+        ];
+        for (field, d) in periods {
+            if d.as_millis() == 0 {
+                return bad(field, "must be at least 1 ms");
+            }
+        }
+        Ok(())
+    }
+
     /// The node id: the public half of the message key.
     pub fn node_id(&self) -> NodeId {
         NodeId(self.message_key.verifying().to_bytes())
     }
+}
+
+/// A configuration value the engine refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("engine config field {field}: {reason}")]
+pub struct ConfigError {
+    /// The field.
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub reason: &'static str,
 }

@@ -40,14 +40,16 @@ impl Engine {
             Err(SignatureCheck::Unsigned) => return self.drops.add(DropCause::Unsigned),
             Err(_) => return self.drops.add(DropCause::BadSignature),
         }
-        let sender = env.statement.node_id;
-        if sender == self.id {
-            return self.drops.add(DropCause::FromSelf);
-        }
         let wire: Wire = Arc::from(bytes);
         let digest = Hash32::digest(SEEN_DOMAIN, &wire);
         if self.seen.contains_key(&digest) {
+            // Flooding brings every message back several times, own ones included.
             return self.drops.add(DropCause::Duplicate);
+        }
+        let sender = env.statement.node_id;
+        if sender == self.id {
+            // Signed by this node's key but not sent by this engine (an earlier run's).
+            return self.drops.add(DropCause::FromSelf);
         }
         let slot = env.statement.slot;
         self.remember(digest, slot);

@@ -135,7 +135,7 @@ use mcnode_ledger::block::BlockId;
 use mcnode_scp::{Node, QuorumSetError, RestoreError, SlotInfo, Statement, Time, TxHashSet};
 use mcnode_types::{Hash32, NodeId, SlotIndex};
 
-pub use config::EngineConfig;
+pub use config::{ConfigError, EngineConfig};
 pub use driver::NodeDriver;
 pub use envelope::{DropCause, DropCounters, ScpEnvelope, Wire};
 pub use io::{Action, EngineTimer, Input, InputError};
@@ -157,6 +157,9 @@ pub struct Tip {
 /// Why [`Engine::new`] failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
+    /// A configuration value the engine cannot work with.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
     /// The node's or a peer's quorum set is not valid.
     #[error("invalid quorum set: {0}")]
     QuorumSet(#[from] QuorumSetError),
@@ -243,6 +246,7 @@ impl Engine {
         persisted: Vec<Statement<TxHashSet>>,
         now: Time,
     ) -> Result<Engine, EngineError> {
+        cfg.validate()?;
         let id = cfg.node_id();
         let mut scp = Node::new(
             id,

@@ -151,3 +151,22 @@ fn externalize_forms_the_block_and_append_prunes_and_advances() {
     // tx 1 and 2 were included; tx 3 spent tx 1's key image and leaves with it.
     assert!(e.pool().is_empty(), "{:?}", e.pool());
 }
+
+#[test]
+fn unusable_configs_are_refused_by_field() {
+    let cases: [(fn(&mut EngineConfig), &str); 5] = [
+        (|c| c.chain_id = "x".repeat(65), "chain_id"),
+        (|c| c.max_values_per_slot = 0, "max_values_per_slot"),
+        (|c| c.pool_capacity = 0, "pool_capacity"),
+        (|c| c.rebroadcast_interval = std::time::Duration::ZERO, "rebroadcast_interval"),
+        (|c| c.fetch_retry = std::time::Duration::from_micros(10), "fetch_retry"),
+    ];
+    for (mutate, field) in cases {
+        let mut c = config(0, 4, 3);
+        mutate(&mut c);
+        match Engine::new(c, genesis(), vec![], t(0)) {
+            Err(EngineError::Config(e)) => assert_eq!(e.field, field),
+            other => unreachable!("{field}: {other:?}"),
+        }
+    }
+}

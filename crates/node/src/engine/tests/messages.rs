@@ -183,3 +183,16 @@ fn engine_is_send_and_its_debug_shows_no_key() {
 fn hex_of(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+#[test]
+fn own_messages_echoed_back_by_flooding_are_duplicates() {
+    let mut e = engine(0, 4, 3);
+    client_tx(&mut e, 0, pooled(1, 128, 100)).unwrap();
+    e.handle(t(1000), Input::Timer(EngineTimer::Nominate)).unwrap();
+    let own = broadcasts(&e.drain_actions());
+    assert_eq!(own.len(), 1);
+    msg(&mut e, 1001, 2, own[0].0.to_vec());
+    assert_eq!(e.drops().get(DropCause::Duplicate), 1);
+    assert_eq!(e.drops().get(DropCause::FromSelf), 0);
+    assert!(broadcasts(&e.drain_actions()).is_empty(), "an echo is not relayed again");
+}
