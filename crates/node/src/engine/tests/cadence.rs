@@ -152,9 +152,11 @@ fn externalize_forms_the_block_and_append_prunes_and_advances() {
     assert!(e.pool().is_empty(), "{:?}", e.pool());
 }
 
+type Mutation = fn(&mut EngineConfig);
+
 #[test]
 fn unusable_configs_are_refused_by_field() {
-    let cases: [(fn(&mut EngineConfig), &str); 5] = [
+    let cases: [(Mutation, &str); 5] = [
         (|c| c.chain_id = "x".repeat(65), "chain_id"),
         (|c| c.max_values_per_slot = 0, "max_values_per_slot"),
         (|c| c.pool_capacity = 0, "pool_capacity"),
