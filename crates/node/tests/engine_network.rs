@@ -395,6 +395,10 @@ fn a_halted_network_resumes_when_enough_nodes_return() {
     net.submit(3, 2);
     // Two of four cannot close a block (3-of-4), however long they wait.
     assert!(!net.run_until(120_000, |n| n.height(0) > h || n.height(3) > h));
+    // Stuck, they keep re-sending their latest statements (nothing new to say).
+    let rebroadcasts =
+        |n: &Net, i: usize| n.engines[i].as_ref().map_or(0, |e| e.stats().rebroadcasts);
+    assert!(rebroadcasts(&net, 0) > 10 && rebroadcasts(&net, 3) > 10);
     net.start(1);
     assert!(
         net.run_until(60_000, all_included(1..3, vec![0, 1, 3])),
