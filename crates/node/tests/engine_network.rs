@@ -197,7 +197,7 @@ impl Net {
                 }
                 Action::Broadcast { msg, except } => {
                     for j in 0..N {
-                        if j != i && self.up(j) && Some(node_id(j)) != except && !self.lost() {
+                        if j != i && self.up(j) && !except.contains(&node_id(j)) && !self.lost() {
                             self.queue.push_back((
                                 j,
                                 Input::PeerMessage { from: node_id(i), bytes: msg.to_vec() },

@@ -117,7 +117,7 @@ impl Engine {
             slot,
             statements: self.scp.own_statements(slot),
         });
-        self.actions.push_back(Action::Broadcast { msg: wire, except: None });
+        self.actions.push_back(Action::Broadcast { msg: wire, except: vec![] });
         self.last_progress = now;
         self.set_timer(EngineTimer::Rebroadcast, now.saturating_add(self.cfg.rebroadcast_interval));
     }
@@ -248,7 +248,7 @@ impl Engine {
         }
         if now >= self.last_progress.saturating_add(self.cfg.rebroadcast_interval) {
             for msg in msgs {
-                self.actions.push_back(Action::Broadcast { msg, except: None });
+                self.actions.push_back(Action::Broadcast { msg, except: vec![] });
             }
             self.stats.rebroadcasts += 1;
             self.set_timer(

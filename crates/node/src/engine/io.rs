@@ -99,12 +99,13 @@ pub enum Action {
         /// Encoded envelope.
         msg: Wire,
     },
-    /// Send a consensus message to every connected peer except `except`.
+    /// Send a consensus message to every connected peer not in `except`.
     Broadcast {
         /// Encoded envelope.
         msg: Wire,
-        /// The peer it came from, if relayed.
-        except: Option<NodeId>,
+        /// For a relayed message: the peer it came from and its signer, who have it already
+        /// (sorted; empty for an own message).
+        except: Vec<NodeId>,
     },
     /// Relay the pooled transaction `hash` to these peers (the runtime asks the enclave to
     /// encrypt it for each peer session: MobileCoin `PeerTxPropose`).

@@ -55,7 +55,7 @@ impl Engine {
         self.remember(digest, slot);
         if !self.cfg.network.contains_key(&sender) {
             // Well signed but not ours to judge: pass it on, never process it.
-            self.relay(wire, from);
+            self.relay(wire, from, sender);
             return self.drops.add(DropCause::UnknownSender);
         }
         let reached = slot_reached(&env);
@@ -71,7 +71,7 @@ impl Engine {
                 self.drops.add(DropCause::TooFarAhead);
             } else {
                 self.future.entry(slot).or_default().push((from, env, wire.clone()));
-                self.relay(wire, from);
+                self.relay(wire, from, sender);
             }
             self.evaluate_behind(now);
             return;
@@ -99,14 +99,20 @@ impl Engine {
         self.future.values().map(Vec::len).sum::<usize>() + self.waiting.len()
     }
 
-    fn relay(&mut self, msg: Wire, from: NodeId) {
+    /// Floods a message on to every peer but the one it came from and its signer (MobileCoin
+    /// `threaded_broadcaster.rs` skips both).
+    fn relay(&mut self, msg: Wire, from: NodeId, signer: NodeId) {
         self.stats.relayed += 1;
-        self.actions.push_back(Action::Broadcast { msg, except: Some(from) });
+        let mut except = vec![from, signer];
+        except.sort_unstable();
+        except.dedup();
+        self.actions.push_back(Action::Broadcast { msg, except });
     }
 
     /// Hands a current-slot statement to SCP, or parks it until this node has every body its
     /// values name. `wire` is `Some` on first receipt (then it is relayed).
     fn deliver(&mut self, now: Time, from: NodeId, env: ScpEnvelope, wire: Option<Wire>) {
+        let sender = env.statement.node_id;
         let unknown: Vec<Hash32> = {
             let d = self.scp.driver();
             let mut u: Vec<Hash32> = env
@@ -127,7 +133,7 @@ impl Engine {
                 return self.drops.add(DropCause::TooFarAhead);
             }
             if let Some(w) = wire {
-                self.relay(w, from);
+                self.relay(w, from, sender);
             }
             self.request_bodies(now, &unknown, Some(from));
             self.waiting.push((from, env));
@@ -137,7 +143,7 @@ impl Engine {
         match self.scp.handle_statement(now, st.clone()) {
             Ok(()) => {
                 if let Some(w) = wire {
-                    self.relay(w, from);
+                    self.relay(w, from, sender);
                 }
                 self.drain_scp(now);
                 if matches!(st.pledge, Pledge::Nominate(_)) {

@@ -64,7 +64,7 @@ fn a_peer_on_a_closed_slot_gets_this_nodes_externalize() {
     let own_ext: Vec<Wire> = broadcasts(&a)
         .into_iter()
         .filter(|(w, ex)| {
-            ex.is_none() && matches!(decode(w).statement.pledge, Pledge::Externalize(_))
+            ex.is_empty() && matches!(decode(w).statement.pledge, Pledge::Externalize(_))
         })
         .map(|(w, _)| w)
         .collect();

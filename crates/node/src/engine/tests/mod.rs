@@ -44,11 +44,11 @@ fn msg(e: &mut Engine, now: u64, from: u8, bytes: Vec<u8>) {
     assert_eq!(r, Ok(()));
 }
 
-fn broadcasts(actions: &[Action]) -> Vec<(Wire, Option<NodeId>)> {
+fn broadcasts(actions: &[Action]) -> Vec<(Wire, Vec<NodeId>)> {
     actions
         .iter()
         .filter_map(|a| match a {
-            Action::Broadcast { msg, except } => Some((msg.clone(), *except)),
+            Action::Broadcast { msg, except } => Some((msg.clone(), except.clone())),
             _ => None,
         })
         .collect()
