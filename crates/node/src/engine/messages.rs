@@ -58,12 +58,20 @@ impl Engine {
             self.relay(wire, from, sender);
             return self.drops.add(DropCause::UnknownSender);
         }
-        let reached = slot_reached(&env);
-        let known = self.peer_slots.entry(sender).or_insert(0);
-        *known = (*known).max(reached);
         let current = self.current_slot();
+        let before = self.peer_slots.get(&sender).copied().unwrap_or(0);
+        let reached = slot_reached(&env);
+        if reached > before {
+            self.peer_slots.insert(sender, reached);
+        }
+        // Only a peer newly seen ahead can change whether this node is behind.
+        let raised = reached > before && reached > current;
         if slot < current {
-            self.answer_laggard(from, slot);
+            // A late copy of a statement from a peer already seen further on needs no answer.
+            if before <= slot && reached <= slot {
+                let to = if self.connected.contains(&sender) { sender } else { from };
+                self.answer_laggard(to, slot);
+            }
             return self.drops.add(DropCause::StaleSlot);
         }
         if slot > current {
@@ -73,14 +81,14 @@ impl Engine {
                 self.future.entry(slot).or_default().push((from, env, wire.clone()));
                 self.relay(wire, from, sender);
             }
+        } else if env.prev_block != self.tip.id {
+            self.drops.add(DropCause::WrongPrevBlock);
+        } else {
+            self.deliver(now, from, env, Some(wire));
+        }
+        if raised {
             self.evaluate_behind(now);
-            return;
         }
-        if env.prev_block != self.tip.id {
-            return self.drops.add(DropCause::WrongPrevBlock);
-        }
-        self.deliver(now, from, env, Some(wire));
-        self.evaluate_behind(now);
     }
 
     /// Remembers a message for dedup. The memory is bounded: entries leave when their slot

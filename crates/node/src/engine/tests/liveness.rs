@@ -56,7 +56,7 @@ fn restart_restores_the_persisted_statements() {
 fn a_peer_on_a_closed_slot_gets_this_nodes_externalize() {
     let mut e = engine(0, 4, 3);
     client_tx(&mut e, 0, pooled(1, 128, 100)).unwrap();
-    for p in 1..4 {
+    for p in 1..3 {
         msg(&mut e, 1, p, signed(p, 1, genesis().id, externalize(&[1])));
     }
     let a = e.drain_actions();
@@ -71,8 +71,24 @@ fn a_peer_on_a_closed_slot_gets_this_nodes_externalize() {
     assert_eq!(own_ext.len(), 1);
     e.handle(t(2), Input::BlockAppended { block: next_block(&[1]) }).unwrap();
     e.drain_actions();
-    // Node 3 missed the end of slot 1 and still nominates in it.
+    // Nodes 1 and 2 (with this node, a quorum) closed slot 1; node 3 missed it and still
+    // nominates in it.
     msg(&mut e, 3, 3, signed(3, 1, genesis().id, nominate(&[1])));
     assert_eq!(e.drops().get(DropCause::StaleSlot), 1);
     assert_eq!(e.drain_actions(), vec![Action::Send { to: id(3), msg: own_ext[0].clone() }]);
+}
+
+#[test]
+fn late_copies_from_peers_already_further_on_get_no_answer() {
+    let mut e = engine(0, 4, 3);
+    client_tx(&mut e, 0, pooled(1, 128, 100)).unwrap();
+    for p in 1..4 {
+        msg(&mut e, 1, p, signed(p, 1, genesis().id, externalize(&[1])));
+    }
+    e.handle(t(2), Input::BlockAppended { block: next_block(&[1]) }).unwrap();
+    e.drain_actions();
+    // Node 3 externalized slot 1; its earlier nomination, relayed late, is just stale.
+    msg(&mut e, 3, 2, signed(3, 1, genesis().id, nominate(&[1])));
+    assert_eq!(e.drops().get(DropCause::StaleSlot), 1);
+    assert!(e.drain_actions().is_empty());
 }
