@@ -65,6 +65,12 @@ impl NodeDriver {
         self.known.contains_key(hash)
     }
 
+    /// Whether `hash` was retired (spent or tombstoned): a value naming it is invalid, and there
+    /// is no body to fetch.
+    pub fn is_retired(&self, hash: &Hash32) -> bool {
+        self.retired.contains(hash)
+    }
+
     /// Hashes met in a value whose bodies are unknown, since the last call.
     pub fn take_missing(&mut self) -> Vec<Hash32> {
         std::mem::take(&mut self.missing).into_iter().collect()

@@ -129,7 +129,7 @@ impl Engine {
                 .values()
                 .iter()
                 .flat_map(|v| v.as_slice().iter())
-                .filter(|h| !d.knows(h))
+                .filter(|h| !d.knows(h) && !d.is_retired(h))
                 .copied()
                 .collect();
             u.sort_unstable();

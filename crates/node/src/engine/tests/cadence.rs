@@ -172,3 +172,25 @@ fn unusable_configs_are_refused_by_field() {
         }
     }
 }
+
+#[test]
+fn a_block_drops_txs_whose_tombstone_passed_and_votes_for_them_are_refused() {
+    let mut e = engine(0, 4, 3);
+    client_tx(&mut e, 0, pooled(5, 128, 2)).unwrap();
+    client_tx(&mut e, 0, pooled(6, 128, 3)).unwrap();
+    e.handle(t(1), Input::BlockAppended { block: next_block(&[1]) }).unwrap();
+    // Block 2 is next: tombstone 2 has passed, tombstone 3 has not.
+    assert!(!e.pool().contains(&Hash32([5; 32])));
+    assert!(e.pool().contains(&Hash32([6; 32])));
+    let b1 = next_block(&[1]).block.id;
+    let prepare = Pledge::Prepare(mcnode_scp::Prepare {
+        ballot: Ballot::new(1, set(&[5])),
+        prepared: None,
+        prepared_prime: None,
+        n_c: 0,
+        n_h: 0,
+    });
+    msg(&mut e, 2, 1, signed(1, 2, b1, prepare));
+    assert_eq!(e.drops().get(DropCause::RejectedByScp), 1);
+    assert!(!e.drain_actions().iter().any(|a| matches!(a, Action::FetchTxs { .. })));
+}
