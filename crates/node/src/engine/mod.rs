@@ -31,24 +31,26 @@
 //!   verified before SCP sees them; unsigned, mis-signed, other-chain, stale, wrong-parent,
 //!   malformed and duplicate messages are dropped and counted (MobileCoin
 //!   `peers/src/consensus_msg.rs`, `scp_messages_dropped_due_to_invalid_prev_block_id`).
-//!   Flooding with dedup: a new, well-signed message is relayed to every peer but its sender
-//!   (MobileCoin `threaded_broadcaster.rs`); a statement of a node outside the known network is
-//!   relayed only if well-signed, and never processed. Statements for the next few slots wait
-//!   in a bounded buffer until the node gets there.
+//!   Flooding with dedup (a bounded memory of message digests): a new, well-signed message
+//!   that SCP accepts, or that waits for its slot or its bodies, is relayed to every peer but
+//!   the one it came from and its signer (MobileCoin `threaded_broadcaster.rs`); a statement of
+//!   a node outside the known network is relayed only if well-signed, and never processed.
+//!   Statements for the next few slots wait in a bounded buffer until the node gets there.
 //! - Values ([`driver`]): `TxHashSet`s; a statement whose values name a transaction this node
 //!   has not validated waits while the engine fetches the body from the peer that sent it
 //!   (MobileCoin `GetTxs`; stellar-core `PendingEnvelopes` holds envelopes until their tx sets
 //!   arrive), so SCP only ever sees values this node can judge.
 //! - Externalize: the agreed bodies (fetched first if missing) go to [`Action::FormBlock`];
 //!   [`Input::BlockAppended`] prunes the pool and opens the next slot.
-//! - Liveness after faults (stellar-core `Peer::sendSCPStateToPeer` on connect and
+//! - Liveness after faults (stellar-core `HerderImpl::sendSCPStateToPeer` on connect and
 //!   `HerderImpl::rebroadcast` on a timer): a (re)connected peer gets the latest own statements
 //!   of the current slot and the last own EXTERNALIZE; while a slot makes no progress the own
-//!   latest statements are re-broadcast every `rebroadcast_interval`; a peer still talking about
-//!   an older slot is answered with this node's EXTERNALIZE for it (stellar-core answers
-//!   `GET_SCP_STATE` with old slots' messages). So a halted network resumes once enough nodes
-//!   return, even if nobody has anything new to say.
-//! - Catch-up ([`catchup`], MobileCoin `ledger/sync` and `IS_BEHIND_GRACE_PERIOD`): when peers
+//!   latest statements are re-broadcast every `rebroadcast_interval`; a peer that still
+//!   speaks about an older slot (and was never seen further on) is answered with this node's
+//!   EXTERNALIZE for it and its latest one (stellar-core answers `GET_SCP_STATE` with old
+//!   slots' messages). So a halted network resumes once enough nodes return, even if nobody
+//!   has anything new to say.
+//! - Catch-up (`catchup.rs`, MobileCoin `ledger/sync` and `IS_BEHIND_GRACE_PERIOD`): when peers
 //!   on higher slots form a blocking set and a quorum (the node never counts itself) for
 //!   `catchup_grace`, the node stops serving clients, fetches the missing blocks, and appends a
 //!   block only when its id is signed by the attested enclaves of a quorum slice of its own
