@@ -219,7 +219,11 @@ impl Engine {
             msgs.push(w);
         }
         if let Some(own) = self.own.get(&self.current_slot()) {
-            msgs.extend(own.nominate.iter().chain(own.ballot.iter()).cloned());
+            for w in own.nominate.iter().chain(own.ballot.iter()) {
+                if !msgs.contains(w) {
+                    msgs.push(w.clone());
+                }
+            }
         }
         for msg in msgs {
             self.actions.push_back(Action::Send { to: peer, msg });

@@ -303,6 +303,12 @@ impl Engine {
         if e.own.get(&slot).is_some_and(|o| o.nominate.is_some() || o.ballot.is_some()) {
             e.set_timer(EngineTimer::Rebroadcast, now.saturating_add(e.cfg.rebroadcast_interval));
         }
+        // Crashed after the slot externalized but before its block was appended: form it now
+        // (fetching the bodies, which died with the pool).
+        if let Some(value) = e.scp.externalized_value(slot).cloned() {
+            e.forming = Some(value);
+            e.try_form(now);
+        }
         Ok(e)
     }
 
