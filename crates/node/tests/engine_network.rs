@@ -278,8 +278,16 @@ impl Net {
     /// Runs until `done` or `limit_ms` of virtual time pass; returns whether `done` held.
     fn run_until(&mut self, limit_ms: u64, done: impl Fn(&Net) -> bool) -> bool {
         let end = self.now + limit_ms;
+        // Inputs handled without virtual time moving are bounded, so a spin (timers re-armed
+        // at `now`, requests answered at once) fails the test instead of hanging it.
+        let (mut instant, mut at_this_instant) = (self.now, 0u32);
         loop {
+            if self.now != instant {
+                (instant, at_this_instant) = (self.now, 0);
+            }
             while let Some((i, input)) = self.queue.pop_front() {
+                at_this_instant += 1;
+                assert!(at_this_instant < 200_000, "engines spin at t={} ms", self.now);
                 if let Some(e) = self.engines[i].as_mut() {
                     let _ = e.handle(Time(self.now), input);
                     self.collect(i);
