@@ -197,6 +197,8 @@ pub struct EngineStats {
 pub const MAX_SLOTS_AHEAD: SlotIndex = 4;
 /// Most buffered statements (future slots plus statements waiting for bodies).
 pub const MAX_BUFFERED: usize = 4096;
+/// Most buffered statements of one signer (so one node cannot fill the buffer for all).
+pub const MAX_BUFFERED_PER_SIGNER: usize = 32;
 /// Own EXTERNALIZE messages kept to answer peers that lag behind.
 const KEPT_SLOTS: SlotIndex = 8;
 
