@@ -3,6 +3,9 @@
 //! runtime that drives it in production.
 //!
 //! This crate is being built (see the project's issues); nothing in it runs a node yet.
-//! [`config`]: the node's TOML configuration, its overrides and checks, and key files.
+//! - [`config`]: the node's TOML configuration, its overrides and checks, and key files.
+//! - [`engine`]: the sans-io engine (pool, cadence, signed SCP envelopes, relay, rebroadcast,
+//!   catch-up, restart).
 
 pub mod config;
+pub mod engine;
