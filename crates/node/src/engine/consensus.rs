@@ -127,7 +127,7 @@ impl Engine {
         let slot = st.slot;
         let is_nominate = matches!(st.pledge, Pledge::Nominate(_));
         let externalize = matches!(st.pledge, Pledge::Externalize(_));
-        let env = ScpEnvelope::sign(&self.cfg.message_key, &self.cfg.chain_id, self.tip.id, st);
+        let env = ScpEnvelope::sign_with(&*self.auth, &self.cfg.chain_id, self.tip.id, st);
         let wire = env.to_wire();
         self.remember(Hash32::digest(super::messages::SEEN_DOMAIN, &wire), slot);
         let own = self.own.entry(slot).or_default();

@@ -19,6 +19,8 @@ use mcnode_ledger::block::BlockId;
 use mcnode_scp::{Statement, TxHashSet};
 use mcnode_types::{Decode, DecodeError, Encode, Hash32, NodeId, Reader, encode_bytes};
 
+use super::auth::MessageAuth;
+
 /// Domain tag of the message an envelope signature signs.
 pub const SCP_ENVELOPE_DOMAIN: &[u8] = b"mcnode-scp-envelope-v1";
 /// Longest chain id accepted on the wire.
@@ -85,6 +87,26 @@ impl ScpEnvelope {
         let msg = Self::signed_message(chain_id, &prev_block, &statement);
         let signature = Some(key.sign(msg.as_bytes()));
         ScpEnvelope { chain_id: chain_id.to_owned(), prev_block, statement, signature }
+    }
+
+    /// Signs `statement` as `auth`'s node (the engine signs this way; [`ScpEnvelope::sign`]
+    /// is the same with [`super::auth::Ed25519Auth`]).
+    pub fn sign_with(
+        auth: &dyn MessageAuth,
+        chain_id: &str,
+        prev_block: BlockId,
+        statement: Statement<TxHashSet>,
+    ) -> ScpEnvelope {
+        let msg = Self::signed_message(chain_id, &prev_block, &statement);
+        let signature = Some(auth.sign(&msg));
+        ScpEnvelope { chain_id: chain_id.to_owned(), prev_block, statement, signature }
+    }
+
+    /// Checks the signature against the sender named in the statement, with `auth`'s rules.
+    pub fn verify_with(&self, auth: &dyn MessageAuth) -> Result<(), SignatureCheck> {
+        let sig = self.signature.as_ref().ok_or(SignatureCheck::Unsigned)?;
+        let msg = Self::signed_message(&self.chain_id, &self.prev_block, &self.statement);
+        auth.verify(&self.statement.node_id, &msg, sig)
     }
 
     /// Checks the signature against the sender named in the statement.

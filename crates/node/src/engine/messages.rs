@@ -35,7 +35,7 @@ impl Engine {
         if env.chain_id != self.cfg.chain_id {
             return self.drops.add(DropCause::OtherChain);
         }
-        match env.verify() {
+        match env.verify_with(&*self.auth) {
             Ok(()) => {}
             Err(SignatureCheck::Unsigned) => return self.drops.add(DropCause::Unsigned),
             Err(_) => return self.drops.add(DropCause::BadSignature),

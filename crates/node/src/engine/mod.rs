@@ -89,6 +89,7 @@
 //!     tombstone: 100,
 //!     priority: 128,
 //!     highest_index: 0,
+//!     leaf_count: 0,
 //!     size: 10,
 //! };
 //! let payload = WellFormedEncryptedTx(vec![]);
@@ -117,6 +118,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod auth;
 mod catchup;
 pub mod config;
 mod consensus;
@@ -132,11 +134,13 @@ pub(crate) mod testkit;
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 use mcnode_ledger::block::BlockId;
 use mcnode_scp::{Node, QuorumSetError, RestoreError, SlotInfo, Statement, Time, TxHashSet};
 use mcnode_types::{Hash32, NodeId, SlotIndex};
 
+pub use auth::{Ed25519Auth, MessageAuth};
 pub use config::{ConfigError, EngineConfig};
 pub use driver::NodeDriver;
 pub use envelope::{DropCause, DropCounters, ScpEnvelope, Wire};
@@ -205,6 +209,7 @@ const KEPT_SLOTS: SlotIndex = 8;
 /// The engine. See the module documentation for its contract.
 pub struct Engine {
     cfg: EngineConfig,
+    auth: Arc<dyn MessageAuth>,
     id: NodeId,
     scp: Node<TxHashSet, NodeDriver>,
     pool: TxPool,
@@ -250,8 +255,33 @@ impl Engine {
         persisted: Vec<Statement<TxHashSet>>,
         now: Time,
     ) -> Result<Engine, EngineError> {
+        let auth = Arc::new(Ed25519Auth::new(cfg.message_key.clone()));
+        Self::build(cfg, auth, tip, persisted, now)
+    }
+
+    /// [`Engine::new`] with another message authenticator: the node signs and checks
+    /// envelopes with `auth` (its id is `auth.node_id()`; `cfg.message_key` is unused).
+    /// Only with the `sim` feature, for the simulator (see [`auth`]).
+    #[cfg(feature = "sim")]
+    pub fn with_auth(
+        cfg: EngineConfig,
+        auth: Arc<dyn MessageAuth>,
+        tip: Tip,
+        persisted: Vec<Statement<TxHashSet>>,
+        now: Time,
+    ) -> Result<Engine, EngineError> {
+        Self::build(cfg, auth, tip, persisted, now)
+    }
+
+    fn build(
+        cfg: EngineConfig,
+        auth: Arc<dyn MessageAuth>,
+        tip: Tip,
+        persisted: Vec<Statement<TxHashSet>>,
+        now: Time,
+    ) -> Result<Engine, EngineError> {
         cfg.validate()?;
-        let id = cfg.node_id();
+        let id = auth.node_id();
         let mut scp = Node::new(
             id,
             cfg.quorum_set.clone(),
@@ -270,6 +300,7 @@ impl Engine {
         }
         let pool = TxPool::new(cfg.pool_capacity);
         let mut e = Engine {
+            auth,
             id,
             scp,
             pool,

@@ -78,6 +78,8 @@ fn next_block(seeds: &[u8]) -> BlockData {
     BlockData { block, contents, signatures: vec![] }
 }
 
+#[cfg(feature = "sim")]
+mod auth;
 mod cadence;
 mod catchup;
 mod liveness;
