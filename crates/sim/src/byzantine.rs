@@ -1,23 +1,27 @@
 //! Byzantine behaviours: what a lying node does to the statements its own SCP core emits.
 //!
-//! A Byzantine node runs a normal SCP core (so its lies are plausible and well-timed) and the
-//! simulator rewrites its output:
+//! A Byzantine node runs the node's real engine (so its lies are plausible and well-timed) and
+//! the simulator rewrites the envelopes it sends of its own, re-signing them with the liar's
+//! own key (so they pass the signature check and meet the real rules after it):
 //! - `silent`: it sends nothing at all and answers nobody.
 //! - `equivocate`: every statement goes unchanged to half of its peers and with a different,
-//!   still valid value (one hash fewer) to the other half.
+//!   still valid value (one hash fewer) to the other half, both validly signed.
 //! - `conflicting-values`: it nominates, and votes in ballots for, values made of hashes nobody
-//!   submitted, and lies about those values when peers ask to catch up.
-//! - `replay`: besides its own statements it resends old messages it has seen.
+//!   submitted, and answers catch-up requests with forged blocks of those (signed by itself).
+//! - `replay`: besides its own statements it resends old messages it has seen, its own and
+//!   other nodes'.
 //! - `garbage`: instead of each statement it sends malformed bytes (truncated and bit-flipped
 //!   encodings, and random noise).
 //!
-//! None of them relays other nodes' messages.
+//! None of them relays other nodes' messages or transactions.
 
-use mcnode_scp::{Pledge, Statement};
+use mcnode_ledger::block::BlockData;
+use mcnode_node::engine::{ScpEnvelope, Wire};
+use mcnode_scp::{Pledge, Statement, TxHashSet};
+use mcnode_types::{Decode, Hash32};
 
-use mcnode_scp::TxHashSet;
-use mcnode_types::{Encode, Hash32};
-
+use crate::engine::Sim;
+use crate::node::{HISTORY, SimNode, remember};
 use crate::rng::SimRng;
 
 /// Domain tag of fabricated values.
@@ -116,9 +120,10 @@ pub fn alternative_value(v: &TxHashSet) -> TxHashSet {
     }
 }
 
-/// Malformed renderings of `st`: a truncated encoding, a bit-flipped one, and random bytes.
-pub fn garbage(st: &Statement<TxHashSet>, rng: &mut SimRng) -> Vec<Vec<u8>> {
-    let bytes = st.to_canonical_bytes();
+/// Malformed renderings of the envelope `bytes`: a truncated copy, a bit-flipped one, and
+/// random bytes.
+pub fn garbage(bytes: &[u8], rng: &mut SimRng) -> Vec<Vec<u8>> {
+    let bytes = bytes.to_vec();
     let cut = rng.below(bytes.len() as u64) as usize;
     let mut flipped = bytes.clone();
     if !flipped.is_empty() {
@@ -128,6 +133,72 @@ pub fn garbage(st: &Statement<TxHashSet>, rng: &mut SimRng) -> Vec<Vec<u8>> {
     let noise_len = rng.between(1, 200) as usize;
     let noise = (0..noise_len).map(|_| rng.next_u64() as u8).collect();
     vec![bytes[..cut].to_vec(), flipped, noise]
+}
+
+/// Blocks like `blocks` (which follow `parent`) but of fabricated values, linked to each other
+/// and signed by the liar alone.
+pub(crate) fn forge_blocks(
+    parent: &BlockData,
+    blocks: &[BlockData],
+    liar: &SimNode,
+    now_ms: u64,
+) -> Vec<BlockData> {
+    let mut prev = parent.block;
+    let mut out = Vec::with_capacity(blocks.len());
+    for b in blocks {
+        let fake = fake_value(&crate::enclave::block_value(b));
+        let data = crate::enclave::form_block(&prev, fake.as_slice(), &liar.block_key, now_ms);
+        prev = data.block;
+        out.push(data);
+    }
+    out
+}
+
+impl Sim {
+    /// What Byzantine node `i` sends instead of its own envelope `msg`: each wire with the
+    /// half of its neighbors it goes to (`Some(0)` even, `Some(1)` odd positions; `None` all).
+    pub(crate) fn byzantine_rewrite(
+        &mut self,
+        i: usize,
+        b: Behaviour,
+        msg: Wire,
+    ) -> Vec<(Wire, Option<usize>)> {
+        let resign = |sim: &Sim, env: &ScpEnvelope, st: Statement<TxHashSet>| -> Wire {
+            let auth = &*sim.nodes[i].auth;
+            ScpEnvelope::sign_with(auth, &env.chain_id, env.prev_block, st).to_wire()
+        };
+        match b {
+            Behaviour::Silent => Vec::new(),
+            Behaviour::Replay => {
+                let mut out = vec![(msg.clone(), None)];
+                for _ in 0..2 {
+                    let len = self.nodes[i].history.len() as u64;
+                    if len == 0 {
+                        break;
+                    }
+                    let k = self.rng.below(len) as usize;
+                    out.push((self.nodes[i].history[k].clone(), None));
+                }
+                remember(&mut self.nodes[i].history, msg, HISTORY);
+                out
+            }
+            Behaviour::Equivocate => {
+                let Ok(env) = ScpEnvelope::from_canonical_bytes(&msg) else { return Vec::new() };
+                let alt = map_values(&env.statement, &alternative_value);
+                let b = resign(self, &env, alt);
+                vec![(msg, Some(0)), (b, Some(1))]
+            }
+            Behaviour::ConflictingValues => {
+                let Ok(env) = ScpEnvelope::from_canonical_bytes(&msg) else { return Vec::new() };
+                let fake = map_values(&env.statement, &fake_value);
+                vec![(resign(self, &env, fake), None)]
+            }
+            Behaviour::Garbage => garbage(&msg, &mut self.rng)
+                .into_iter()
+                .map(|bytes| (Wire::from(bytes), None))
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -184,8 +255,9 @@ mod tests {
         };
         map_values(&nom, &fake_value).pledge.check_sanity().unwrap();
         let mut rng = SimRng::new(1);
-        let g = garbage(&st, &mut rng);
+        let bytes = mcnode_types::Encode::to_canonical_bytes(&st);
+        let g = garbage(&bytes, &mut rng);
         assert_eq!(g.len(), 3);
-        assert!(g[0].len() < st.to_canonical_bytes().len());
+        assert!(g[0].len() < bytes.len());
     }
 }

@@ -6,17 +6,21 @@
 //! [`EventDigest`] over every processed event proves it.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::ops::Range;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Instant;
 
-use mcnode_scp::Statement;
-
-use mcnode_scp::TxHashSet;
-use mcnode_types::{Encode, Hash32, NodeId, SlotIndex};
+use mcnode_crypto::SigningIdentity;
+use mcnode_ledger::block::BlockData;
+use mcnode_node::engine::auth::SimMacAuth;
+use mcnode_node::engine::{DropCause, DropCounters, Wire};
+use mcnode_types::{Hash32, NodeId};
 
 use crate::byzantine::Behaviour;
 use crate::driver::Workload;
+use crate::enclave;
 use crate::node::SimNode;
 use crate::report::{Checker, Details, EventDigest, NodeSummary, Report, Stats, Violation};
 use crate::rng::SimRng;
@@ -25,48 +29,43 @@ use crate::scenario::{FaultKind, Overlay, SimConfig, Submit};
 /// What travels over a simulated link.
 #[derive(Debug)]
 pub(crate) enum Body {
-    /// A (decoded, authenticated) SCP statement.
-    Scp(Statement<TxHashSet>),
-    /// Bytes that claim to be a statement (only Byzantine `garbage` sends these).
-    Raw(Vec<u8>),
-    /// A transaction hash being relayed.
+    /// An SCP envelope's bytes as the engine sent them (or as a liar rewrote them).
+    Scp(Wire),
+    /// A transaction relayed to a peer (`PeerTxPropose`; the simulated enclave's ciphertext is
+    /// the hash itself).
     Tx(Hash32),
-    /// "Send me your state for this slot" (after a restart or when stuck).
-    StateRequest { slot: SlotIndex },
-    /// The answer's header: the responder's ledger height.
-    StateReply { height: u64 },
-    /// Ledger sync: "send me the values of slots from `from` on".
-    SyncRequest { from: SlotIndex },
-    /// Ledger sync answer.
-    SyncReply { first: SlotIndex, values: Vec<TxHashSet>, height: u64 },
+    /// "Send me these transaction bodies" (`GetTxs`).
+    GetTxs(Vec<Hash32>),
+    /// The bodies the asked node had.
+    Txs(Vec<Hash32>),
+    /// "Send me these blocks" (`GetBlocks`, catch-up).
+    GetBlocks(Range<u64>),
+    /// Blocks with the signatures the answering node holds.
+    Blocks(Vec<BlockData>),
 }
 
-/// A message with its authenticated origin (the signer) and its dedup id.
+/// A message on a link, with an id for the event digest.
 #[derive(Debug)]
 pub(crate) struct Envelope {
-    pub origin: usize,
     pub id: u64,
     pub body: Body,
 }
 
 impl Envelope {
-    pub(crate) fn statement(origin: usize, st: Statement<TxHashSet>) -> Rc<Envelope> {
-        let id = message_id(&st.to_canonical_bytes());
-        Rc::new(Envelope { origin, id, body: Body::Scp(st) })
+    pub(crate) fn scp(wire: Wire) -> Rc<Envelope> {
+        Rc::new(Envelope { id: message_id(&wire), body: Body::Scp(wire) })
     }
 
-    pub(crate) fn raw(origin: usize, bytes: Vec<u8>) -> Rc<Envelope> {
-        Rc::new(Envelope { origin, id: message_id(&bytes), body: Body::Raw(bytes) })
-    }
-
-    pub(crate) fn direct(origin: usize, body: Body) -> Rc<Envelope> {
-        Rc::new(Envelope { origin, id: 0, body })
+    pub(crate) fn direct(body: Body) -> Rc<Envelope> {
+        let id = match &body {
+            Body::Tx(h) => message_id(h.as_bytes()),
+            _ => 0,
+        };
+        Rc::new(Envelope { id, body })
     }
 }
 
-/// The dedup id of a message: a fast 64-bit digest of its bytes (the real node would use the
-/// hash of the signed envelope; a cryptographic hash here only costs time, since the simulator
-/// itself builds every message).
+/// The digest id of a message: a fast 64-bit digest of its bytes.
 pub(crate) fn message_id(bytes: &[u8]) -> u64 {
     let mut d = EventDigest::default();
     d.mix(bytes.len() as u64);
@@ -87,9 +86,6 @@ pub(crate) enum Event {
     Deliver { to: usize, from: usize, env: Rc<Envelope> },
     Wake { node: usize, epoch: u32 },
     Submit(u64),
-    Cadence { node: usize, epoch: u32 },
-    Stuck { node: usize, epoch: u32 },
-    SyncRetry { node: usize, epoch: u32 },
     Fault(usize),
 }
 
@@ -151,10 +147,14 @@ pub struct Sim {
     faults_left: usize,
     pub(crate) check_done: bool,
     events: u64,
-    /// How long a node waits without progress before asking its peers for their state.
+    /// How long a node's slot makes no progress before it re-broadcasts its statements.
     pub(crate) stuck_ms: u64,
-    /// How long a node waits for ledger-sync answers before asking again.
+    /// How long peers must look ahead before a node catches up (and its fetch retry).
     pub(crate) sync_retry_ms: u64,
+    /// The engine configuration's (unused) message key.
+    pub(crate) unused_key: SigningIdentity,
+    /// Drop counters of engines that crashed.
+    pub(crate) retired_drops: Vec<DropCounters>,
 }
 
 impl Sim {
@@ -164,9 +164,40 @@ impl Sim {
         let mut rng = SimRng::new(cfg.seed);
         let n = cfg.topology.nodes.len();
         let byz: HashMap<usize, Behaviour> = cfg.byzantine.iter().copied().collect();
-        let all_qsets: Vec<_> = cfg.topology.nodes.iter().map(|s| s.qset.clone()).collect();
-        let nodes = (0..n)
-            .map(|i| SimNode::new(&cfg, i, byz.get(&i).copied(), &workload, &all_qsets))
+        let ids: Vec<NodeId> = cfg.topology.nodes.iter().map(|s| s.id).collect();
+        let keys = enclave::mac_keys(cfg.seed, &ids);
+        let origin = enclave::origin();
+        let nodes = cfg
+            .topology
+            .nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, spec)| {
+                let auth = Arc::new(SimMacAuth::new(spec.id, Arc::clone(&keys))?);
+                Some(SimNode {
+                    key: spec.key.clone(),
+                    label: spec.label.clone(),
+                    id: spec.id,
+                    qset: spec.qset.clone(),
+                    behaviour: byz.get(&i).copied(),
+                    up: true,
+                    epoch: 0,
+                    engine: None,
+                    auth,
+                    block_key: enclave::block_key(&spec.id),
+                    blocks: vec![origin.clone()],
+                    ledger: Vec::new(),
+                    chain: vec![Hash32::ZERO],
+                    ledger_values: 0,
+                    synced_slots: 0,
+                    persisted: Vec::new(),
+                    known_tx: Default::default(),
+                    wake_at: None,
+                    catchup_from: None,
+                    history: VecDeque::new(),
+                    recent: VecDeque::new(),
+                })
+            })
             .collect();
         let neighbors = build_overlay(n, cfg.overlay, &mut rng);
         let id_index = cfg.topology.nodes.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
@@ -194,8 +225,19 @@ impl Sim {
             events: 0,
             stuck_ms,
             sync_retry_ms,
+            unused_key: crate::lifecycle::unused_key(),
+            retired_drops: Vec::new(),
             cfg,
         };
+        for i in 0..sim.nodes.len() {
+            sim.start_engine(i);
+        }
+        for i in 0..sim.nodes.len() {
+            for k in 0..sim.neighbors[i].len() {
+                let peer = sim.nodes[sim.neighbors[i][k]].id;
+                sim.input(i, mcnode_node::engine::Input::PeerConnected(peer));
+            }
+        }
         for (i, f) in sim.cfg.faults.clone().iter().enumerate() {
             sim.schedule(f.at_ms, Event::Fault(i));
         }
@@ -236,11 +278,11 @@ impl Sim {
         self.schedule(self.now + delay, Event::Deliver { to, from, env });
     }
 
-    /// Sends `env` to every overlay neighbor of `from` except `except`.
-    pub(crate) fn broadcast(&mut self, from: usize, env: &Rc<Envelope>, except: Option<usize>) {
+    /// Sends `env` to every overlay neighbor of `from` not in `except`.
+    pub(crate) fn broadcast(&mut self, from: usize, env: &Rc<Envelope>, except: &[usize]) {
         for k in 0..self.neighbors[from].len() {
             let to = self.neighbors[from][k];
-            if Some(to) != except {
+            if !except.contains(&to) {
                 self.send(from, to, Rc::clone(env));
             }
         }
@@ -292,9 +334,6 @@ impl Sim {
             Event::Deliver { to, from, env } => (1, *to, (*from as u64) << 40 ^ env.id),
             Event::Wake { node, epoch } => (2, *node, u64::from(*epoch)),
             Event::Submit(k) => (3, 0, *k),
-            Event::Cadence { node, epoch } => (4, *node, u64::from(*epoch)),
-            Event::Stuck { node, epoch } => (5, *node, u64::from(*epoch)),
-            Event::SyncRetry { node, epoch } => (6, *node, u64::from(*epoch)),
             Event::Fault(i) => (7, 0, *i as u64),
         };
         self.digest.mix(tag << 56 ^ node as u64);
@@ -306,29 +345,10 @@ impl Sim {
             Event::Deliver { to, from, env } => self.on_deliver(to, from, env),
             Event::Wake { node, epoch } => {
                 if self.live(node, epoch) {
-                    let now = mcnode_scp::Time(self.now);
-                    self.nodes[node].scp.handle_timeouts(now);
-                    self.flush(node);
+                    self.on_wake(node);
                 }
             }
             Event::Submit(k) => self.on_submit(k),
-            Event::Cadence { node, epoch } => {
-                if self.live(node, epoch) {
-                    self.try_nominate(node);
-                    self.flush(node);
-                }
-            }
-            Event::Stuck { node, epoch } => {
-                if self.live(node, epoch) {
-                    self.on_stuck(node);
-                }
-            }
-            Event::SyncRetry { node, epoch } => {
-                if self.live(node, epoch) && self.nodes[node].sync.active {
-                    self.nodes[node].sync.asked_at = None;
-                    self.start_sync(node);
-                }
-            }
             Event::Fault(i) => self.on_fault(i),
         }
     }
@@ -344,7 +364,7 @@ impl Sim {
         match self.cfg.submit.clone() {
             Submit::All => {
                 for i in 0..self.nodes.len() {
-                    self.add_pending(i, h, false);
+                    self.submit_to(i, h);
                 }
             }
             Submit::One => {
@@ -353,12 +373,12 @@ impl Sim {
                     .collect();
                 if !honest.is_empty() {
                     let pick = honest[self.rng.below(honest.len() as u64) as usize];
-                    self.add_pending(pick, h, true);
+                    self.submit_to(pick, h);
                 }
             }
             Submit::Nodes(list) => {
                 for i in list {
-                    self.add_pending(i, h, true);
+                    self.submit_to(i, h);
                 }
             }
         }
@@ -469,7 +489,21 @@ impl Sim {
         self.nodes.iter().filter(|n| n.up && n.behaviour.is_none()).all(|n| n.ledger_values == want)
     }
 
-    fn finish(self, wall_ms: u64) -> Report {
+    fn finish(mut self, wall_ms: u64) -> Report {
+        let live = self.nodes.iter().filter_map(|n| n.engine.as_ref()).map(|e| e.drops().clone());
+        let all: Vec<DropCounters> = self.retired_drops.iter().cloned().chain(live).collect();
+        for d in &all {
+            let s = &mut self.stats;
+            s.duplicates += d.get(DropCause::Duplicate);
+            s.malformed += d.get(DropCause::Malformed) + d.get(DropCause::OtherChain);
+            s.forged += d.get(DropCause::BadSignature) + d.get(DropCause::Unsigned);
+            s.rejected += d.total()
+                - d.get(DropCause::Duplicate)
+                - d.get(DropCause::Malformed)
+                - d.get(DropCause::OtherChain)
+                - d.get(DropCause::BadSignature)
+                - d.get(DropCause::Unsigned);
+        }
         let ledger_digest = self
             .nodes
             .iter()

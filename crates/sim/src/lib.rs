@@ -29,10 +29,11 @@
 
 pub mod byzantine;
 pub mod driver;
+pub mod enclave;
 mod engine;
 pub mod fuzzing;
+mod lifecycle;
 mod node;
-mod recovery;
 pub mod report;
 pub mod rng;
 pub mod scenario;

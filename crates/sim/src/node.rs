@@ -1,55 +1,44 @@
-//! One simulated node: an `mcnode-scp` core plus what the real node keeps around it (ledger,
-//! pending values, persisted last statements, dedup memory), and how it reacts to messages,
-//! timers, submissions and its own SCP output.
+//! One simulated node: the node's real engine ([`mcnode_node::engine::Engine`]) with what its
+//! runtime keeps around it (ledger of signed blocks, persisted last statements, the bodies its
+//! enclave has seen), and how the simulator carries out the engine's actions over simulated
+//! links.
 //!
-//! Honest behaviour, as the real node will do it:
-//! - **Flooding with dedup**: a statement seen for the first time and accepted by the SCP core
-//!   is relayed to every overlay neighbor but the sender; statements are authenticated (the
-//!   signer must be the origin) and deduplicated by content id.
-//! - **Nomination**: a node nominates up to K pending values when K are pending or the block
-//!   interval has passed; it also joins a slot as soon as a peer nominates in it.
-//! - **Persistence**: every emitted statement is kept as the node's last statement of its
-//!   protocol for the slot; after a crash the node restores from them (stellar-core
-//!   `setStateFromEnvelope`) and asks its peers for their current state.
-//! - **Recovery** (stuck detection, ledger sync, crash and restart) lives in `recovery.rs`.
+//! Everything honest is the engine's: pool, block cadence, joining a peer's nomination,
+//! signed envelopes and their drop rules, flooding with dedup, relay of transactions, fetching
+//! bodies, re-broadcast, answers to (re)connected and lagging peers, catch-up by signed
+//! blocks, and restart from persisted statements. The simulator only moves bytes, forms
+//! blocks from hashes ([`crate::enclave`]), fires timers at [`Engine::next_deadline`], checks
+//! invariants when a ledger grows, and rewrites the outgoing messages of Byzantine nodes
+//! ([`crate::byzantine`]).
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
+use std::ops::Range;
 use std::rc::Rc;
+use std::sync::Arc;
 
-use mcnode_scp::{Driver, Node, Pledge, QuorumSet, ScpConfig, Statement, Time, Validity};
-
-use mcnode_scp::TxHashSet;
+use mcnode_crypto::SigningIdentity;
+use mcnode_ledger::block::BlockData;
+use mcnode_node::engine::auth::SimMacAuth;
+use mcnode_node::engine::{Action, Engine, Input, ScpEnvelope, Wire};
+use mcnode_scp::{Pledge, QuorumSet, Statement, Time, TxHashSet};
 use mcnode_types::{Decode, Encode, Hash32, NodeId, SlotIndex};
 
-use crate::byzantine::{self, Behaviour};
-use crate::driver::{HashMap32, PrehashedHasher, SimDriver, Workload};
-
-type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<PrehashedHasher>>;
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<PrehashedHasher>>;
+use crate::byzantine::Behaviour;
+use crate::driver::PrehashedHasher;
+use crate::enclave::{self, block_value, pooled};
 use crate::engine::{Body, Envelope, Event, Sim};
 use crate::report::Violation;
-use crate::scenario::SimConfig;
 
-/// Domain tag of the per-node ledger chain (also the `previous` value SCP nominates with).
+type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<PrehashedHasher>>;
+
+/// Domain tag of the per-node ledger chain digest.
 pub const LEDGER_DOMAIN: &[u8] = b"mcnode-sim-ledger";
-/// Statements for slots further ahead than this are not handed to the SCP core.
-pub(crate) const MAX_SLOTS_AHEAD: SlotIndex = 16;
 /// Messages kept per node for violation reports.
 const RECENT: usize = 4;
 /// Old messages a `replay` node keeps to resend.
-const HISTORY: usize = 256;
-
-#[derive(Debug, Default)]
-pub(crate) struct SyncState {
-    pub active: bool,
-    pub asked_at: Option<u64>,
-    /// First slot this catch-up actually took by ledger sync (for the report).
-    pub from_slot: Option<SlotIndex>,
-    /// Slots this catch-up took by ledger sync (the rest of its range came from consensus).
-    pub taken: u64,
-    /// slot -> (responder, value) claims.
-    pub claims: BTreeMap<SlotIndex, Vec<(usize, TxHashSet)>>,
-}
+pub(crate) const HISTORY: usize = 256;
+/// Most peers asked at once for transaction bodies.
+const FETCH_FANOUT: usize = 2;
 
 pub(crate) struct SimNode {
     pub key: String,
@@ -59,125 +48,37 @@ pub(crate) struct SimNode {
     pub behaviour: Option<Behaviour>,
     pub up: bool,
     pub epoch: u32,
-    pub scp: Node<TxHashSet, SimDriver>,
+    /// `None` while crashed.
+    pub engine: Option<Engine>,
+    pub auth: Arc<SimMacAuth>,
+    pub block_key: SigningIdentity,
+    /// Signed blocks, `blocks[0]` the origin.
+    pub blocks: Vec<BlockData>,
+    /// `ledger[s - 1]` is the value of slot `s`.
     pub ledger: Vec<TxHashSet>,
     /// `chain[s]` is the digest after slot `s` (`chain[0]` is genesis).
     pub chain: Vec<Hash32>,
     pub ledger_values: u64,
     pub synced_slots: u64,
-    pub buffered: BTreeMap<SlotIndex, TxHashSet>,
-    pub pending: BTreeMap<u64, Hash32>,
-    pub pending_pos: HashMap32<u64>,
-    pub pending_seq: u64,
+    /// The last own statements the engine asked to persist (survive a crash).
+    pub persisted: Vec<Statement<TxHashSet>>,
+    /// Transaction bodies this node's enclave has seen (answers `GetTxs`; lost at a crash).
     pub known_tx: FastSet<Hash32>,
-    pub nominated: SlotIndex,
-    pub cadence_for: SlotIndex,
-    pub last_progress_ms: u64,
-    pub persisted: BTreeMap<SlotIndex, [Option<Statement<TxHashSet>>; 2]>,
-    pub seen: FastMap<u64, SlotIndex>,
-    pub max_seen_slot: SlotIndex,
-    pub stuck_armed: bool,
-    pub sync: SyncState,
-    pub history: VecDeque<Rc<Envelope>>,
-    pub recent: VecDeque<Rc<Envelope>>,
-}
-
-pub(crate) fn make_scp(
-    cfg: &SimConfig,
-    i: usize,
-    behaviour: Option<Behaviour>,
-    workload: &Rc<Workload>,
-    all_qsets: &[QuorumSet],
-) -> Node<TxHashSet, SimDriver> {
-    let spec = &cfg.topology.nodes[i];
-    let ms = std::time::Duration::from_millis;
-    let config = ScpConfig {
-        nomination_timeout_base: ms(cfg.timeout_base_ms),
-        nomination_timeout_increment: ms(cfg.timeout_increment_ms),
-        ballot_timeout_base: ms(cfg.timeout_base_ms),
-        ballot_timeout_increment: ms(cfg.timeout_increment_ms),
-        ..ScpConfig::default()
-    };
-    let permissive = behaviour == Some(Behaviour::ConflictingValues);
-    let driver = SimDriver::new(cfg.max_values_per_slot, Rc::clone(workload), permissive);
-    // Topologies are validated when loaded, so this cannot fail; fall back to a singleton
-    // rather than panic if it ever did.
-    let mut node = match Node::new(spec.id, spec.qset.clone(), config.clone(), driver) {
-        Ok(n) => n,
-        Err(_) => {
-            let d = SimDriver::new(cfg.max_values_per_slot, Rc::clone(workload), permissive);
-            let single = QuorumSet::singleton(spec.id);
-            match Node::new(spec.id, single, config, d) {
-                Ok(n) => n,
-                Err(_) => unreachable_node(),
-            }
-        }
-    };
-    let mut added = HashSet::new();
-    for q in all_qsets {
-        if added.insert(q.hash()) {
-            let _ = node.add_quorum_set(q.clone());
-        }
-    }
-    node
-}
-
-#[allow(clippy::panic)]
-fn unreachable_node() -> ! {
-    // A singleton quorum set always validates.
-    panic!("a singleton quorum set failed validation")
+    /// Earliest scheduled timer wake-up of this epoch.
+    pub wake_at: Option<u64>,
+    /// Ledger length when the running catch-up began.
+    pub catchup_from: Option<u64>,
+    pub history: VecDeque<Wire>,
+    pub recent: VecDeque<Wire>,
 }
 
 impl SimNode {
-    pub(crate) fn new(
-        cfg: &SimConfig,
-        i: usize,
-        behaviour: Option<Behaviour>,
-        workload: &Rc<Workload>,
-        all_qsets: &[QuorumSet],
-    ) -> Self {
-        let spec = &cfg.topology.nodes[i];
-        SimNode {
-            key: spec.key.clone(),
-            label: spec.label.clone(),
-            id: spec.id,
-            qset: spec.qset.clone(),
-            behaviour,
-            up: true,
-            epoch: 0,
-            scp: make_scp(cfg, i, behaviour, workload, all_qsets),
-            ledger: Vec::new(),
-            chain: vec![Hash32::ZERO],
-            ledger_values: 0,
-            synced_slots: 0,
-            buffered: BTreeMap::new(),
-            pending: BTreeMap::new(),
-            pending_pos: HashMap32::default(),
-            pending_seq: 0,
-            known_tx: FastSet::default(),
-            nominated: 0,
-            cadence_for: 0,
-            last_progress_ms: 0,
-            persisted: BTreeMap::new(),
-            seen: FastMap::default(),
-            max_seen_slot: 0,
-            stuck_armed: false,
-            sync: SyncState::default(),
-            history: VecDeque::new(),
-            recent: VecDeque::new(),
-        }
-    }
-
     pub(crate) fn current(&self) -> SlotIndex {
         self.ledger.len() as SlotIndex + 1
     }
 
     pub(crate) fn active(&self) -> bool {
         self.up && self.behaviour != Some(Behaviour::Silent)
-    }
-
-    pub(crate) fn wants_progress(&self) -> bool {
-        !self.pending.is_empty() || self.max_seen_slot >= self.current()
     }
 }
 
@@ -210,69 +111,153 @@ pub(crate) fn describe(st: &Statement<TxHashSet>) -> String {
     format!("slot {} from {}: {what}", st.slot, st.node_id.short())
 }
 
+pub(crate) fn remember<T>(q: &mut VecDeque<T>, item: T, cap: usize) {
+    if q.len() == cap {
+        q.pop_front();
+    }
+    q.push_back(item);
+}
+
 impl Sim {
-    /// Drains the SCP core's outputs of `i`, acting on each.
-    pub(crate) fn flush(&mut self, i: usize) {
-        while let Some(out) = self.nodes[i].scp.poll_output() {
-            match out {
-                mcnode_scp::Output::Emit(st) => self.emit(i, st),
-                mcnode_scp::Output::SetTimer { deadline, .. } => {
-                    let epoch = self.nodes[i].epoch;
-                    self.schedule(deadline.as_millis(), Event::Wake { node: i, epoch });
-                }
-                mcnode_scp::Output::CancelTimer { .. } => {}
-                mcnode_scp::Output::Externalized { slot, value } => {
-                    self.on_externalized(i, slot, value);
-                }
-            }
+    /// Hands `input` to node `i`'s engine (if it runs) and carries out what follows.
+    pub(crate) fn input(&mut self, i: usize, input: Input) {
+        let now = Time(self.now);
+        let Some(e) = self.nodes[i].engine.as_mut() else { return };
+        // A refused input (duplicate or over-capacity transaction, ...) changes nothing.
+        let _ = e.handle(now, input);
+        self.pump(i);
+    }
+
+    /// Carries out every queued action of node `i`, then schedules its next timer.
+    pub(crate) fn pump(&mut self, i: usize) {
+        loop {
             if !self.violations.is_empty() {
                 return;
             }
+            let Some(action) = self.nodes[i].engine.as_mut().and_then(Engine::poll_action) else {
+                break;
+            };
+            self.act(i, action);
+        }
+        let Some(deadline) = self.nodes[i].engine.as_ref().and_then(Engine::next_deadline) else {
+            return;
+        };
+        let d = deadline.as_millis().max(self.now);
+        let n = &mut self.nodes[i];
+        if n.wake_at.is_none_or(|w| d < w) {
+            n.wake_at = Some(d);
+            let epoch = n.epoch;
+            self.schedule(d, Event::Wake { node: i, epoch });
         }
     }
 
-    pub(crate) fn emit(&mut self, i: usize, st: Statement<TxHashSet>) {
-        let n = &mut self.nodes[i];
-        let which = usize::from(st.pledge.is_ballot());
-        n.persisted.entry(st.slot).or_default()[which] = Some(st.clone());
-        match n.behaviour {
-            None => {
-                let env = Envelope::statement(i, st);
-                n.seen.insert(env.id, env_slot(&env));
-                self.broadcast(i, &env, None);
+    /// A timer wake-up of node `i` at `self.now`.
+    pub(crate) fn on_wake(&mut self, i: usize) {
+        if self.nodes[i].wake_at != Some(self.now) {
+            return; // superseded by an earlier one
+        }
+        self.nodes[i].wake_at = None;
+        let now = Time(self.now);
+        if let Some(e) = self.nodes[i].engine.as_mut() {
+            e.handle_due_timers(now);
+        }
+        self.pump(i);
+    }
+
+    fn index_of(&self, id: &NodeId) -> Option<usize> {
+        self.id_index.get(id).copied()
+    }
+
+    fn act(&mut self, i: usize, action: Action) {
+        match action {
+            Action::Send { to, msg } => {
+                if let Some(to) = self.index_of(&to) {
+                    self.send_own(i, Some(to), msg);
+                }
             }
-            Some(Behaviour::Silent) => {}
-            Some(Behaviour::Replay) => {
-                let env = Envelope::statement(i, st);
-                self.broadcast(i, &env, None);
-                for _ in 0..2 {
-                    let len = self.nodes[i].history.len() as u64;
-                    if len == 0 {
-                        break;
+            Action::Broadcast { msg, except } if except.is_empty() => self.send_own(i, None, msg),
+            Action::Broadcast { msg, except } => {
+                // Relaying others' messages is honest work; liars do not relay.
+                if self.nodes[i].behaviour.is_none() {
+                    let env = Envelope::scp(msg);
+                    let skip: Vec<usize> =
+                        except.iter().filter_map(|id| self.index_of(id)).collect();
+                    self.broadcast(i, &env, &skip);
+                }
+            }
+            Action::RelayTx { hash, to } => {
+                if self.nodes[i].behaviour.is_none() {
+                    let env = Envelope::direct(Body::Tx(hash));
+                    let to: Vec<usize> = to.iter().filter_map(|id| self.index_of(id)).collect();
+                    for p in to {
+                        self.send(i, p, Rc::clone(&env));
                     }
-                    let k = self.rng.below(len) as usize;
-                    let old = Rc::clone(&self.nodes[i].history[k]);
-                    self.broadcast(i, &old, None);
-                }
-                remember(&mut self.nodes[i].history, env, HISTORY);
-            }
-            Some(Behaviour::Equivocate) => {
-                let alt = byzantine::map_values(&st, &byzantine::alternative_value);
-                let a = Envelope::statement(i, st);
-                let b = Envelope::statement(i, alt);
-                for k in 0..self.neighbors[i].len() {
-                    let to = self.neighbors[i][k];
-                    let env = if k % 2 == 0 { &a } else { &b };
-                    self.send(i, to, Rc::clone(env));
                 }
             }
-            Some(Behaviour::ConflictingValues) => {
-                let fake = byzantine::map_values(&st, &byzantine::fake_value);
-                self.broadcast(i, &Envelope::statement(i, fake), None);
+            Action::FetchTxs { from, hashes } => {
+                let env = Envelope::direct(Body::GetTxs(hashes));
+                let from: Vec<usize> =
+                    from.iter().filter_map(|id| self.index_of(id)).take(FETCH_FANOUT).collect();
+                for p in from {
+                    self.send(i, p, Rc::clone(&env));
+                }
             }
-            Some(Behaviour::Garbage) => {
-                for bytes in byzantine::garbage(&st, &mut self.rng) {
-                    self.broadcast(i, &Envelope::raw(i, bytes), None);
+            Action::FormBlock { txs, .. } => {
+                let hashes: Vec<Hash32> = txs.iter().map(|t| t.context.tx_hash).collect();
+                let n = &self.nodes[i];
+                let parent = &n.blocks[n.blocks.len() - 1].block;
+                let data = enclave::form_block(parent, &hashes, &n.block_key, self.now);
+                self.append(i, data, false);
+            }
+            Action::FetchBlocks { from, range } => {
+                let env = Envelope::direct(Body::GetBlocks(range));
+                let from: Vec<usize> = from.iter().filter_map(|id| self.index_of(id)).collect();
+                for p in from {
+                    self.send(i, p, Rc::clone(&env));
+                }
+            }
+            Action::AppendBlock { block } => self.append(i, block, true),
+            Action::PersistStatements { statements, .. } => {
+                self.nodes[i].persisted = statements;
+            }
+            Action::SetTimer { .. } | Action::CancelTimer { .. } => {} // via next_deadline
+            Action::Serving(serving) => self.on_serving(i, serving),
+        }
+    }
+
+    fn on_serving(&mut self, i: usize, serving: bool) {
+        let n = &mut self.nodes[i];
+        if !serving {
+            n.catchup_from.get_or_insert(n.ledger.len() as u64 + 1);
+            return;
+        }
+        let Some(a) = n.catchup_from.take() else { return };
+        let b = n.ledger.len() as u64;
+        if b < a {
+            return;
+        }
+        let (label, cur) = (n.label.clone(), n.current());
+        self.note(format!(
+            "{label} caught up slots {a}-{b} by fetching blocks signed by a quorum slice of its peers; it rejoins consensus at slot {cur}"
+        ));
+    }
+
+    /// An own message of node `i`, to `to` or to every neighbor, as its behaviour has it.
+    fn send_own(&mut self, i: usize, to: Option<usize>, msg: Wire) {
+        let wires = match self.nodes[i].behaviour {
+            None => vec![(msg, None)],
+            Some(b) => self.byzantine_rewrite(i, b, msg),
+        };
+        for (wire, parity) in wires {
+            let env = Envelope::scp(wire);
+            match (to, parity) {
+                (Some(t), _) => self.send(i, t, env),
+                (None, None) => self.broadcast(i, &env, &[]),
+                (None, Some(p)) => {
+                    for k in (p..self.neighbors[i].len()).step_by(2) {
+                        let t = self.neighbors[i][k];
+                        self.send(i, t, Rc::clone(&env));
+                    }
                 }
             }
         }
@@ -286,202 +271,76 @@ impl Sim {
         if !self.nodes[to].active() {
             return;
         }
+        let from_id = self.nodes[from].id;
         match &env.body {
-            Body::Scp(_) | Body::Raw(_) => self.on_statement(to, from, env),
+            Body::Scp(wire) => {
+                let n = &mut self.nodes[to];
+                remember(&mut n.recent, wire.clone(), RECENT);
+                if n.behaviour == Some(Behaviour::Replay) {
+                    remember(&mut n.history, wire.clone(), HISTORY);
+                }
+                self.input(to, Input::PeerMessage { from: from_id, bytes: wire.to_vec() });
+            }
             Body::Tx(h) => {
                 let h = *h;
-                self.add_pending(to, h, true);
+                self.nodes[to].known_tx.insert(h);
+                let tx = pooled(h);
+                let input =
+                    Input::PeerTx { from: from_id, context: tx.context, payload: tx.payload };
+                self.input(to, input);
             }
-            Body::StateRequest { slot } => {
-                let slot = *slot;
-                self.on_state_request(to, from, slot);
-            }
-            Body::StateReply { height } => {
-                if *height >= self.nodes[to].current() {
-                    self.start_sync(to);
+            Body::GetTxs(hashes) => {
+                let n = &self.nodes[to];
+                let have: Vec<Hash32> =
+                    hashes.iter().filter(|h| n.known_tx.contains(*h)).copied().collect();
+                if !have.is_empty() {
+                    self.send(to, from, Envelope::direct(Body::Txs(have)));
                 }
             }
-            Body::SyncRequest { from: first } => {
-                let first = *first;
-                self.on_sync_request(to, from, first);
+            Body::Txs(hashes) => {
+                let n = &mut self.nodes[to];
+                n.known_tx.extend(hashes.iter().copied());
+                let txs = hashes.iter().map(|h| pooled(*h)).collect();
+                self.input(to, Input::TxsFetched { from: from_id, txs });
             }
-            Body::SyncReply { first, values, height } => {
-                let (first, height) = (*first, *height);
-                self.on_sync_reply(to, from, first, values, height);
-            }
-        }
-    }
-
-    pub(crate) fn on_statement(&mut self, to: usize, from: usize, env: Rc<Envelope>) {
-        let n = &mut self.nodes[to];
-        if n.seen.contains_key(&env.id) {
-            self.stats.duplicates += 1;
-            return;
-        }
-        let decoded;
-        let st = match &env.body {
-            Body::Scp(st) => st,
-            Body::Raw(bytes) => match Statement::<TxHashSet>::from_canonical_bytes(bytes) {
-                Ok(st) => {
-                    decoded = st;
-                    &decoded
-                }
-                Err(_) => {
-                    n.seen.insert(env.id, n.current());
-                    self.stats.malformed += 1;
-                    return;
-                }
-            },
-            _ => return,
-        };
-        // Authenticate before remembering the id, so a forged copy cannot suppress the genuine
-        // message that has the same content.
-        if st.node_id != self.nodes[env.origin].id {
-            self.stats.forged += 1;
-            return;
-        }
-        let slot = st.slot;
-        if slot > self.nodes[to].current() + MAX_SLOTS_AHEAD {
-            // The SCP core keeps state for any slot it is shown; the caller bounds the window
-            // (a liar could otherwise make it hold millions of slots). Far-ahead statements only
-            // tell the node it is behind; they are not remembered, so they count once caught up.
-            self.stats.rejected += 1;
-            self.start_sync(to);
-            return;
-        }
-        let n = &mut self.nodes[to];
-        n.seen.insert(env.id, slot);
-        remember(&mut n.recent, Rc::clone(&env), RECENT);
-        if n.behaviour == Some(Behaviour::Replay) {
-            remember(&mut n.history, Rc::clone(&env), HISTORY);
-        }
-        n.max_seen_slot = n.max_seen_slot.max(slot);
-        let is_nominate = matches!(st.pledge, Pledge::Nominate(_));
-        let res = n.scp.handle_statement(Time(self.now), st.clone());
-        let current = n.current();
-        match res {
-            Ok(()) => {
-                if n.behaviour.is_none() {
-                    self.broadcast(to, &env, Some(from));
-                }
-                if is_nominate && slot == current && self.nodes[to].nominated < slot {
-                    self.join_nomination(to, st);
-                }
-            }
-            Err(_) => self.stats.rejected += 1,
-        }
-        self.flush(to);
-        if slot >= current + 2 {
-            self.start_sync(to);
-        }
-        self.arm_stuck(to);
-    }
-
-    pub(crate) fn join_nomination(&mut self, i: usize, st: &Statement<TxHashSet>) {
-        if !self.nodes[i].pending.is_empty() {
-            let s = self.nodes[i].current();
-            let value = self.pending_value(i);
-            self.do_nominate(i, s, value);
-            return;
-        }
-        let Pledge::Nominate(nom) = &st.pledge else { return };
-        let s = st.slot;
-        let n = &mut self.nodes[i];
-        let pick = nom.accepted.iter().chain(&nom.votes).find_map(|v| {
-            match n.scp.driver_mut().validate(s, v) {
-                Validity::Valid => Some(v.clone()),
-                _ => n.scp.driver_mut().extract_valid(s, v),
-            }
-        });
-        if let Some(v) = pick {
-            self.do_nominate(i, s, v);
-        }
-    }
-
-    pub(crate) fn pending_value(&self, i: usize) -> TxHashSet {
-        let k = self.cfg.max_values_per_slot;
-        TxHashSet::from_hashes(self.nodes[i].pending.values().take(k).copied())
-    }
-
-    pub(crate) fn do_nominate(&mut self, i: usize, slot: SlotIndex, value: TxHashSet) {
-        let n = &mut self.nodes[i];
-        n.nominated = slot;
-        let prev = n.chain.last().copied().unwrap_or_default();
-        if n.scp.nominate(Time(self.now), slot, value, prev).is_err() {
-            self.stats.rejected += 1;
-        }
-    }
-
-    /// Nominates for the current slot if a full slot is pending or the interval has passed.
-    pub(crate) fn try_nominate(&mut self, i: usize) {
-        let n = &self.nodes[i];
-        let s = n.current();
-        if !n.active() || n.nominated >= s || n.pending.is_empty() {
-            return;
-        }
-        let due = n.last_progress_ms + self.cfg.block_interval_ms;
-        if n.pending.len() >= self.cfg.max_values_per_slot || self.now >= due {
-            let value = self.pending_value(i);
-            self.do_nominate(i, s, value);
-        } else if n.cadence_for < s {
-            let epoch = n.epoch;
-            self.nodes[i].cadence_for = s;
-            self.schedule(due, Event::Cadence { node: i, epoch });
-        }
-    }
-
-    pub(crate) fn add_pending(&mut self, i: usize, h: Hash32, relay: bool) {
-        let n = &mut self.nodes[i];
-        if !n.active() || !n.known_tx.insert(h) {
-            return;
-        }
-        n.pending_seq += 1;
-        n.pending.insert(n.pending_seq, h);
-        n.pending_pos.insert(h, n.pending_seq);
-        if relay && n.behaviour.is_none() {
-            let env = Envelope::direct(i, Body::Tx(h));
-            self.broadcast(i, &env, None);
-        }
-        self.try_nominate(i);
-        self.flush(i);
-        self.arm_stuck(i);
-    }
-
-    fn on_externalized(&mut self, i: usize, slot: SlotIndex, value: TxHashSet) {
-        let n = &mut self.nodes[i];
-        let cur = n.current();
-        if slot < cur {
-            if n.ledger[(slot - 1) as usize] != value && n.behaviour.is_none() {
-                let detail = format!(
-                    "consensus decided slot {slot} differently from what the node took by ledger sync"
-                );
-                self.violation("self-contradiction", i, None, slot, detail);
-            }
-            return;
-        }
-        if slot > cur {
-            n.buffered.insert(slot, value);
-            self.start_sync(i);
-            return;
-        }
-        self.append(i, slot, value, false);
-        self.drain_buffered(i);
-    }
-
-    /// Appends externalized slots that were waiting for earlier ones.
-    pub(crate) fn drain_buffered(&mut self, i: usize) {
-        loop {
-            let s = self.nodes[i].current();
-            let Some(v) = self.nodes[i].buffered.remove(&s) else { break };
-            self.append(i, s, v, false);
-            if !self.violations.is_empty() {
-                return;
+            Body::GetBlocks(range) => self.on_get_blocks(to, from, range.clone()),
+            Body::Blocks(blocks) => {
+                let blocks = blocks.clone();
+                self.input(to, Input::BlocksFetched { from: from_id, blocks });
             }
         }
     }
 
-    /// Appends `value` as slot `slot` (the node's current slot) to `i`'s ledger.
-    pub(crate) fn append(&mut self, i: usize, slot: SlotIndex, value: TxHashSet, synced: bool) {
+    fn on_get_blocks(&mut self, me: usize, asker: usize, range: Range<u64>) {
+        let n = &self.nodes[me];
+        let have = n.blocks.len() as u64;
+        let (lo, hi) = (range.start.min(have), range.end.min(have));
+        if lo >= hi {
+            return;
+        }
+        let mut blocks: Vec<BlockData> = n.blocks[lo as usize..hi as usize].to_vec();
+        if n.behaviour == Some(Behaviour::ConflictingValues) {
+            blocks =
+                crate::byzantine::forge_blocks(&n.blocks[lo as usize - 1], &blocks, n, self.now);
+        }
+        self.send(me, asker, Envelope::direct(Body::Blocks(blocks)));
+    }
+
+    /// A client submits `h` to node `i`.
+    pub(crate) fn submit_to(&mut self, i: usize, h: Hash32) {
+        if !self.nodes[i].active() {
+            return;
+        }
+        self.nodes[i].known_tx.insert(h);
+        let tx = pooled(h);
+        self.input(i, Input::ClientTx { context: tx.context, payload: tx.payload });
+    }
+
+    /// Node `i`'s runtime appends `data` (formed by its enclave, or fetched in catch-up) and
+    /// tells the engine.
+    fn append(&mut self, i: usize, data: BlockData, synced: bool) {
+        let slot = data.block.index;
+        let value = block_value(&data);
         if self.nodes[i].behaviour.is_none()
             && let Err(f) = self.checker.check(&self.workload, i, slot, &value)
         {
@@ -489,28 +348,21 @@ impl Sim {
             return;
         }
         let n = &mut self.nodes[i];
-        n.scp.driver_mut().spend(slot, &value);
-        let mut data = n.chain[n.chain.len() - 1].0.to_vec();
-        value.encode(&mut data);
-        n.chain.push(Hash32::digest(LEDGER_DOMAIN, &data));
+        let mut digest = n.chain[n.chain.len() - 1].0.to_vec();
+        value.encode(&mut digest);
+        n.chain.push(Hash32::digest(LEDGER_DOMAIN, &digest));
         n.ledger_values += value.len() as u64;
-        for &h in value.as_slice() {
-            n.known_tx.insert(h);
-            if let Some(pos) = n.pending_pos.remove(&h) {
-                n.pending.remove(&pos);
-            }
-        }
+        n.known_tx.extend(value.as_slice().iter().copied());
         n.ledger.push(value);
         n.synced_slots += u64::from(synced);
-        n.scp.purge_slots_below(slot);
-        n.persisted.retain(|s, _| *s > slot);
-        if slot.is_multiple_of(8) {
-            n.seen.retain(|_, s| *s + 1 >= slot);
-        }
-        n.last_progress_ms = self.now;
+        n.blocks.push(data.clone());
         self.check_done = true;
-        self.try_nominate(i);
-        self.arm_stuck(i);
+        let now = Time(self.now);
+        if let Some(e) = self.nodes[i].engine.as_mut() {
+            // The engine asked for exactly this block; a refusal would be an engine bug the
+            // agreement checks would show.
+            let _ = e.handle(now, Input::BlockAppended { block: data });
+        }
     }
 
     pub(crate) fn violation(
@@ -524,9 +376,10 @@ impl Sim {
         let involved: Vec<usize> = std::iter::once(i).chain(other).collect();
         let mut last = Vec::new();
         for k in &involved {
-            for env in &self.nodes[*k].recent {
-                if let Body::Scp(st) = &env.body {
-                    last.push(format!("{} received {}", self.nodes[*k].label, describe(st)));
+            for w in &self.nodes[*k].recent {
+                if let Ok(env) = ScpEnvelope::from_canonical_bytes(w) {
+                    let text = describe(&env.statement);
+                    last.push(format!("{} received {text}", self.nodes[*k].label));
                 }
             }
         }
@@ -539,69 +392,5 @@ impl Sim {
             detail,
             last_messages: last,
         });
-    }
-}
-
-fn env_slot(env: &Envelope) -> SlotIndex {
-    match &env.body {
-        Body::Scp(st) => st.slot,
-        _ => 0,
-    }
-}
-
-pub(crate) fn remember(q: &mut VecDeque<Rc<Envelope>>, env: Rc<Envelope>, cap: usize) {
-    if q.len() == cap {
-        q.pop_front();
-    }
-    q.push_back(env);
-}
-
-#[cfg(test)]
-mod tests {
-    use mcnode_scp::{Nominate, Pledge, Statement, TxHashSet};
-    use mcnode_types::Hash32;
-
-    use crate::engine::{Envelope, Sim};
-    use crate::{SimConfig, Topology};
-
-    fn nominate_from(sim: &Sim, from: usize, slot: u64) -> Statement<TxHashSet> {
-        Statement {
-            node_id: sim.nodes[from].id,
-            slot,
-            quorum_set_hash: sim.nodes[from].qset.hash(),
-            pledge: Pledge::Nominate(Nominate {
-                votes: vec![TxHashSet::from_hashes([Hash32([5; 32])])],
-                accepted: vec![],
-            }),
-        }
-    }
-
-    #[test]
-    fn statements_far_ahead_are_not_handed_to_the_scp_core() {
-        let topo = Topology::generate("mesh:3:2").unwrap().unwrap();
-        let mut sim = Sim::new(SimConfig::quick(topo, 0, 10, 1));
-        let near = nominate_from(&sim, 1, 1 + super::MAX_SLOTS_AHEAD);
-        sim.on_deliver(0, 1, Envelope::statement(1, near));
-        assert_eq!(sim.nodes[0].scp.slots(), vec![1 + super::MAX_SLOTS_AHEAD]);
-        let far = nominate_from(&sim, 1, 2 + super::MAX_SLOTS_AHEAD);
-        sim.on_deliver(0, 1, Envelope::statement(1, far));
-        assert_eq!(sim.nodes[0].scp.slots(), vec![1 + super::MAX_SLOTS_AHEAD]);
-        assert!(sim.nodes[0].sync.active, "a far-ahead statement starts ledger sync");
-    }
-
-    #[test]
-    fn forged_and_duplicate_statements_are_dropped_before_the_core() {
-        let topo = Topology::generate("mesh:3:2").unwrap().unwrap();
-        let mut sim = Sim::new(SimConfig::quick(topo, 0, 10, 1));
-        // Signed by node 2 but arriving with origin node 1: a forgery.
-        let st = nominate_from(&sim, 2, 1);
-        sim.on_deliver(0, 1, Envelope::statement(1, st.clone()));
-        assert_eq!(sim.stats.forged, 1);
-        assert!(sim.nodes[0].scp.slots().is_empty());
-        let env = Envelope::statement(2, st);
-        sim.on_deliver(0, 2, std::rc::Rc::clone(&env));
-        sim.on_deliver(0, 1, env);
-        assert_eq!(sim.stats.duplicates, 1);
-        assert_eq!(sim.nodes[0].scp.slots(), vec![1]);
     }
 }
