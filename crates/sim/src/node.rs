@@ -394,3 +394,55 @@ impl Sim {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use mcnode_node::engine::{DropCause, ScpEnvelope};
+    use mcnode_scp::{Nominate, Pledge, Statement, TxHashSet};
+    use mcnode_types::Hash32;
+
+    use crate::engine::{Envelope, Sim};
+    use crate::{SimConfig, Topology};
+
+    fn nominate_from(sim: &Sim, from: usize) -> Statement<TxHashSet> {
+        Statement {
+            node_id: sim.nodes[from].id,
+            slot: 1,
+            quorum_set_hash: sim.nodes[from].qset.hash(),
+            pledge: Pledge::Nominate(Nominate {
+                votes: vec![TxHashSet::from_hashes([Hash32([5; 32])])],
+                accepted: vec![],
+            }),
+        }
+    }
+
+    fn drops(sim: &Sim, i: usize, cause: DropCause) -> u64 {
+        sim.nodes[i].engine.as_ref().map_or(0, |e| e.drops().get(cause))
+    }
+
+    #[test]
+    fn forged_and_duplicate_statements_are_dropped_by_the_engines_rules() {
+        let topo = Topology::generate("mesh:3:2").unwrap().unwrap();
+        let mut sim = Sim::new(SimConfig::quick(topo, 0, 10, 1));
+        let tip = sim.nodes[0].blocks[0].block.id;
+        let chain = crate::enclave::SIM_CHAIN_ID;
+        // Node 2 signs a statement that claims node 1: a forgery, whoever delivers it.
+        let st = nominate_from(&sim, 1);
+        let forged = ScpEnvelope::sign_with(&*sim.nodes[2].auth, chain, tip, st.clone());
+        sim.on_deliver(0, 2, Envelope::scp(forged.to_wire()));
+        assert_eq!(drops(&sim, 0, DropCause::BadSignature), 1);
+        let seen = |sim: &Sim| {
+            sim.nodes[0]
+                .engine
+                .as_ref()
+                .is_some_and(|e| e.peer_slots().contains_key(&sim.nodes[1].id))
+        };
+        assert!(!seen(&sim), "a forgery tells the engine nothing");
+        // The genuine statement is not suppressed by the forgery, and a second copy is a duplicate.
+        let genuine = ScpEnvelope::sign_with(&*sim.nodes[1].auth, chain, tip, st).to_wire();
+        sim.on_deliver(0, 1, Envelope::scp(genuine.clone()));
+        sim.on_deliver(0, 2, Envelope::scp(genuine));
+        assert_eq!(drops(&sim, 0, DropCause::Duplicate), 1);
+        assert!(seen(&sim), "the genuine statement was processed");
+    }
+}
