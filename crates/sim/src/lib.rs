@@ -1,12 +1,14 @@
-//! `mcnode-sim`: a deterministic discrete-event simulator for whole networks of `mcnode-scp`
-//! nodes.
+//! `mcnode-sim`: a deterministic discrete-event simulator for whole networks of mcnode
+//! validators.
 //!
 //! # What it does
-//! Runs unchanged SCP cores ([`mcnode_scp::Node`]) on virtual time over simulated links with
-//! latency ranges, loss and partitions; crashes and restarts nodes (a restarted node restores
-//! from its own last statements); plays Byzantine nodes (`silent`, `equivocate`,
-//! `conflicting-values`, `replay`, `garbage`); floods statements with dedup; lets nodes that
-//! fell behind catch up by ledger sync; and submits 32-byte values at a configurable rate.
+//! Runs the node's real engine ([`mcnode_node::engine::Engine`]: pool, block cadence, signed
+//! envelopes, flooding, relay, body fetching, re-broadcast, catch-up, restart) for every node,
+//! on virtual time over simulated links with latency ranges, loss and partitions, through a
+//! simulated enclave whose transactions are 32-byte hashes ([`enclave`]); crashes and restarts
+//! nodes (a restarted engine restores its persisted statements); plays Byzantine nodes
+//! (`silent`, `equivocate`, `conflicting-values`, `replay`, `garbage`) by rewriting and
+//! re-signing their envelopes; and submits values at a configurable rate.
 //!
 //! # What it guarantees
 //! - **Reproducible**: all randomness comes from one seeded generator ([`rng::SimRng`]) and

@@ -95,7 +95,7 @@ pub struct NodeSummary {
     pub slots: u64,
     /// Values in its ledger.
     pub values: u64,
-    /// Slots it took by ledger sync rather than consensus.
+    /// Slots it took by ledger sync (catch-up: fetched signed blocks) rather than consensus.
     pub synced_slots: u64,
 }
 

@@ -116,7 +116,7 @@ fn crashes_within_tolerance_keep_liveness_and_restarted_nodes_catch_up() {
     assert_safe_and_live(&r, "2 crashes, 1 restart");
     let restarted = &r.details.nodes[0];
     assert!(restarted.up && restarted.values == 200);
-    assert!(restarted.synced_slots > 0, "the restarted node caught up by ledger sync");
+    assert!(restarted.synced_slots > 0, "the restarted node caught up by fetching signed blocks");
     assert!(r.details.story.iter().any(|(_, s)| s.contains("caught up")), "{:?}", r.details.story);
 }
 
@@ -169,8 +169,9 @@ fn each_byzantine_behaviour_below_the_blocking_threshold_is_harmless() {
 
 #[test]
 fn a_conflicting_values_liar_cannot_feed_a_lagging_node_fake_blocks() {
-    // Node 0 crashes and comes back far behind; node 1 answers its ledger-sync requests with
-    // fabricated values. The quorum rule (7 of 9 peers must report the same value) ignores it.
+    // Node 0 crashes and comes back far behind; node 1 answers its block requests with
+    // forged blocks of fabricated values, signed by itself. The catch-up rule (a quorum slice of
+    // node 0's quorum set, 7 of its 9 peers, must sign a block) ignores them.
     let mut c = cfg(mobilecoin(), 200, 7);
     c.byzantine = vec![(1, Behaviour::ConflictingValues)];
     c.faults = vec![at(200, FaultKind::Crash(0)), at(3000, FaultKind::Restart(0))];
