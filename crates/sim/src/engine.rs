@@ -148,9 +148,9 @@ pub struct Sim {
     pub(crate) check_done: bool,
     events: u64,
     /// How long a node's slot makes no progress before it re-broadcasts its statements.
-    pub(crate) stuck_ms: u64,
+    pub(crate) rebroadcast_ms: u64,
     /// How long peers must look ahead before a node catches up (and its fetch retry).
-    pub(crate) sync_retry_ms: u64,
+    pub(crate) catchup_ms: u64,
     /// The engine configuration's (unused) message key.
     pub(crate) unused_key: SigningIdentity,
     /// Drop counters of engines that crashed.
@@ -202,8 +202,8 @@ impl Sim {
         let neighbors = build_overlay(n, cfg.overlay, &mut rng);
         let id_index = cfg.topology.nodes.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
         let hi = cfg.latency_ms.1;
-        let stuck_ms = 2 * (cfg.timeout_base_ms + cfg.timeout_increment_ms) + 4 * hi;
-        let sync_retry_ms = 1000 + 4 * hi;
+        let rebroadcast_ms = 2 * (cfg.timeout_base_ms + cfg.timeout_increment_ms) + 4 * hi;
+        let catchup_ms = 1000 + 4 * hi;
         let mut sim = Sim {
             now: 0,
             seq: 0,
@@ -223,8 +223,8 @@ impl Sim {
             faults_left: cfg.faults.len(),
             check_done: false,
             events: 0,
-            stuck_ms,
-            sync_retry_ms,
+            rebroadcast_ms,
+            catchup_ms,
             unused_key: crate::lifecycle::unused_key(),
             retired_drops: Vec::new(),
             cfg,

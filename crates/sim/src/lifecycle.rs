@@ -51,8 +51,8 @@ impl Sim {
         // hold it (the pool's limit has its own engine tests).
         c.pool_capacity = c.pool_capacity.max(cfg.values as usize);
         let hi = cfg.latency_ms.1;
-        c.rebroadcast_interval = ms(self.stuck_ms);
-        c.catchup_grace = ms(self.sync_retry_ms);
+        c.rebroadcast_interval = ms(self.rebroadcast_ms);
+        c.catchup_grace = ms(self.catchup_ms);
         c.fetch_retry = ms(1000 + 4 * hi);
         c
     }

@@ -106,13 +106,14 @@ pub struct Stats {
     pub dropped: u64,
     /// Blocked by a partition.
     pub partitioned: u64,
-    /// Delivered twice or more (dropped by dedup).
+    /// Delivered twice or more (dropped by the engines' dedup).
     pub duplicates: u64,
-    /// Refused by the SCP core (stale, invalid value, ...).
+    /// Dropped by the engines for any other cause: stale, wrong parent, too far ahead, buffer
+    /// full, refused by the SCP core (see `mcnode_node::engine::DropCause`).
     pub rejected: u64,
-    /// Undecodable bytes.
+    /// Undecodable bytes or another chain's messages.
     pub malformed: u64,
-    /// Statements whose signer is not the sender.
+    /// Unsigned, or the signature does not verify for the claimed signer.
     pub forged: u64,
     /// Arrived at a crashed node.
     pub to_crashed: u64,
