@@ -28,7 +28,16 @@ fn slot_reached(env: &ScpEnvelope) -> SlotIndex {
 
 impl Engine {
     pub(super) fn on_peer_message(&mut self, now: Time, from: NodeId, bytes: Vec<u8>) {
-        let env = match ScpEnvelope::from_canonical_bytes(&bytes) {
+        // Dedup first: flooding brings every message back several times, own ones included,
+        // and only messages that passed every check below (or own ones) are remembered, so
+        // the same bytes would pass them again. A forged copy has other bytes and cannot
+        // suppress the genuine message.
+        let wire: Wire = Arc::from(bytes);
+        let digest = Hash32::digest(SEEN_DOMAIN, &wire);
+        if self.seen.contains_key(&digest) {
+            return self.drops.add(DropCause::Duplicate);
+        }
+        let env = match ScpEnvelope::from_canonical_bytes(&wire) {
             Ok(env) => env,
             Err(_) => return self.drops.add(DropCause::Malformed),
         };
@@ -39,12 +48,6 @@ impl Engine {
             Ok(()) => {}
             Err(SignatureCheck::Unsigned) => return self.drops.add(DropCause::Unsigned),
             Err(_) => return self.drops.add(DropCause::BadSignature),
-        }
-        let wire: Wire = Arc::from(bytes);
-        let digest = Hash32::digest(SEEN_DOMAIN, &wire);
-        if self.seen.contains_key(&digest) {
-            // Flooding brings every message back several times, own ones included.
-            return self.drops.add(DropCause::Duplicate);
         }
         let sender = env.statement.node_id;
         if sender == self.id {
