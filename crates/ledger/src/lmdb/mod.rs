@@ -2,7 +2,8 @@
 //!
 //! Layout: a ledger is a directory holding LMDB's `data.mdb` and `lock.mdb`, plus our own
 //! `mcnode-ledger.lock`, which a process holds (an exclusive `flock`) for as long as it has the
-//! ledger open. Tables (named LMDB databases), keys big-endian so that LMDB's byte order is
+//! ledger open, and `mcnode-ledger.ack`, the record of the highest acknowledged block, written
+//! after each commit and compared with the database at open to detect a rollback ([`ack`]). Tables (named LMDB databases), keys big-endian so that LMDB's byte order is
 //! numeric order:
 //!
 //! | table | key | value |
@@ -43,6 +44,7 @@ use crate::merkle::NodeSource;
 use crate::store::{self, StoreRead, TableCounts};
 use crate::{Ledger, impl_ledger_view};
 
+pub mod ack;
 mod index;
 use index::KeyIndex;
 
@@ -159,6 +161,7 @@ impl LmdbLedger {
                 Ok(CommitOrAbort::<_, ()>::Commit(arr))
             })?
             .unwrap_commit();
+        ack::write(path, ack::AckRecord { height: 0, last_id: BlockId::default() })?;
         Ok(LmdbLedger {
             env,
             index: KeyIndex::default(),
@@ -169,7 +172,9 @@ impl LmdbLedger {
     }
 
     /// Opens an existing ledger. Refuses a missing path, a directory that is not a ledger, a
-    /// ledger another process has open, and another schema version.
+    /// ledger another process has open, another schema version, and a database behind its
+    /// acknowledged-block record ([`OpenError::RolledBack`]; see [`ack`]). A database ahead
+    /// of the record (a crash between a commit and the record write) repairs the record.
     pub fn open(path: &Path) -> Result<LmdbLedger, LedgerError> {
         if !path.exists() {
             return Err(OpenError::NotFound { path: path.to_path_buf() })?;
@@ -221,7 +226,9 @@ impl LmdbLedger {
             })?;
         }
         let index = KeyIndex::build(&env, &tables)?;
-        Ok(LmdbLedger { env, tables, index, path: path.to_path_buf(), _lock: lock })
+        let ledger = LmdbLedger { env, tables, index, path: path.to_path_buf(), _lock: lock };
+        ack::check(path, &*ledger.snapshot()?)?;
+        Ok(ledger)
     }
 
     /// The ledger directory.
@@ -439,7 +446,8 @@ impl Ledger for LmdbLedger {
         t.block_ids.put(&mut w, data.block.id.0.as_bytes(), &idx)?;
         w.commit()?;
         self.index.add(data);
-        Ok(())
+        let rec = ack::AckRecord { height: index + 1, last_id: data.block.id };
+        ack::write(&self.path, rec).map_err(LedgerError::AckWrite)
     }
 }
 
