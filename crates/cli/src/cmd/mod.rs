@@ -2,6 +2,7 @@
 
 pub mod attest;
 pub mod bench;
+pub mod contained;
 pub mod ledger;
 pub mod quorum;
 pub mod sim;
