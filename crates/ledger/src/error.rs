@@ -186,7 +186,19 @@ fn mdb_corruption(e: &heed::MdbError) -> bool {
     use heed::MdbError as M;
     matches!(
         e,
-        M::Corrupted | M::PageNotFound | M::Invalid | M::Incompatible | M::BadValSize | M::Panic
+        M::Corrupted
+            | M::PageNotFound
+            | M::Invalid
+            | M::Incompatible
+            | M::BadValSize
+            | M::Panic
+            // Only this process maps the ledger (lock file), so a meta page naming more pages
+            // than the map holds is damage, not another writer growing the map.
+            | M::MapResized
+            // LMDB's cursor setup ignores a failed root-page search (mdb_cursor_init) but marks
+            // the transaction failed: the next call then reports BAD_TXN instead of CORRUPTED.
+            // Nothing else in mcnode leaves a transaction failed and keeps using it.
+            | M::BadTxn
     )
 }
 

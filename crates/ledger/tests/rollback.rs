@@ -130,3 +130,19 @@ fn a_damaged_record_is_refused_and_a_missing_one_is_written() {
     LmdbLedger::open(&path).unwrap();
     assert_eq!(std::fs::read(path.join(ACK_FILE)).unwrap(), good);
 }
+
+/// The record names the schema version that wrote the database: a database whose schema field
+/// differs from its record's is damaged, while one whose record agrees is another version's.
+#[test]
+fn a_schema_field_that_differs_from_the_record_is_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = ledger(dir.path(), 1, 3);
+    let ours = std::fs::read(path.join(ACK_FILE)).unwrap();
+    LmdbLedger::open(&path).unwrap().set_schema_version_for_tests(2049).unwrap();
+    assert!(matches!(open_err(&path), OpenError::SchemaVersion { found: 2049, .. }));
+    std::fs::write(path.join(ACK_FILE), ours).unwrap();
+    match LmdbLedger::open(&path) {
+        Err(e @ LedgerError::Corrupt { key: 2049, .. }) => assert!(e.is_corruption()),
+        other => panic!("expected corruption, got {other:?}"),
+    }
+}

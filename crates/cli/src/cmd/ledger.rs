@@ -273,14 +273,11 @@ fn verify(path: &Path, as_json: bool) -> ExitCode {
         }
         Err(e) => return fail(&e.into()),
     };
+    // (Progress must not read the database itself: a swallowed LMDB error poisons the
+    // transaction, and verify would then see MDB_BAD_TXN instead of the corruption.)
     let report = l.snapshot().map_err(VerifyError::Storage).and_then(|s| {
-        let height = s.num_blocks().unwrap_or(0);
         mcnode_ledger::verify::verify_with_progress(&*s, &mut |i| {
-            if i < height {
-                progress(format_args!("verifying block {i} of {height}"));
-            } else {
-                progress(format_args!("counting the entries of every table"));
-            }
+            progress(format_args!("verifying block {i} (past the last block: counting entries)"))
         })
     });
     match report {

@@ -15,8 +15,12 @@
 //! - record absent: written from the database (a ledger created before the record existed, or a
 //!   crash between creating the database and writing its first record).
 //!
-//! Layout (80 bytes): `b"MCLACK01"` ‖ height `u64` BE ‖ last block id (32 B, zero when
-//! height = 0) ‖ checksum (32 B) = `Hash32::digest(ACK_DOMAIN, first 48 bytes)`.
+//! The record also holds the schema version, so that a damaged schema field in the database
+//! is reported as corruption rather than as "written by another version".
+//!
+//! Layout (84 bytes): `b"MCLACK01"` ‖ schema `u32` BE ‖ height `u64` BE ‖ last block id
+//! (32 B, zero when height = 0) ‖ checksum (32 B) = `Hash32::digest(ACK_DOMAIN, first 52
+//! bytes)`.
 //! Writes are atomic: temporary file, fsync, rename over the record, fsync of the directory.
 
 use std::io::Write;
@@ -33,11 +37,14 @@ pub const ACK_FILE: &str = "mcnode-ledger.ack";
 const ACK_TMP: &str = "mcnode-ledger.ack.tmp";
 const MAGIC: &[u8; 8] = b"MCLACK01";
 const ACK_DOMAIN: &[u8] = b"mcnode-ledger-ack-v1";
-const LEN: usize = 80;
+const LEN: usize = 84;
+const BODY: usize = LEN - 32;
 
 /// The highest block the ledger acknowledged as durable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AckRecord {
+    /// Schema version of the database.
+    pub schema: u32,
     /// Number of blocks.
     pub height: u64,
     /// Id of block `height - 1` (zero when `height` = 0).
@@ -48,10 +55,11 @@ impl AckRecord {
     fn to_bytes(self) -> [u8; LEN] {
         let mut b = [0u8; LEN];
         b[..8].copy_from_slice(MAGIC);
-        b[8..16].copy_from_slice(&self.height.to_be_bytes());
-        b[16..48].copy_from_slice(self.last_id.0.as_bytes());
-        let sum = Hash32::digest(ACK_DOMAIN, &b[..48]);
-        b[48..].copy_from_slice(sum.as_bytes());
+        b[8..12].copy_from_slice(&self.schema.to_be_bytes());
+        b[12..20].copy_from_slice(&self.height.to_be_bytes());
+        b[20..BODY].copy_from_slice(self.last_id.0.as_bytes());
+        let sum = Hash32::digest(ACK_DOMAIN, &b[..BODY]);
+        b[BODY..].copy_from_slice(sum.as_bytes());
         b
     }
 
@@ -60,23 +68,27 @@ impl AckRecord {
         if &b[..8] != MAGIC {
             return Err("bad magic");
         }
-        if Hash32::digest(ACK_DOMAIN, &b[..48]).as_bytes()[..] != b[48..] {
+        if Hash32::digest(ACK_DOMAIN, &b[..BODY]).as_bytes()[..] != b[BODY..] {
             return Err("checksum mismatch");
         }
+        let mut schema = [0u8; 4];
+        schema.copy_from_slice(&b[8..12]);
         let mut height = [0u8; 8];
-        height.copy_from_slice(&b[8..16]);
+        height.copy_from_slice(&b[12..20]);
         let mut id = [0u8; 32];
-        id.copy_from_slice(&b[16..48]);
-        Ok(AckRecord { height: u64::from_be_bytes(height), last_id: BlockId(Hash32(id)) })
+        id.copy_from_slice(&b[20..BODY]);
+        Ok(AckRecord {
+            schema: u32::from_be_bytes(schema),
+            height: u64::from_be_bytes(height),
+            last_id: BlockId(Hash32(id)),
+        })
     }
 
-    /// The record describing the database in `s`.
-    pub fn of(s: &(impl StoreRead + ?Sized)) -> Result<AckRecord, LedgerError> {
+    /// The record describing the database in `s`, of schema version `schema`.
+    pub fn of(schema: u32, s: &(impl StoreRead + ?Sized)) -> Result<AckRecord, LedgerError> {
         let last = crate::store::last_block(s)?;
-        Ok(AckRecord {
-            height: s.num_blocks()?,
-            last_id: last.map_or(BlockId::default(), |b| b.id),
-        })
+        let last_id = last.map_or(BlockId::default(), |b| b.id);
+        Ok(AckRecord { schema, height: s.num_blocks()?, last_id })
     }
 }
 
@@ -108,13 +120,20 @@ pub fn write(dir: &Path, rec: AckRecord) -> Result<(), OpenError> {
     std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io("cannot fsync", dir))
 }
 
-/// Compares the database in `s` with the record in `dir` (see the module doc): refuses a
-/// rollback, repairs a record that is behind, writes a missing one.
-pub fn check(dir: &Path, s: &(impl StoreRead + ?Sized)) -> Result<(), LedgerError> {
-    let found = AckRecord::of(s)?;
+/// Compares the database in `s` (of schema version `schema`) with the record in `dir` (see
+/// the module doc): refuses a rollback, repairs a record that is behind, writes a missing one.
+pub fn check(dir: &Path, schema: u32, s: &(impl StoreRead + ?Sized)) -> Result<(), LedgerError> {
+    let found = AckRecord::of(schema, s)?;
     let Some(rec) = read(dir)? else { return Ok(write(dir, found)?) };
     if found == rec {
         return Ok(());
+    }
+    if rec.schema != schema {
+        return Err(LedgerError::Corrupt {
+            what: "schema version (differs from the acknowledged-block record's)",
+            key: u64::from(rec.schema),
+            source: None,
+        });
     }
     let rolled_back = |found_id_at_recorded| OpenError::RolledBack {
         path: dir.to_path_buf(),
@@ -162,7 +181,7 @@ mod tests {
 
     #[test]
     fn record_round_trips_and_every_damage_is_named() {
-        let rec = AckRecord { height: 7, last_id: BlockId(Hash32([9; 32])) };
+        let rec = AckRecord { schema: 1, height: 7, last_id: BlockId(Hash32([9; 32])) };
         let b = rec.to_bytes();
         assert_eq!(AckRecord::from_bytes(&b), Ok(rec));
         for i in 0..LEN {
@@ -171,6 +190,6 @@ mod tests {
             let want = if i < 8 { "bad magic" } else { "checksum mismatch" };
             assert_eq!(AckRecord::from_bytes(&bad), Err(want), "byte {i}");
         }
-        assert_eq!(AckRecord::from_bytes(&b[..79]), Err("wrong length"));
+        assert_eq!(AckRecord::from_bytes(&b[..LEN - 1]), Err("wrong length"));
     }
 }

@@ -161,7 +161,8 @@ impl LmdbLedger {
                 Ok(CommitOrAbort::<_, ()>::Commit(arr))
             })?
             .unwrap_commit();
-        ack::write(path, ack::AckRecord { height: 0, last_id: BlockId::default() })?;
+        let rec = ack::AckRecord { schema: SCHEMA_VERSION, height: 0, last_id: BlockId::default() };
+        ack::write(path, rec)?;
         Ok(LmdbLedger {
             env,
             index: KeyIndex::default(),
@@ -186,6 +187,15 @@ impl LmdbLedger {
             return Err(not_ledger(path, "no data.mdb in it"))?;
         }
         let lock = lock(path)?;
+        // A directory with our acknowledged-block record was a ledger: if its tables are gone
+        // now, the database is damaged, not foreign.
+        let missing = |reason| -> LedgerError {
+            if path.join(ack::ACK_FILE).is_file() {
+                LedgerError::Corrupt { what: reason, key: 0, source: None }
+            } else {
+                not_ledger(path, reason).into()
+            }
+        };
         let env = open_env(path)?;
         let rtxn = env.read_txn()?;
         let opened = env
@@ -201,24 +211,33 @@ impl LmdbLedger {
             })
             .map_err(|e| match e {
                 // A data.mdb whose main table is not a table directory, e.g. another LMDB app.
-                heed::Error::Mdb(heed::MdbError::Incompatible) => {
-                    LedgerError::from(not_ledger(path, "foreign LMDB database"))
-                }
+                heed::Error::Mdb(heed::MdbError::Incompatible) => missing("foreign LMDB database"),
                 e => e.into(),
             })?;
         let tables = match opened {
             CommitOrAbort::Commit(t) => Tables::from_array(t),
-            CommitOrAbort::Abort(_) => return Err(not_ledger(path, "ledger tables missing"))?,
+            CommitOrAbort::Abort(_) => return Err(missing("ledger tables missing")),
         };
         let rtxn = env.read_txn()?;
         let found = match tables.meta.get(&rtxn, SCHEMA_KEY)? {
             Some(v) => <[u8; 4]>::try_from(v).map(u32::from_be_bytes).map_err(|_| {
                 LedgerError::Corrupt { what: "schema version", key: 0, source: None }
             })?,
-            None => return Err(not_ledger(path, "no schema version"))?,
+            None => return Err(missing("no schema version")),
         };
         drop(rtxn);
         if found != SCHEMA_VERSION {
+            // Our own record says which version wrote this database: if it is ours, the
+            // schema field is damaged (a newer version rewrites the record with its own).
+            if let Ok(Some(rec)) = ack::read(path)
+                && rec.schema == SCHEMA_VERSION
+            {
+                return Err(LedgerError::Corrupt {
+                    what: "schema version (differs from the acknowledged-block record's)",
+                    key: u64::from(found),
+                    source: None,
+                });
+            }
             return Err(OpenError::SchemaVersion {
                 path: path.to_path_buf(),
                 found,
@@ -227,7 +246,7 @@ impl LmdbLedger {
         }
         let index = KeyIndex::build(&env, &tables)?;
         let ledger = LmdbLedger { env, tables, index, path: path.to_path_buf(), _lock: lock };
-        ack::check(path, &*ledger.snapshot()?)?;
+        ack::check(path, SCHEMA_VERSION, &*ledger.snapshot()?)?;
         Ok(ledger)
     }
 
@@ -247,7 +266,9 @@ impl LmdbLedger {
         let mut w = self.env.write_txn()?;
         self.tables.meta.put(&mut w, SCHEMA_KEY, &v.to_be_bytes())?;
         w.commit()?;
-        Ok(())
+        // As a build of version `v` would: its record names its version.
+        let rec = ack::AckRecord::of(v, &*self.snapshot()?)?;
+        ack::write(&self.path, rec).map_err(LedgerError::AckWrite)
     }
 }
 
@@ -446,7 +467,8 @@ impl Ledger for LmdbLedger {
         t.block_ids.put(&mut w, data.block.id.0.as_bytes(), &idx)?;
         w.commit()?;
         self.index.add(data);
-        let rec = ack::AckRecord { height: index + 1, last_id: data.block.id };
+        let rec =
+            ack::AckRecord { schema: SCHEMA_VERSION, height: index + 1, last_id: data.block.id };
         ack::write(&self.path, rec).map_err(LedgerError::AckWrite)
     }
 }
