@@ -19,7 +19,9 @@
 //! memo, 177 with one.
 
 use curve25519_dalek::{RistrettoPoint, Scalar, constants::RISTRETTO_BASEPOINT_TABLE};
-use mcnode_crypto::{CompressedPoint, CryptoError, DomainHasher, RistrettoPrivate, domain};
+use mcnode_crypto::{
+    CompressedPoint, CryptoError, DomainHasher, DomainTag, RistrettoPrivate, domain,
+};
 use mcnode_types::{Decode, DecodeError, Encode, Hash32, Reader};
 
 use crate::account::{AccountKey, PublicAddress};
@@ -87,13 +89,13 @@ pub enum TxOutError {
     AmountMismatch,
 }
 
-fn hs(tag: &[u8], s: &CompressedPoint) -> Scalar {
+fn hs(tag: DomainTag<'_>, s: &CompressedPoint) -> Scalar {
     let mut h = DomainHasher::new(tag);
     h.update(s.as_bytes());
     h.finalize_scalar()
 }
 
-fn mask8(tag: &[u8], s: &CompressedPoint) -> [u8; 8] {
+fn mask8(tag: DomainTag<'_>, s: &CompressedPoint) -> [u8; 8] {
     let mut h = DomainHasher::new(tag);
     h.update(s.as_bytes());
     let d = h.finalize_bytes();
