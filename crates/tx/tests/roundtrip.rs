@@ -71,7 +71,7 @@ fn builder_is_deterministic_with_a_seeded_rng_and_pins_a_golden_hash() {
     assert_eq!(a.to_canonical_bytes().len(), 2642);
 }
 
-const GOLDEN_TX_HASH: &str = "eba59401e2c05bd17ff873003f2a56539990e5cba3e3a921a03aff7419ddaa6a";
+const GOLDEN_TX_HASH: &str = "84de1546df01888d7dffe0435b2d3723f911df2f29d31f99a58fefcbae222d01";
 
 #[test]
 fn real_input_position_is_uniform() {
