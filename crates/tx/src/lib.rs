@@ -6,7 +6,8 @@
 //! - [`account`]: view/spend keys, subaddresses (0 default, 1 change); [`address`]: the text
 //!   form people copy (network prefix, Base58, checksum).
 //! - [`amount`]: token ids, per-token Pedersen generators, commitments.
-//! - [`tx_out`]: one-time outputs, masked amounts and token ids, encrypted memos, scanning.
+//! - [`tx_out`]: one-time outputs, masked amounts and token ids, encrypted memos (one fixed
+//!   size, on every output), scanning.
 //! - [`key_image`]: double-spend tags.
 //! - [`ring`]: CLSAG (used) and two-column MLSAG (measured alternative) ring signatures over
 //!   rings of exactly 11.
