@@ -211,8 +211,10 @@ pub fn verify_prepared_refs(proofs: &[&PreparedRangeProof]) -> Result<(), RangeP
             group.iter().map(|p| p.statement.clone()).collect();
         let parsed: Vec<RangeProof<RistrettoPoint>> =
             group.iter().map(|p| p.proof.clone()).collect();
-        let mut transcripts: Vec<Transcript> =
-            group.iter().map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT.as_bytes())).collect();
+        let mut transcripts: Vec<Transcript> = group
+            .iter()
+            .map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT.as_bytes()))
+            .collect();
         RangeProof::verify_batch(&mut transcripts, &statements, &parsed, VerifyAction::VerifyOnly)
             .map_err(|_| RangeProofError::Invalid)?;
     }
@@ -236,8 +238,10 @@ pub fn verify_each(proofs: Vec<PreparedRangeProof>) -> Vec<Result<(), RangeProof
     }
     let run = |statements: &[RangeStatement<RistrettoPoint>],
                proofs: &[RangeProof<RistrettoPoint>]| {
-        let mut transcripts: Vec<Transcript> =
-            statements.iter().map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT.as_bytes())).collect();
+        let mut transcripts: Vec<Transcript> = statements
+            .iter()
+            .map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT.as_bytes()))
+            .collect();
         RangeProof::verify_batch(&mut transcripts, statements, proofs, VerifyAction::VerifyOnly)
             .is_ok()
     };

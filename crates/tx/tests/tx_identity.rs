@@ -89,7 +89,9 @@ fn the_hash_covers_every_part_of_the_transaction() {
         ("output", Box::new(|t| t.prefix.outputs[0].masked_amount.masked_value ^= 1)),
         (
             "key image",
-            Box::new(|t| t.signature.ring_signatures[0].key_image = KeyImage(CompressedPoint([7; 32]))),
+            Box::new(|t| {
+                t.signature.ring_signatures[0].key_image = KeyImage(CompressedPoint([7; 32]))
+            }),
         ),
         (
             "ring signature response",
@@ -97,7 +99,9 @@ fn the_hash_covers_every_part_of_the_transaction() {
         ),
         (
             "commitment key image",
-            Box::new(|t| t.signature.ring_signatures[0].commitment_key_image = CompressedPoint([5; 32])),
+            Box::new(|t| {
+                t.signature.ring_signatures[0].commitment_key_image = CompressedPoint([5; 32])
+            }),
         ),
         (
             "pseudo-output",
