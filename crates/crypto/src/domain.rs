@@ -25,7 +25,8 @@ pub const MEMO_KEYSTREAM: DomainTag<'static> = DomainTag::new(b"mcnode-memo-keys
 /// CLSAG aggregation coefficient for the key column.
 pub const CLSAG_AGG_KEY: DomainTag<'static> = DomainTag::new(b"mcnode-clsag-agg-key-v1");
 /// CLSAG aggregation coefficient for the commitment column.
-pub const CLSAG_AGG_COMMITMENT: DomainTag<'static> = DomainTag::new(b"mcnode-clsag-agg-commitment-v1");
+pub const CLSAG_AGG_COMMITMENT: DomainTag<'static> =
+    DomainTag::new(b"mcnode-clsag-agg-commitment-v1");
 /// CLSAG round challenge.
 pub const CLSAG_ROUND: DomainTag<'static> = DomainTag::new(b"mcnode-clsag-round-v1");
 /// MLSAG round challenge (the measured alternative to CLSAG).

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use curve25519_dalek::Scalar;
 use mcnode_crypto::{CompressedPoint, CryptoRng, RistrettoPrivate};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::amount::commit;
 use crate::range::{self, RangeProofError};
@@ -168,6 +168,24 @@ pub struct TransactionBuilder<'a> {
     outputs: Vec<(u64, PublicAddress, Option<[u8; MEMO_DATA_LEN]>)>,
 }
 
+/// Output openings `(value, blinding)`: secret, zeroized on drop.
+struct Openings(Vec<(u64, Scalar)>);
+
+impl Zeroize for Openings {
+    fn zeroize(&mut self) {
+        for (v, b) in &mut self.0 {
+            v.zeroize();
+            b.zeroize();
+        }
+    }
+}
+
+impl Drop for Openings {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
 struct PreparedInput {
     ring: Vec<TxOut>,
     real_index: usize,
@@ -287,15 +305,17 @@ impl<'a> TransactionBuilder<'a> {
             outs.push((out, value, blinding));
         }
         outs.sort_by_key(|a| a.0.public_key);
-        let openings: Vec<(u64, Scalar)> = outs.iter().map(|(_, v, b)| (*v, *b.scalar())).collect();
-        let range_proof = range::prove(&openings, self.token_id, rng)?;
+        // Secrets from here on (output openings, blinding sums, pseudo-output blindings) are
+        // wiped on every return path: `Openings` and `Zeroizing` zeroize on drop.
+        let openings = Openings(outs.iter().map(|(_, v, b)| (*v, *b.scalar())).collect());
+        let range_proof = range::prove(&openings.0, self.token_id, rng)?;
 
-        let out_blinding_sum: Scalar = outs.iter().map(|(_, _, b)| b.scalar()).sum();
-        // Secret: wiped on every return path.
+        let out_blinding_sum: Zeroizing<Scalar> =
+            Zeroizing::new(outs.iter().map(|(_, _, b)| b.scalar()).sum());
         let mut pseudo_blindings: Zeroizing<Vec<Scalar>> =
             Zeroizing::new((1..prepared.len()).map(|_| Scalar::random(rng)).collect());
-        let partial: Scalar = pseudo_blindings.iter().sum();
-        pseudo_blindings.push(out_blinding_sum - partial);
+        let partial: Zeroizing<Scalar> = Zeroizing::new(pseudo_blindings.iter().sum());
+        pseudo_blindings.push(*out_blinding_sum - *partial);
         let pseudo_outputs: Vec<CompressedCommitment> = prepared
             .iter()
             .zip(pseudo_blindings.iter())
@@ -326,5 +346,17 @@ impl<'a> TransactionBuilder<'a> {
             )?);
         }
         Ok(Tx { prefix, signature: TxSignature { pseudo_outputs, ring_signatures, range_proof } })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openings_are_wiped() {
+        let mut o = Openings(vec![(7, Scalar::from(9u64)), (u64::MAX, Scalar::ONE)]);
+        o.zeroize();
+        assert!(o.0.iter().all(|(v, b)| *v == 0 && *b == Scalar::ZERO));
     }
 }
