@@ -228,18 +228,29 @@ impl<'a> TransactionBuilder<'a> {
         source: &mut S,
         rng: &mut R,
     ) -> Result<Tx, BuildError> {
-        self.build_tampered(source, rng, |_, _, _| {})
+        self.build_with(source, rng, |_, _, _| {})
     }
 
     /// Like [`Self::build`], but calls `tamper` on the prefix, pseudo-outputs and range proof
     /// just before signing, and signs what it leaves. For tests that must break exactly one
     /// rule while every signature stays valid (anyone holding the keys can do the same).
+    /// Only with the `testkit` feature: not part of the production API.
+    #[cfg(feature = "testkit")]
     pub fn build_tampered<S, R, F>(
         &self,
         source: &mut S,
         rng: &mut R,
         tamper: F,
     ) -> Result<Tx, BuildError>
+    where
+        S: RingSource + ?Sized,
+        R: CryptoRng,
+        F: FnOnce(&mut TxPrefix, &mut Vec<CompressedCommitment>, &mut Vec<u8>),
+    {
+        self.build_with(source, rng, tamper)
+    }
+
+    fn build_with<S, R, F>(&self, source: &mut S, rng: &mut R, tamper: F) -> Result<Tx, BuildError>
     where
         S: RingSource + ?Sized,
         R: CryptoRng,

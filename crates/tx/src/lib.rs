@@ -18,8 +18,10 @@
 //!   [`validation::verify_batch`] for blocks.
 //! - [`membership`]: the Merkle tree of ledger outputs and membership proofs (one definition
 //!   shared with the ledger); [`ledger_view`]: the trait validation reads the ledger through.
-//! - [`testkit`]: deterministic fixtures (in-memory ledger, uniform decoys) for tests, fuzzing
-//!   and `mcnode bench tx`.
+//! - `testkit` and `fuzzing` (only with the `testkit` cargo feature, which dev-dependencies,
+//!   the fuzz crate and the `mcnode bench` command enable): deterministic fixtures (in-memory
+//!   ledger, uniform decoys, funding, `TransactionBuilder::build_tampered`) and fuzz entry
+//!   points. They are not part of the production API.
 //!
 //! Ring signature choice: CLSAG. Measured in the same run by `mcnode bench tx` (BENCHMARKS.md):
 //! verifying a ring of 11 takes 0.77-0.83× the time of the two-column MLSAG MobileCoin uses,
@@ -34,12 +36,14 @@ pub mod account;
 pub mod address;
 pub mod amount;
 pub mod builder;
+#[cfg(feature = "testkit")]
 pub mod fuzzing;
 pub mod key_image;
 pub mod ledger_view;
 pub mod membership;
 pub mod range;
 pub mod ring;
+#[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod tx;
 pub mod tx_out;
