@@ -2,9 +2,9 @@
 //! are built with them ([`client_routes`], [`peer_routes`], [`server_builder`],
 //! [`client_api_client`], [`peer_api_client`]), so a runtime cannot forget a limit.
 //!
-//! - Message size: tonic refuses a request larger than the service's decoding limit with
-//!   `RESOURCE_EXHAUSTED` before any handler runs (and a response larger than the encoding
-//!   limit). The client limit fits one maximal transaction ([`MAX_CHUNKS`] channel messages of
+//! - Message size: a request larger than the service's decoding limit is refused with
+//!   `RESOURCE_EXHAUSTED` before any handler runs ([`OversizeStatus`]; likewise a response
+//!   larger than the encoding limit is not sent). The client limit fits one maximal transaction ([`MAX_CHUNKS`] channel messages of
 //!   [`MAX_MESSAGE_LEN`] bytes); the peer limit fits one maximal SCP envelope or relay.
 //! - Items: each list a request may carry has a cap, enforced by the request conversions in
 //!   [`crate::convert`] (`INVALID_ARGUMENT` past it).
@@ -20,6 +20,7 @@ use mcnode_enclave::chunks::MAX_CHUNKS;
 use tonic::service::Routes;
 use tonic::transport::Server;
 
+pub use crate::oversize::OversizeStatus;
 use crate::pb::client::v1::consensus_client_api_client::ConsensusClientApiClient;
 use crate::pb::client::v1::consensus_client_api_server::{
     ConsensusClientApi, ConsensusClientApiServer,
@@ -68,17 +69,25 @@ pub fn server_builder() -> Server {
 }
 
 /// The client API service with its size limits.
-pub fn client_api_server<S: ConsensusClientApi>(svc: S) -> ConsensusClientApiServer<S> {
-    ConsensusClientApiServer::new(svc)
-        .max_decoding_message_size(CLIENT_MAX_DECODING_MESSAGE_SIZE)
-        .max_encoding_message_size(MAX_ENCODING_MESSAGE_SIZE)
+/// An oversized request is answered `RESOURCE_EXHAUSTED` ([`OversizeStatus`]).
+pub fn client_api_server<S: ConsensusClientApi>(
+    svc: S,
+) -> OversizeStatus<ConsensusClientApiServer<S>> {
+    OversizeStatus(
+        ConsensusClientApiServer::new(svc)
+            .max_decoding_message_size(CLIENT_MAX_DECODING_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_ENCODING_MESSAGE_SIZE),
+    )
 }
 
 /// The peer API service with its size limits.
-pub fn peer_api_server<S: PeerApi>(svc: S) -> PeerApiServer<S> {
-    PeerApiServer::new(svc)
-        .max_decoding_message_size(PEER_MAX_DECODING_MESSAGE_SIZE)
-        .max_encoding_message_size(MAX_ENCODING_MESSAGE_SIZE)
+/// An oversized request is answered `RESOURCE_EXHAUSTED` ([`OversizeStatus`]).
+pub fn peer_api_server<S: PeerApi>(svc: S) -> OversizeStatus<PeerApiServer<S>> {
+    OversizeStatus(
+        PeerApiServer::new(svc)
+            .max_decoding_message_size(PEER_MAX_DECODING_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_ENCODING_MESSAGE_SIZE),
+    )
 }
 
 /// Everything the client port serves: the client API with its limits plus gRPC reflection
