@@ -4,11 +4,12 @@
 //! `INVALID_ARGUMENT` from the conversion; answers convert back to domain values.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use mcnode_api::convert::requests::{blocks_from_response, blocks_within_budget};
 use mcnode_api::limits::{
-    CLIENT_MAX_DECODING_MESSAGE_SIZE, MAX_BLOCKS_PER_REQUEST, client_api_client, client_routes,
-    peer_api_client, peer_routes, server_builder,
+    CLIENT_MAX_DECODING_MESSAGE_SIZE, MAX_BLOCKS_PER_REQUEST, Refusal, RefusalHook,
+    client_api_client, client_routes, peer_api_client, peer_routes, server_builder,
 };
 use mcnode_api::pb::client::v1 as client;
 use mcnode_api::pb::client::v1::consensus_client_api_server::ConsensusClientApi;
@@ -126,6 +127,17 @@ impl PeerApi for TrivialPeer {
     }
 }
 
+/// A hook that records refusals.
+fn recorder() -> (RefusalHook, Arc<Mutex<Vec<Refusal>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    (Arc::new(move |r| s.lock().unwrap().push(r)), seen)
+}
+
+fn ignore() -> RefusalHook {
+    Arc::new(|_| {})
+}
+
 async fn serve(routes: tonic::service::Routes) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -161,8 +173,8 @@ async fn listed_services(addr: SocketAddr) -> Vec<String> {
 
 #[tokio::test]
 async fn reflection_lists_the_services_on_both_ports() {
-    let client_addr = serve(client_routes(Trivial { ledger: ledger() }).unwrap()).await;
-    let peer_addr = serve(peer_routes(TrivialPeer).unwrap()).await;
+    let client_addr = serve(client_routes(Trivial { ledger: ledger() }, ignore()).unwrap()).await;
+    let peer_addr = serve(peer_routes(TrivialPeer, ignore()).unwrap()).await;
     let on_client = listed_services(client_addr).await;
     let on_peer = listed_services(peer_addr).await;
     assert!(on_client.iter().any(|s| s == SERVICE_NAMES[0]), "{on_client:?}");
@@ -171,8 +183,9 @@ async fn reflection_lists_the_services_on_both_ports() {
 }
 
 #[tokio::test]
-async fn an_oversized_request_is_refused_and_the_server_keeps_serving() {
-    let addr = serve(client_routes(Trivial { ledger: ledger() }).unwrap()).await;
+async fn an_oversized_request_is_refused_counted_and_the_server_keeps_serving() {
+    let (hook, seen) = recorder();
+    let addr = serve(client_routes(Trivial { ledger: ledger() }, hook).unwrap()).await;
     // The client side allows the size, so only the server's limit can refuse it.
     let mut c = client_api_client(channel(addr).await).max_encoding_message_size(usize::MAX);
     let req = client::ProposeTxRequest {
@@ -186,6 +199,7 @@ async fn an_oversized_request_is_refused_and_the_server_keeps_serving() {
     };
     let err = c.propose_tx(req).await.unwrap_err();
     assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+    assert_eq!(*seen.lock().unwrap(), vec![Refusal::Oversized]);
     // Still serving after the refusal.
     let blocks =
         c.get_blocks(common::GetBlocksRequest { from: 0, limit: 10 }).await.unwrap().into_inner();
@@ -194,7 +208,7 @@ async fn an_oversized_request_is_refused_and_the_server_keeps_serving() {
 
 #[tokio::test]
 async fn over_an_item_cap_or_malformed_is_invalid_argument() {
-    let addr = serve(client_routes(Trivial { ledger: ledger() }).unwrap()).await;
+    let addr = serve(client_routes(Trivial { ledger: ledger() }, ignore()).unwrap()).await;
     let mut c = client_api_client(channel(addr).await);
     let too_many = common::GetBlocksRequest { from: 0, limit: MAX_BLOCKS_PER_REQUEST + 1 };
     let err = c.get_blocks(too_many).await.unwrap_err();
@@ -213,7 +227,7 @@ async fn over_an_item_cap_or_malformed_is_invalid_argument() {
 
 #[tokio::test]
 async fn a_peer_envelope_over_the_cap_is_refused() {
-    let addr = serve(peer_routes(TrivialPeer).unwrap()).await;
+    let addr = serve(peer_routes(TrivialPeer, ignore()).unwrap()).await;
     let mut c = peer_api_client(channel(addr).await);
     let ok = c.send_consensus_msg(peer::SendConsensusMsgRequest { envelope: vec![1; 100] }).await;
     assert!(ok.is_ok(), "{ok:?}");
@@ -221,4 +235,68 @@ async fn a_peer_envelope_over_the_cap_is_refused() {
     let err =
         c.send_consensus_msg(peer::SendConsensusMsgRequest { envelope: big }).await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+}
+
+#[tokio::test]
+async fn a_request_that_is_not_protobuf_is_refused_and_counted() {
+    let (hook, seen) = recorder();
+    let addr = serve(client_routes(Trivial { ledger: ledger() }, hook).unwrap()).await;
+    // A raw unary call whose body is not a GetBlocksRequest (field 1 with a truncated varint).
+    let mut grpc = tonic::client::Grpc::new(channel(addr).await);
+    grpc.ready().await.unwrap();
+    let path = tonic::codegen::http::uri::PathAndQuery::from_static(
+        "/mcnode.client.v1.ConsensusClientApi/GetBlocks",
+    );
+    let err = grpc
+        .unary::<Vec<u8>, Vec<u8>, _>(Request::new(vec![0x08, 0xff]), path, RawCodec)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Internal, "{err:?}");
+    assert_eq!(*seen.lock().unwrap(), vec![Refusal::Malformed]);
+    // A well-formed request is not reported.
+    let mut c = client_api_client(channel(addr).await);
+    c.get_blocks(common::GetBlocksRequest { from: 0, limit: 1 }).await.unwrap();
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+/// Sends and receives raw bytes (to put invalid protobuf on the wire).
+#[derive(Clone, Copy)]
+struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+    fn encoder(&mut self) -> Self::Encoder {
+        RawCodec
+    }
+    fn decoder(&mut self) -> Self::Decoder {
+        RawCodec
+    }
+}
+
+impl tonic::codec::Encoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = Status;
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        dst: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), Status> {
+        use prost::bytes::BufMut;
+        dst.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = Status;
+    fn decode(&mut self, src: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
+        use prost::bytes::Buf;
+        let mut out = vec![0; src.remaining()];
+        src.copy_to_slice(&mut out);
+        Ok(Some(out))
+    }
 }

@@ -3,3 +3,5 @@
 //! runtime that drives it in production.
 //!
 //! This crate is being built (see the project's issues); nothing in it runs a node yet.
+
+pub mod admin;
