@@ -1,7 +1,10 @@
 //! An in-process tonic server on 127.0.0.1, built with the crate's helpers around trivial
 //! service implementations: reflection lists both services; an oversized request gets
-//! `RESOURCE_EXHAUSTED` and the server keeps serving; a request over an item cap gets
-//! `INVALID_ARGUMENT` from the conversion; answers convert back to domain values.
+//! `RESOURCE_EXHAUSTED`, is reported to the refusal hook, and the server keeps serving; bytes
+//! that are not protobuf are reported too; a request over an item cap gets `INVALID_ARGUMENT`
+//! from the conversion; answers convert back to domain values.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

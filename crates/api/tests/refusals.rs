@@ -2,6 +2,8 @@
 //! lengths, missing fields, too many items, non-canonical order, empty lists, unknown codes.
 //! Every test starts from a valid message (asserted to convert) and breaks one thing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
+
 use mcnode_api::convert::channel::messages;
 use mcnode_api::convert::requests::{
     blocks_from_response, client_handshake, consensus_envelope, latest_envelopes, propose_tx,

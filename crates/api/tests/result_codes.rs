@@ -2,6 +2,8 @@
 //! code round-trips through the wire; codes are pinned (renumbering breaks clients); unknown
 //! and unspecified codes are refused.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
+
 use std::collections::BTreeSet;
 
 use mcnode_api::pb::common::v1 as pb;

@@ -1,6 +1,8 @@
 //! Domain -> protobuf -> domain gives back the same value, for every type the wire carries
 //! (property tests over arbitrary values), and the protobuf bytes decode to the same message.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
+
 use mcnode_api::convert::channel::{messages, payload};
 use mcnode_api::convert::requests::{blocks_from_response, blocks_within_budget};
 use mcnode_api::pb::client::v1 as client;

@@ -2,6 +2,8 @@
 //! endpoint's JSON shape, 503 when not serving, 400 with a message for bad parameters, the
 //! log-level callback, and the metrics text.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers outside #[test] fns
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
