@@ -372,3 +372,62 @@ fn wire_errors_become_invalid_argument_naming_the_field() {
     assert_eq!(s.code(), tonic::Code::InvalidArgument);
     assert_eq!(s.message(), "BlockData.block is required");
 }
+
+#[test]
+fn block_contents_over_the_ledger_caps_are_refused() {
+    use mcnode_ledger::block::{MAX_BLOCK_KEY_IMAGES, MAX_BLOCK_OUTPUTS};
+    let mut w = a_block();
+    let c = w.contents.as_mut().unwrap();
+    c.key_images = (0..=MAX_BLOCK_KEY_IMAGES)
+        .map(|i| [[0u8; 28].as_slice(), &i.to_be_bytes()].concat())
+        .collect();
+    assert_eq!(
+        refused(&w),
+        WireError::TooMany { field: "BlockContents.key_images", got: 65_537, max: 65_536 }
+    );
+    let mut w = a_block();
+    let c = w.contents.as_mut().unwrap();
+    let o = c.outputs[0].clone();
+    c.outputs = vec![o; MAX_BLOCK_OUTPUTS as usize + 1];
+    assert_eq!(
+        refused(&w),
+        WireError::TooMany { field: "BlockContents.outputs", got: 131_073, max: 131_072 }
+    );
+}
+
+#[test]
+fn answers_over_their_caps_are_refused() {
+    use mcnode_api::TxsAnswer;
+    use mcnode_api::limits::MAX_LATEST_ENVELOPES;
+    use mcnode_enclave::call::MAX_TOKENS;
+    let outputs = client::GetOutputsResponse {
+        block_index: 0,
+        root_element: vec![0; 32],
+        outputs: vec![client::OutputWithProof::default(); MAX_OUTPUTS_PER_REQUEST + 1],
+    };
+    assert_eq!(
+        OutputsAnswer::try_from(&outputs).unwrap_err(),
+        WireError::TooMany { field: "GetOutputsResponse.outputs", got: 1001, max: 1000 }
+    );
+    let txs = peer::GetTxsResponse {
+        payload: None,
+        missing: vec![vec![0; 32]; MAX_TX_HASHES_PER_REQUEST + 1],
+    };
+    assert_eq!(
+        TxsAnswer::try_from(&txs).unwrap_err(),
+        WireError::TooMany { field: "GetTxsResponse.missing", got: 501, max: 500 }
+    );
+    let fees = (0..=u64::from(MAX_TOKENS))
+        .map(|t| client::TokenFee { token_id: t, minimum_fee: 1 })
+        .collect();
+    let info = client::GetLastBlockInfoResponse { index: 0, minimum_fees: fees, block_version: 1 };
+    assert_eq!(
+        LastBlockInfo::try_from(&info).unwrap_err(),
+        WireError::TooMany { field: "GetLastBlockInfoResponse.minimum_fees", got: 257, max: 256 }
+    );
+    let latest = peer::GetLatestMsgResponse { envelopes: vec![vec![1]; MAX_LATEST_ENVELOPES + 1] };
+    assert_eq!(
+        latest_envelopes(&latest).unwrap_err(),
+        WireError::TooMany { field: "GetLatestMsgResponse.envelopes", got: 2001, max: 2000 }
+    );
+}

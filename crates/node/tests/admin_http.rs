@@ -258,6 +258,11 @@ async fn log_level_goes_through_the_callback() {
     let (status, _, body) = http(n.addr, "POST", "/log-level", "nope!").await;
     assert_eq!(status, 400);
     assert!(body.contains("bad directive"), "{body}");
+    let long = "a".repeat(mcnode_node::admin::MAX_LOG_FILTER_LEN + 1);
+    let (status, _, body) = http(n.addr, "POST", "/log-level", &long).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("longer than 1024 bytes"), "{body}");
+    assert_eq!(n.filters.lock().unwrap().len(), 1, "refused filters never reach the callback");
     let (status, _, _) = http(n.addr, "GET", "/log-level", "").await;
     assert_eq!(status, 405);
 }
