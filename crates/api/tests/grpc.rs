@@ -303,3 +303,32 @@ impl tonic::codec::Decoder for RawCodec {
         Ok(Some(out))
     }
 }
+
+/// The serialized file descriptors reflection answers for `req`.
+async fn reflected_files(addr: SocketAddr, req: MessageRequest) -> Vec<Vec<u8>> {
+    let mut refl = ServerReflectionClient::new(channel(addr).await);
+    let req = ServerReflectionRequest { host: String::new(), message_request: Some(req) };
+    let mut answers =
+        refl.server_reflection_info(tokio_stream::iter([req])).await.unwrap().into_inner();
+    match answers.message().await.unwrap().unwrap().message_response {
+        Some(MessageResponse::FileDescriptorResponse(f)) => f.file_descriptor_proto,
+        other => panic!("unexpected reflection answer {other:?}"),
+    }
+}
+
+fn mentions(files: &[Vec<u8>], name: &[u8]) -> bool {
+    files.iter().any(|f| f.windows(name.len()).any(|w| w == name))
+}
+
+#[tokio::test]
+async fn reflection_serves_the_proto_files_and_their_imports() {
+    let addr = serve(client_routes(Trivial { ledger: ledger() }, ignore()).unwrap()).await;
+    // What grpcurl does: the file defining the service, then each file it imports.
+    let service = SERVICE_NAMES[0].to_owned();
+    let files = reflected_files(addr, MessageRequest::FileContainingSymbol(service)).await;
+    assert!(mentions(&files, b"mcnode/client/v1/client.proto"));
+    assert!(mentions(&files, b"GetOutputsRequest"));
+    let common = "mcnode/common/v1/common.proto".to_owned();
+    let files = reflected_files(addr, MessageRequest::FileByFilename(common)).await;
+    assert!(mentions(&files, b"PROPOSE_TX_RESULT_FEE_TOO_LOW"));
+}
