@@ -36,8 +36,8 @@ const MIB: usize = 1 << 20;
 pub const CLIENT_MAX_DECODING_MESSAGE_SIZE: usize = MAX_CHUNKS as usize * MAX_MESSAGE_LEN + MIB;
 /// Largest peer request (a relay of the same size, or one SCP envelope) in bytes.
 pub const PEER_MAX_DECODING_MESSAGE_SIZE: usize = MAX_CHUNKS as usize * MAX_MESSAGE_LEN + MIB;
-/// Largest response in bytes (fits the largest block the ledger accepts: 2^17 outputs of at
-/// most 177 bytes plus 2^16 key images plus 1000 signatures, with protobuf overhead).
+/// Largest response in bytes (fits the largest block the ledger accepts: 2^17 outputs of
+/// about 194 protobuf bytes each with a memo, 2^16 key images and 1000 signatures: ~28 MiB).
 pub const MAX_ENCODING_MESSAGE_SIZE: usize = 40 * MIB;
 /// Size budget of one `GetBlocks` answer: a server stops adding blocks past it.
 pub const MAX_RESPONSE_BYTES: usize = 8 * MIB;
