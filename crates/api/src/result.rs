@@ -80,7 +80,8 @@ impl From<&EnclaveError> for ProposeTxResult {
                 | C::NoRemoteStatic
                 | C::Exhausted
                 | C::NoPendingHandshake
-                | C::WrongRole,
+                | C::WrongRole
+                | C::PeerMismatch,
             ) => ProposeTxResult::ChannelError,
             EnclaveError::MalformedCall
             | EnclaveError::UnsupportedVersion { .. }
@@ -90,6 +91,7 @@ impl From<&EnclaveError> for ProposeTxResult {
             | EnclaveError::BadCiphertext
             | EnclaveError::BadFrontier
             | EnclaveError::Internal
+            | EnclaveError::Chain(_)
             | EnclaveError::ConfigDigestMismatch => ProposeTxResult::EnclaveError,
         }
     }
@@ -141,6 +143,9 @@ rule_codes!(
     HostProof,
     OutputInBatch,
     FeeOverflow,
+    DuplicateRingMember,
+    MissingMemo,
+    RingRootUnproven,
 );
 
 impl From<ProposeTxResult> for pb::ProposeTxResult {

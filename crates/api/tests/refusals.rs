@@ -116,10 +116,10 @@ fn output_fields_of_the_wrong_length_or_missing_are_refused() {
         WireError::WrongLength { field: "MaskedAmount.masked_token_id", expected: 8, got: 9 }
     );
     let mut o = out();
-    o.memo = Some(vec![0; 63]);
-    assert_eq!(check(o), WireError::WrongLength { field: "TxOut.memo", expected: 64, got: 63 });
-    let mut o = out();
     o.memo = Some(vec![0; 64]);
+    assert_eq!(check(o), WireError::WrongLength { field: "TxOut.memo", expected: 66, got: 64 });
+    let mut o = out();
+    o.memo = Some(vec![0; 66]);
     TxOut::try_from(&o).unwrap();
 }
 

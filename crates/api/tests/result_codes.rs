@@ -41,7 +41,7 @@ fn all_results() -> Vec<ProposeTxResult> {
 
 #[test]
 fn every_rule_has_its_own_code_and_every_code_round_trips() {
-    assert_eq!(all_rules().len(), 28, "a TxRule was added: give it a wire code");
+    assert_eq!(all_rules().len(), 31, "a TxRule was added: give it a wire code");
     let mut codes = BTreeSet::new();
     for r in all_results() {
         let wire = propose_response(r, 42);
@@ -67,12 +67,15 @@ fn codes_are_pinned() {
     assert_eq!(code(ProposeTxResult::Rejected(TxRule::FeeTooLow)), 33);
     assert_eq!(code(ProposeTxResult::Rejected(TxRule::KeyImageSpent)), 40);
     assert_eq!(code(ProposeTxResult::Rejected(TxRule::FeeOverflow)), 47);
+    assert_eq!(code(ProposeTxResult::Rejected(TxRule::DuplicateRingMember)), 48);
+    assert_eq!(code(ProposeTxResult::Rejected(TxRule::MissingMemo)), 49);
+    assert_eq!(code(ProposeTxResult::Rejected(TxRule::RingRootUnproven)), 50);
     assert_eq!(ProposeTxResult::Rejected(TxRule::FeeTooLow).name(), "FEE_TOO_LOW");
 }
 
 #[test]
 fn unknown_and_unspecified_codes_are_refused() {
-    for code in [0, 11, 19, 48, -1, i32::MAX] {
+    for code in [0, 11, 19, 51, -1, i32::MAX] {
         let r = pb::ProposeTxResponse { result: code, block_count: 1 };
         assert_eq!(
             from_propose_response(&r).unwrap_err(),

@@ -33,7 +33,7 @@ fn tx_out() -> impl Strategy<Value = TxOut> {
         p(),
         any::<u64>(),
         any::<[u8; 8]>(),
-        proptest::option::of(proptest::collection::vec(any::<u8>(), 64)),
+        proptest::option::of(proptest::collection::vec(any::<u8>(), 66)),
     )
         .prop_map(|(t, pk, c, v, tok, memo)| TxOut {
             target_key: t,
@@ -43,7 +43,7 @@ fn tx_out() -> impl Strategy<Value = TxOut> {
                 masked_value: v,
                 masked_token_id: tok,
             },
-            memo: memo.map(|m| EncryptedMemo(m.try_into().unwrap_or([0; 64]))),
+            memo: memo.map(|m| EncryptedMemo(m.try_into().unwrap_or([0; 66]))),
         })
 }
 
