@@ -75,7 +75,7 @@ impl FakeNode {
         let stranger = AccountKey::random(&mut r);
         let mut all = outputs;
         for i in 0..40u64 {
-            all.push(out(&stranger.default_address(), 1_000 + i, TokenId((i % 2) as u64), &mut r));
+            all.push(out(&stranger.default_address(), 1_000 + i, TokenId(i % 2), &mut r));
         }
         let mut ledger = MemoryLedger::new();
         let contents = BlockContents::new(vec![], all);
