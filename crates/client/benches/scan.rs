@@ -8,7 +8,8 @@
 //!   one variable-base and one fixed-base scalar multiplication and a table lookup);
 //! - `scan_block_of_1000`: [`Scanner::scan`] over 1,000 outputs of which 10 are ours (amount
 //!   and key image read for those); divan's items/s is outputs scanned per second;
-//! - `scan_owned`: the full read of one output that is ours (check, unmask, key image).
+//! - `scan_owned`: the full read of one output that is ours (check, unmask, key image);
+//! - `view_key_check_1000`: the check alone over the same 1,000 outputs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -69,4 +70,12 @@ fn scan_owned(b: Bencher) {
     let scanner = Scanner::new(&me, DEFAULT_SUBADDRESSES);
     let mine = outs[0];
     b.bench_local(|| scanner.scan(divan::black_box(&mine)));
+}
+
+#[divan::bench(sample_count = 20)]
+fn view_key_check_1000(b: Bencher) {
+    let (me, outs) = fixture();
+    let scanner = Scanner::new(&me, DEFAULT_SUBADDRESSES);
+    b.counter(ItemsCount::new(outs.len()))
+        .bench_local(|| outs.iter().filter(|o| scanner.check(o).is_some()).count());
 }
