@@ -10,6 +10,7 @@
 //! - [`wallet`]: sync (fetch, verify, scan, save).
 //! - [`decoys`] and [`pay`]: input selection, uniformly drawn decoys proven to be in the
 //!   ledger, fee, tombstone, change, submission and inclusion.
+//! - [`keyfile`]: the account key files `mcnode devnet init` writes (0600, checked address).
 //! - [`error`]: errors a user can act on ([`ClientError`]).
 //!
 //! Guarantees: nothing a node serves is kept unless verified (a refused block names the rule
@@ -19,6 +20,7 @@
 
 pub mod decoys;
 pub mod error;
+pub mod keyfile;
 pub mod node_api;
 pub mod pay;
 pub mod scan;
