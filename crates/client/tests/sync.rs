@@ -156,3 +156,23 @@ fn a_state_file_of_another_account_is_refused() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a_repeated_signer_counts_once_and_an_untrusted_bad_signature_is_ignored() {
+    let (mut node, alice) = node_with_blocks(11, 2);
+    let id = node.ledger.block_header(2).unwrap().unwrap().id;
+    let good = BlockSignature::sign(&node.signers[0], &id, SIGNED_AT);
+    let mut stranger = BlockSignature::sign(&SigningIdentity::from_seed(&[77; 32]), &id, SIGNED_AT);
+    stranger.signature.0[5] ^= 1;
+    node.faults.signatures_at = Some((2, vec![good, good, stranger]));
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = wallet(&alice, &node, dir.path(), "a");
+    let e = block_on(w.sync(&mut node)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ClientError::Block(BlockError::TooFewSignatures { index: 2, got: 1, needed: 2 })
+        ),
+        "{e:?}"
+    );
+}

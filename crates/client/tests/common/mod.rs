@@ -51,6 +51,8 @@ pub struct Faults {
     pub bad_signature_at: Option<u64>,
     /// Serve block N with one output dropped from its contents.
     pub tampered_contents_at: Option<u64>,
+    /// Serve block N with these signatures instead of its own.
+    pub signatures_at: Option<(u64, Vec<BlockSignature>)>,
     /// Answer GetOutputs with the first output replaced by another one.
     pub forged_decoy: bool,
     /// Refuse every ProposeTx with this code.
@@ -131,6 +133,11 @@ impl FakeNode {
     fn serve(&self, mut b: BlockData) -> BlockData {
         if self.faults.bad_signature_at == Some(b.block.index) {
             b.signatures[0].signature.0[0] ^= 1;
+        }
+        if let Some((i, sigs)) = &self.faults.signatures_at
+            && *i == b.block.index
+        {
+            b.signatures = sigs.clone();
         }
         if self.faults.tampered_contents_at == Some(b.block.index) {
             b.contents.outputs.pop();
