@@ -13,10 +13,13 @@
 //! draws from the same ledger, so the real input and its decoys are exchangeable and that rank
 //! is uniform over 0..11 (a test counts positions over 11,000 rings).
 //!
-//! The node learns which indices were asked (it could log them): the real inputs are never
-//! asked for (the wallet holds them), so the request says nothing about them. Each decoy is
-//! checked against the verified block's Merkle root with its membership proof, so a node cannot
-//! feed the wallet outputs that are not in the ledger (which would make the ring trivial).
+//! The enclave needs a membership proof for every ring member, real inputs included, and this
+//! wallet keeps no copy of the ledger's Merkle tree, so it asks `GetOutputs` for the real inputs
+//! and the decoys in ONE request, in shuffled order: the node learns the set of ring members
+//! (which the transaction reveals to the enclave anyway) but not which of them are real. Each
+//! answer is checked against the verified block's Merkle root with its membership proof, so a
+//! node cannot feed the wallet outputs that are not in the ledger (which would make a ring
+//! trivial) nor proofs the enclave would refuse.
 
 use std::collections::{HashSet, VecDeque};
 
@@ -26,7 +29,7 @@ use mcnode_tx::TxOut;
 use mcnode_tx::builder::RingSource;
 
 use crate::error::ClientError;
-use crate::node_api::OutputsAnswer;
+use crate::node_api::{OutputWithProof, OutputsAnswer};
 
 /// `count` distinct indices drawn uniformly from `0..total`, none in `exclude`.
 pub fn draw_indices<R: CryptoRng>(
@@ -53,6 +56,14 @@ pub fn draw_indices<R: CryptoRng>(
     Ok(picked)
 }
 
+/// Shuffles `v` uniformly (Fisher-Yates).
+pub fn shuffle<T, R: CryptoRng>(rng: &mut R, v: &mut [T]) {
+    for i in (1..v.len()).rev() {
+        let j = uniform_below(rng, i as u64 + 1) as usize;
+        v.swap(i, j);
+    }
+}
+
 /// A uniform integer in `0..n` (`n > 0`), by rejection (no modulo bias).
 fn uniform_below<R: CryptoRng>(rng: &mut R, n: u64) -> u64 {
     let zone = u64::MAX - (u64::MAX % n);
@@ -65,12 +76,12 @@ fn uniform_below<R: CryptoRng>(rng: &mut R, n: u64) -> u64 {
 }
 
 /// Checks a `GetOutputs` answer for `indices` against the verified header `at`, and returns the
-/// outputs in the order asked.
+/// outputs with their proofs in the order asked.
 pub fn verify_outputs(
     indices: &[u64],
     at: &Block,
     answer: OutputsAnswer,
-) -> Result<Vec<TxOut>, ClientError> {
+) -> Result<Vec<OutputWithProof>, ClientError> {
     if answer.outputs.len() != indices.len() {
         return Err(crate::node_api::NodeError::Protocol {
             what: "GetOutputs answered another count",
@@ -85,7 +96,7 @@ pub fn verify_outputs(
         if !ok {
             return Err(ClientError::BadOutputProof { index: *index });
         }
-        out.push(item.output);
+        out.push(item);
     }
     Ok(out)
 }

@@ -89,6 +89,9 @@ pub enum ClientError {
         /// The global index asked for.
         index: u64,
     },
+    /// The builder put an output in a ring that was not among the proven outputs (a bug).
+    #[error("ring member without a membership proof")]
+    MissingRingProof,
     /// The transaction could not be built.
     #[error("building the transaction: {0}")]
     Build(#[from] BuildError),

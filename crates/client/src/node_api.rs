@@ -146,6 +146,12 @@ pub trait NodeApi {
         at_block: u64,
     ) -> impl Future<Output = Result<OutputsAnswer, NodeError>> + Send;
 
-    /// `ProposeTx` over the attested channel. `Ok` means the node accepted it into its pool.
-    fn propose_tx(&mut self, tx: &Tx) -> impl Future<Output = Result<(), NodeError>> + Send;
+    /// `ProposeTx` over the attested channel: the transaction with one membership proof per
+    /// ring member (inputs in order, members in ring order), all against one tree size. `Ok`
+    /// means the node accepted it into its pool.
+    fn propose_tx(
+        &mut self,
+        tx: &Tx,
+        ring_proofs: &[MembershipProof],
+    ) -> impl Future<Output = Result<(), NodeError>> + Send;
 }

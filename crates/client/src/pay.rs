@@ -7,16 +7,16 @@
 //! is proven to be in the verified ledger; the change goes back to the wallet's change
 //! subaddress (every output carries an encrypted memo, change included).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use mcnode_crypto::CryptoRng;
+use mcnode_crypto::{CompressedPoint, CryptoRng};
 use mcnode_enclave::refusal::TxRule;
 use mcnode_tx::builder::{SpendableOutput, TransactionBuilder, select_inputs};
 use mcnode_tx::ring::RING_SIZE;
-use mcnode_tx::{KeyImage, PublicAddress, TokenId};
+use mcnode_tx::{KeyImage, MembershipProof, PublicAddress, TokenId};
 use mcnode_types::Hash32;
 
-use crate::decoys::{DecoyPool, draw_indices, verify_outputs};
+use crate::decoys::{DecoyPool, draw_indices, shuffle, verify_outputs};
 use crate::error::ClientError;
 use crate::node_api::{NodeApi, NodeError, ProposeRefusal};
 use crate::state::PendingTx;
@@ -134,17 +134,30 @@ impl Wallet {
         let inputs = select_inputs(&candidates, needed64)
             .ok_or(ClientError::TooManyInputs { token, needed })?;
 
-        let real: HashSet<u64> = self
+        // Real inputs and decoys are asked for in one shuffled request (see `decoys`).
+        let real: Vec<u64> = self
             .state
             .owned
             .iter()
             .filter(|o| inputs.iter().any(|i| i.tx_out.target_key == o.tx_out.target_key))
             .map(|o| o.global_index)
             .collect();
+        let real_set: HashSet<u64> = real.iter().copied().collect();
         let count = inputs.len() * (RING_SIZE - 1);
-        let indices = draw_indices(rng, tip.cumulative_txo_count, count, &real)?;
+        let mut indices = draw_indices(rng, tip.cumulative_txo_count, count, &real_set)?;
+        indices.extend(&real);
+        shuffle(rng, &mut indices);
         let answer = api.get_outputs(&indices, tip.index).await?;
-        let mut pool = DecoyPool::new(verify_outputs(&indices, &tip, answer)?);
+        let proven = verify_outputs(&indices, &tip, answer)?;
+        let proofs: HashMap<CompressedPoint, MembershipProof> =
+            proven.iter().map(|p| (p.output.target_key, p.proof.clone())).collect();
+        let decoys = indices
+            .iter()
+            .zip(proven)
+            .filter(|(i, _)| !real_set.contains(i))
+            .map(|(_, p)| p.output)
+            .collect();
+        let mut pool = DecoyPool::new(decoys);
 
         let mut builder = TransactionBuilder::new(&self.account, token, fee, tombstone);
         for input in inputs {
@@ -152,8 +165,15 @@ impl Wallet {
         }
         builder.add_output(payment.amount, &payment.to, payment.memo);
         let tx = builder.build(&mut pool, rng)?;
+        let ring_proofs = tx
+            .prefix
+            .inputs
+            .iter()
+            .flat_map(|i| &i.ring)
+            .map(|m| proofs.get(&m.target_key).cloned().ok_or(ClientError::MissingRingProof))
+            .collect::<Result<Vec<_>, _>>()?;
 
-        api.propose_tx(&tx)
+        api.propose_tx(&tx, &ring_proofs)
             .await
             .map_err(|e| refusal_to_error(e, token, fee, minimum, tombstone, height))?;
         let submitted =

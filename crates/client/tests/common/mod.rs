@@ -18,7 +18,7 @@ use mcnode_tx::address::Network;
 use mcnode_tx::validation::{
     FeeConfig, ValidationContext, validate_stateless, validate_with_ledger,
 };
-use mcnode_tx::{AccountKey, Amount, TokenId, Tx, TxOut};
+use mcnode_tx::{AccountKey, Amount, MembershipProof, TokenId, Tx, TxOut};
 use mcnode_types::NodeId;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -188,10 +188,25 @@ impl NodeApi for FakeNode {
         Ok(OutputsAnswer { block_index: at_block, root_element: header.root_element, outputs })
     }
 
-    async fn propose_tx(&mut self, tx: &Tx) -> Result<(), NodeError> {
+    async fn propose_tx(
+        &mut self,
+        tx: &Tx,
+        ring_proofs: &[MembershipProof],
+    ) -> Result<(), NodeError> {
         self.proposals += 1;
         if let Some(code) = self.faults.refuse {
             return Err(NodeError::Refused(code));
+        }
+        // As the enclave does: one proof per ring member, each verifying against the root of
+        // the tree size it names.
+        let members: Vec<&TxOut> = tx.prefix.inputs.iter().flat_map(|i| &i.ring).collect();
+        let proofs_ok = members.len() == ring_proofs.len()
+            && members.iter().zip(ring_proofs).all(|(m, p)| {
+                let root = self.ledger.merkle_root_at(p.leaf_count).unwrap();
+                p.verify(&m.leaf_hash(), &root).is_ok()
+            });
+        if !proofs_ok {
+            return Err(NodeError::Refused(ProposeRefusal::Rejected(TxRule::MembershipProof)));
         }
         let ctx = ValidationContext {
             fees: FeeConfig::new(self.fees.clone()),
