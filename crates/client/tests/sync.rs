@@ -176,3 +176,27 @@ fn a_repeated_signer_counts_once_and_an_untrusted_bad_signature_is_ignored() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a_header_field_changed_under_its_signatures_is_refused() {
+    let (mut node, alice) = node_with_blocks(12, 2);
+    node.faults.tampered_root_at = Some(1);
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = wallet(&alice, &node, dir.path(), "a");
+    let e = block_on(w.sync(&mut node)).unwrap_err();
+    assert!(matches!(e, ClientError::Block(BlockError::Id { index: 1 })), "{e:?}");
+    assert_eq!(w.height(), 1);
+}
+
+#[test]
+fn a_block_served_out_of_order_is_refused() {
+    let (mut node, alice) = node_with_blocks(13, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = wallet(&alice, &node, dir.path(), "a");
+    node.faults.skip_one = true;
+    let e = block_on(w.sync(&mut node)).unwrap_err();
+    assert!(
+        matches!(e, ClientError::Block(BlockError::WrongIndex { expected: 0, got: 1 })),
+        "{e:?}"
+    );
+}

@@ -51,6 +51,10 @@ pub struct Faults {
     pub bad_signature_at: Option<u64>,
     /// Serve block N with one output dropped from its contents.
     pub tampered_contents_at: Option<u64>,
+    /// Serve block N with its Merkle root changed (id, contents and signatures left as they are).
+    pub tampered_root_at: Option<u64>,
+    /// Answer GetBlocks(from) with the blocks from `from + 1`.
+    pub skip_one: bool,
     /// Serve block N with these signatures instead of its own.
     pub signatures_at: Option<(u64, Vec<BlockSignature>)>,
     /// Answer GetOutputs with the first output replaced by another one.
@@ -139,6 +143,9 @@ impl FakeNode {
         {
             b.signatures = sigs.clone();
         }
+        if self.faults.tampered_root_at == Some(b.block.index) {
+            b.block.root_element.0[0] ^= 1;
+        }
         if self.faults.tampered_contents_at == Some(b.block.index) {
             b.contents.outputs.pop();
         }
@@ -163,6 +170,7 @@ impl NodeApi for FakeNode {
     }
 
     async fn get_blocks(&mut self, from: u64, limit: u32) -> Result<Vec<BlockData>, NodeError> {
+        let from = if self.faults.skip_one { from + 1 } else { from };
         let blocks = self.ledger.blocks(from, limit as u64).unwrap();
         Ok(blocks.into_iter().map(|b| self.serve(b)).collect())
     }
