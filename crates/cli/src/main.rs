@@ -43,6 +43,10 @@ enum Command {
     /// Quorum health: intersection, top tier, blocking and splitting sets.
     #[command(subcommand)]
     Quorum(cmd::quorum::QuorumCommand),
+    /// The enclave process a node (and `bench enclave`) spawns: serves enclave calls on
+    /// stdin/stdout. Not for operators.
+    #[command(name = "enclave-process", hide = true)]
+    EnclaveProcess(cmd::enclave_process::EnclaveProcessArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,5 +58,6 @@ fn main() -> ExitCode {
         Command::Sim(args) => cmd::sim::run(args),
         Command::Attest(c) => cmd::attest::run(c),
         Command::Quorum(c) => cmd::quorum::run(c),
+        Command::EnclaveProcess(args) => cmd::enclave_process::run(args),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod attest;
 pub mod bench;
+pub mod enclave_process;
 pub mod ledger;
 pub mod quorum;
 pub mod sim;

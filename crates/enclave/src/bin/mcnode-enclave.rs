@@ -6,67 +6,24 @@
 //! the sealed signing key survives restarts). The platform is certified by the public devnet
 //! simulation root, so its evidence proves nothing against the operator.
 //!
-//! The enclave's randomness comes from this process's own `/dev/urandom`, never from the host.
+//! The body is [`mcnode_enclave::process::serve_main`], which the `mcnode` binary also runs
+//! (hidden subcommand `mcnode enclave-process`), so one build of `mcnode` is enough to run a
+//! node; this small binary stays for the crate's own tests and benches.
 
-use std::io::Read;
+use std::path::Path;
 use std::process::ExitCode;
 
-use mcnode_attest::sim::{SimPlatform, SimRootKey};
-use mcnode_enclave::measurement::release_program;
-use mcnode_enclave::process::serve;
-use mcnode_enclave::trusted::TrustedEnclave;
-use rand_chacha::ChaCha20Rng;
-use rand_core::{Rng, SeedableRng};
-
-fn parse_seed(text: &str) -> Option<[u8; 32]> {
-    let t = text.trim();
-    if t.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(t.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
-fn run() -> Result<(), String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let path = match args.as_slice() {
-        [flag, path] if flag == "--platform-seed-file" => path,
-        _ => return Err("usage: mcnode-enclave --platform-seed-file FILE".to_owned()),
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
-    let seed = parse_seed(&text).ok_or(format!("{path}: expected 64 hex digits"))?;
-    let mut urandom = [0u8; 32];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut urandom))
-        .map_err(|e| format!("reading /dev/urandom: {e}"))?;
-    let mut rng = ChaCha20Rng::from_seed(urandom);
-    if !mcnode_attest::SIMULATION_BUILD {
-        eprintln!(
-            "mcnode-enclave: built without the `simulated` feature: peer enclaves' simulated \
-             evidence will be refused (client sessions are unaffected)"
-        );
-    }
-    let mut core = TrustedEnclave::new(
-        SimPlatform::devnet(seed),
-        SimRootKey::devnet().public(),
-        release_program(),
-    );
-    let stdin = std::io::stdin();
-    let stdout = std::io::stdout();
-    let (mut input, mut output) = (stdin.lock(), stdout.lock());
-    serve(&mut core, &mut input, &mut output, || {
-        let mut e = [0u8; 32];
-        rng.fill_bytes(&mut e);
-        e
-    })
-    .map_err(|e| format!("enclave transport: {e}"))
-}
-
 fn main() -> ExitCode {
-    match run() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [flag, path] = args.as_slice() else {
+        eprintln!("usage: mcnode-enclave --platform-seed-file FILE");
+        return ExitCode::from(2);
+    };
+    if flag != "--platform-seed-file" {
+        eprintln!("usage: mcnode-enclave --platform-seed-file FILE");
+        return ExitCode::from(2);
+    }
+    match mcnode_enclave::process::serve_main(Path::new(path)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("mcnode-enclave: {e}");
