@@ -1,5 +1,5 @@
 //! `mcnode-node`: the networked validator. A deterministic, sans-io engine (transaction pool,
 //! block cadence, SCP driving, relay, rebroadcast, catch-up) with time passed in, and the tokio
 //! runtime that drives it in production.
-//!
-//! This crate is being built (see the project's issues); nothing in it runs a node yet.
+
+pub mod runtime;
