@@ -43,6 +43,8 @@ enum Command {
     /// Quorum health: intersection, top tier, blocking and splitting sets.
     #[command(subcommand)]
     Quorum(cmd::quorum::QuorumCommand),
+    /// Run a validator node until SIGTERM/SIGINT (`mcnode run --config node.toml`).
+    Run(cmd::run::RunArgs),
     /// The enclave process a node (and `bench enclave`) spawns: serves enclave calls on
     /// stdin/stdout. Not for operators.
     #[command(name = "enclave-process", hide = true)]
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Sim(args) => cmd::sim::run(args),
         Command::Attest(c) => cmd::attest::run(c),
         Command::Quorum(c) => cmd::quorum::run(c),
+        Command::Run(args) => cmd::run::run(args),
         Command::EnclaveProcess(args) => cmd::enclave_process::run(args),
     }
 }

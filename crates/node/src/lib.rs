@@ -2,4 +2,6 @@
 //! block cadence, SCP driving, relay, rebroadcast, catch-up) with time passed in, and the tokio
 //! runtime that drives it in production.
 
+pub mod config;
+pub mod engine;
 pub mod runtime;

@@ -5,5 +5,6 @@ pub mod bench;
 pub mod enclave_process;
 pub mod ledger;
 pub mod quorum;
+pub mod run;
 pub mod sim;
 pub mod version;

@@ -1,0 +1,117 @@
+//! What the gRPC servers share: the enclave, the ledger, the engine, the status, and the
+//! attested peer sessions this node accepted (session -> peer), plus request limits.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use mcnode_api::pb::common::v1 as pb;
+use mcnode_enclave::channel::SessionId;
+use mcnode_enclave::host_types::FeeEntry;
+use mcnode_ledger::Ledger;
+use mcnode_types::NodeId;
+use tokio::sync::watch;
+use tonic::Status;
+
+use super::actor::EngineHandle;
+use super::convert;
+use super::enclave_worker::EnclaveWorker;
+use super::ledger::SharedLedger;
+use super::status::NodeStatus;
+
+/// Most blocks one `GetBlocks` answers with.
+pub const MAX_BLOCKS_PER_REQUEST: u32 = 100;
+/// Most outputs one `GetOutputs` answers with.
+pub const MAX_OUTPUTS_PER_REQUEST: usize = 1000;
+/// Most transaction hashes one `GetTxs` asks for.
+pub const MAX_TXS_PER_REQUEST: usize = 1000;
+/// Largest gRPC message the servers accept.
+pub const MAX_REQUEST_BYTES: usize = 4 << 20;
+/// Most attested incoming peer sessions remembered (the enclave bounds its own table too).
+pub const MAX_INCOMING_SESSIONS: usize = 1024;
+
+/// Server state, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Services {
+    /// This node's id.
+    pub own_id: NodeId,
+    /// The enclave.
+    pub enclave: EnclaveWorker,
+    /// The ledger.
+    pub ledger: SharedLedger,
+    /// The engine.
+    pub engine: EngineHandle,
+    /// The status snapshot.
+    pub status: watch::Receiver<NodeStatus>,
+    /// Configured minimum fees.
+    pub fees: Arc<Vec<FeeEntry>>,
+    /// Nodes allowed to open peer sessions (the configured peers).
+    pub known_peers: Arc<BTreeSet<NodeId>>,
+    /// Sessions peers opened to this node.
+    pub incoming: Arc<Mutex<HashMap<SessionId, NodeId>>>,
+    /// Peer handshakes refused (unknown node, wrong chain or configuration, bad evidence).
+    pub peers_refused: Arc<AtomicU64>,
+}
+
+impl Services {
+    /// Counts a refused peer handshake.
+    pub fn refuse_peer(&self) {
+        self.peers_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Remembers an accepted peer session.
+    pub fn accept_session(&self, session: SessionId, peer: NodeId) {
+        let mut m = self.incoming.lock().unwrap_or_else(|p| p.into_inner());
+        if m.len() >= MAX_INCOMING_SESSIONS {
+            m.retain(|_, p| *p != peer);
+        }
+        if m.len() < MAX_INCOMING_SESSIONS {
+            m.insert(session, peer);
+        }
+    }
+
+    /// The peer that opened `session`.
+    pub fn session_peer(&self, session: &SessionId) -> Option<NodeId> {
+        self.incoming.lock().unwrap_or_else(|p| p.into_inner()).get(session).copied()
+    }
+
+    /// Number of blocks.
+    pub fn height(&self) -> u64 {
+        self.status.borrow().height
+    }
+
+    /// `GetBlocks`, shared by both APIs.
+    pub async fn get_blocks(
+        &self,
+        req: pb::GetBlocksRequest,
+    ) -> Result<pb::GetBlocksResponse, Status> {
+        if req.limit == 0 {
+            return Err(Status::invalid_argument("limit must be at least 1"));
+        }
+        let limit = u64::from(req.limit.min(MAX_BLOCKS_PER_REQUEST));
+        let blocks = self
+            .ledger
+            .with(move |l| l.blocks(req.from, limit))
+            .await
+            .map_err(|e| Status::internal(e.to_string()))?
+            .map_err(|e| Status::internal(e.to_string()))?;
+        let mut out = Vec::with_capacity(blocks.len());
+        let mut size = 0usize;
+        for b in &blocks {
+            let pb = convert::block_to_pb(b);
+            size += prost::Message::encoded_len(&pb);
+            if size > MAX_REQUEST_BYTES && !out.is_empty() {
+                break;
+            }
+            out.push(pb);
+        }
+        Ok(pb::GetBlocksResponse { blocks: out })
+    }
+}
+
+/// The node id a 32-byte field names.
+pub fn node_id_field(field: &str, b: &[u8]) -> Result<NodeId, Status> {
+    b.try_into()
+        .map(NodeId)
+        .map_err(|_| Status::invalid_argument(format!("{field} must be 32 bytes")))
+}
