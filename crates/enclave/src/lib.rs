@@ -55,6 +55,7 @@ pub mod measurement;
 pub mod process;
 pub mod refusal;
 pub mod sealing;
+#[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod trusted;
 

@@ -68,10 +68,10 @@ fn builder_is_deterministic_with_a_seeded_rng_and_pins_a_golden_hash() {
     // Pinned: a change in any derivation, domain tag, encoding or the builder's use of the
     // RNG changes this hash.
     assert_eq!(a.hash().to_hex(), GOLDEN_TX_HASH);
-    assert_eq!(a.to_canonical_bytes().len(), 2642);
+    assert_eq!(a.to_canonical_bytes().len(), 3500);
 }
 
-const GOLDEN_TX_HASH: &str = "eba59401e2c05bd17ff873003f2a56539990e5cba3e3a921a03aff7419ddaa6a";
+const GOLDEN_TX_HASH: &str = "72d8e02386fdbb57bd34be6ef00d2a593bc3dd3d2c1e5bf4bc4cfb315106c359";
 
 #[test]
 fn real_input_position_is_uniform() {
@@ -254,15 +254,8 @@ fn other_tokens_use_their_own_generator_and_minimum_fee() {
         validate_stateless(&tx, &strict),
         Err(TxError::FeeTooLow { fee: 3, minimum: 4 })
     ));
-    // Relabelling the transaction as token 0 breaks the balance: generators differ per token.
-    let mut relabelled = tx.clone();
-    relabelled.prefix.token_id = TokenId(0);
-    relabelled.prefix.fee = 400;
-    assert!(matches!(
-        validate_stateless(&relabelled, &test_context(HEIGHT)),
-        Err(TxError::Unbalanced)
-    ));
-    // A token-0 input cannot be spent in a token-1 transaction.
+    // Relabelling the token and mixing tokens are refused by the validator: see `attacks.rs`.
+    // The builder refuses to spend a token-0 input in a token-1 transaction.
     let mut mixed = TransactionBuilder::new(&sender, TokenId(1), 3, HEIGHT + 50);
     mixed.add_input(t1[0].clone()).add_input(t0[0].clone()).add_output(
         100,
