@@ -2,6 +2,7 @@
 
 pub mod attest;
 pub mod bench;
+pub mod contained;
 pub mod enclave_process;
 pub mod ledger;
 pub mod quorum;
