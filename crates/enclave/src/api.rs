@@ -5,7 +5,7 @@
 //!
 //! Every helper returns only host-visible data (see [`crate::host_types`]).
 
-use mcnode_ledger::BlockData;
+use mcnode_ledger::{Block, BlockData};
 use mcnode_tx::TokenId;
 use mcnode_types::NodeId;
 
@@ -13,7 +13,8 @@ use crate::call::{EnclaveCall, EnclaveReply, FormBlockInputs, FrameError, InitPa
 use crate::call::{decode_frame, encode_frame};
 use crate::channel::{ChannelMessage, SessionId};
 use crate::host_types::{
-    HighestProof, LocallyEncryptedTx, TxContext, WellFormedEncryptedTx, WellFormedTxContext,
+    FormedBlock, Frontier, HighestProof, LocallyEncryptedTx, TxContext, WellFormedEncryptedTx,
+    WellFormedTxContext,
 };
 use crate::refusal::EnclaveError;
 
@@ -74,6 +75,7 @@ fn kind(r: &EnclaveReply) -> &'static str {
         EnclaveReply::ForPeer(_) => "ForPeer",
         EnclaveReply::BlockFormed(_) => "BlockFormed",
         EnclaveReply::MinimumFee(_) => "MinimumFee",
+        EnclaveReply::TipAccepted(_) => "TipAccepted",
     }
 }
 
@@ -199,8 +201,8 @@ pub trait Enclave {
             EnclaveReply::ForPeer(m) => m)
     }
 
-    /// `FormBlock`.
-    fn form_block(&mut self, inputs: FormBlockInputs) -> Result<BlockData, BoundaryError> {
+    /// `FormBlock`: the signed block and the agreed transactions left out (with reasons).
+    fn form_block(&mut self, inputs: FormBlockInputs) -> Result<FormedBlock, BoundaryError> {
         expect!(self.call(&EnclaveCall::FormBlock(inputs))?, "FormBlock",
             EnclaveReply::BlockFormed(b) => b)
     }
@@ -209,5 +211,16 @@ pub trait Enclave {
     fn minimum_fee(&mut self, token: TokenId) -> Result<Option<u64>, BoundaryError> {
         expect!(self.call(&EnclaveCall::MinimumFee { token })?, "MinimumFee",
             EnclaveReply::MinimumFee(f) => f)
+    }
+
+    /// `ShowBlock`: the block after the tracked tip (catch-up) or the origin block; returns
+    /// the header now tracked.
+    fn show_block(
+        &mut self,
+        block: BlockData,
+        frontier: Option<Frontier>,
+    ) -> Result<Block, BoundaryError> {
+        expect!(self.call(&EnclaveCall::ShowBlock { block, frontier })?, "ShowBlock",
+            EnclaveReply::TipAccepted(b) => b)
     }
 }

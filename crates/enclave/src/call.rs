@@ -14,78 +14,23 @@
 //! [`crate::trusted::TrustedEnclave::handle`]).
 
 use mcnode_ledger::{Block, BlockData};
-use mcnode_tx::{PublicAddress, TokenId};
+use mcnode_tx::TokenId;
 use mcnode_types::{Decode, DecodeError, Encode, Hash32, NodeId, Reader, encode_bytes};
 
+pub use crate::call_params::{
+    CONFIG_DIGEST_DOMAIN, FormBlockInputs, InitParams, MAX_CHAIN_ID_LEN, MAX_EVIDENCE_LEN,
+    MAX_RING_ROOTS, MAX_SEALED_LEN, MAX_TOKENS, config_digest,
+};
 use crate::channel::{ChannelMessage, MAX_MESSAGE_LEN, SessionId};
 use crate::chunks::MAX_CHUNKS;
 use crate::host_types::{
-    FeeEntry, Frontier, HighestProof, LocallyEncryptedTx, MAX_TXS_PER_CALL, TxContext,
+    FormedBlock, Frontier, HighestProof, LocallyEncryptedTx, MAX_TXS_PER_CALL, TxContext,
     WellFormedEncryptedTx, WellFormedTxContext,
 };
 use crate::refusal::EnclaveError;
 
 /// Version of the call protocol.
 pub const CALL_VERSION: u16 = 1;
-/// Longest chain id accepted.
-pub const MAX_CHAIN_ID_LEN: u32 = 256;
-/// Most configured tokens.
-pub const MAX_TOKENS: u32 = 256;
-/// Longest sealed blob accepted.
-pub const MAX_SEALED_LEN: u32 = 4096;
-/// Longest evidence accepted in a reply.
-pub const MAX_EVIDENCE_LEN: u32 = 1 << 16;
-/// Domain tag of [`config_digest`].
-pub const CONFIG_DIGEST_DOMAIN: &[u8] = b"mcnode-enclave-config-v1";
-
-/// The configuration digest an enclave with this configuration attests to (and binds into its
-/// channels' prologue): `Hash32::digest(CONFIG_DIGEST_DOMAIN, chain_id || fees || fee_recipient)`
-/// in the canonical encoding (`chain_id` length-prefixed, `fees` as a length-prefixed sequence
-/// in the order given). It covers everything `Init` supplies that changes which transactions
-/// are accepted or how blocks are formed, so a host cannot, for example, redirect block fees to
-/// itself while presenting evidence that peers and clients with the real configuration accept:
-/// they compute this digest from their own configuration and refuse evidence carrying another.
-pub fn config_digest(chain_id: &str, fees: &[FeeEntry], fee_recipient: &PublicAddress) -> Hash32 {
-    let mut data = Vec::new();
-    encode_bytes(chain_id.as_bytes(), &mut data);
-    fees.encode(&mut data);
-    fee_recipient.encode(&mut data);
-    Hash32::digest(CONFIG_DIGEST_DOMAIN, &data)
-}
-
-/// Parameters of `Init`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InitParams {
-    /// The chain the enclave serves.
-    pub chain_id: String,
-    /// Digest of the configuration, bound into channels and evidence. Must equal
-    /// [`config_digest`] of this call's `chain_id`, `fees` and `fee_recipient`: the enclave
-    /// recomputes it and refuses `Init` with [`EnclaveError::ConfigDigestMismatch`] otherwise.
-    pub config_digest: Hash32,
-    /// Configured tokens and their minimum fees.
-    pub fees: Vec<FeeEntry>,
-    /// Where block fees are paid.
-    pub fee_recipient: PublicAddress,
-    /// The block-signing key sealed by an earlier start, if any (else a new key is made).
-    pub sealed_signing_key: Option<Vec<u8>>,
-    /// Host time, for the evidence's issue time.
-    pub now: u64,
-    /// How long the evidence stays valid.
-    pub evidence_validity_secs: u64,
-}
-
-/// What the host asks of `FormBlock`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FormBlockInputs {
-    /// The ledger's last block.
-    pub parent: Block,
-    /// Right edge of the ledger's Merkle tree (`None` only if the ledger has no outputs).
-    pub frontier: Option<Frontier>,
-    /// The agreed transactions.
-    pub txs: Vec<WellFormedEncryptedTx>,
-    /// Host time, recorded in the block signature.
-    pub now: u64,
-}
 
 /// A request to the enclave.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,6 +119,16 @@ pub enum EnclaveCall {
         /// The token.
         token: TokenId,
     },
+    /// Show the enclave the block after the tip it tracks (catch-up), or the origin block if it
+    /// tracks none. The block must link to the tip (parent id, index, output count, contents
+    /// hash, output-tree root from `frontier` + its outputs, id) and carry a signature by this
+    /// enclave or an attested peer enclave (an origin block needs none).
+    ShowBlock {
+        /// The block, with its contents and signatures.
+        block: BlockData,
+        /// Right edge of the tree at the tracked tip (`None` if it has no outputs).
+        frontier: Option<Frontier>,
+    },
 }
 
 /// The enclave's answer.
@@ -239,16 +194,12 @@ pub enum EnclaveReply {
     },
     /// `TxsForPeer`: consecutive messages to send.
     ForPeer(Vec<ChannelMessage>),
-    /// `FormBlock`: header, contents and this enclave's signature.
-    BlockFormed(BlockData),
+    /// `FormBlock`: header, contents and this enclave's signature, and what was left out.
+    BlockFormed(FormedBlock),
     /// `MinimumFee` (`None`: token not configured).
     MinimumFee(Option<u64>),
-}
-
-fn string(r: &mut Reader<'_>, max: u32) -> Result<String, DecodeError> {
-    let b = r.bytes(max)?;
-    String::from_utf8(b.to_vec())
-        .map_err(|_| DecodeError::Invalid { what: "string", reason: "not UTF-8" })
+    /// `ShowBlock`: the header the enclave now tracks as its tip.
+    TipAccepted(Block),
 }
 
 fn bytes(r: &mut Reader<'_>, max: u32) -> Result<Vec<u8>, DecodeError> {
@@ -260,62 +211,6 @@ fn session(r: &mut Reader<'_>) -> Result<SessionId, DecodeError> {
 }
 
 const HS: u32 = MAX_MESSAGE_LEN as u32;
-
-impl Encode for InitParams {
-    fn encode(&self, out: &mut Vec<u8>) {
-        encode_bytes(self.chain_id.as_bytes(), out);
-        self.config_digest.encode(out);
-        self.fees.encode(out);
-        self.fee_recipient.encode(out);
-        match &self.sealed_signing_key {
-            None => out.push(0),
-            Some(b) => {
-                out.push(1);
-                encode_bytes(b, out);
-            }
-        }
-        self.now.encode(out);
-        self.evidence_validity_secs.encode(out);
-    }
-}
-
-impl Decode for InitParams {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(InitParams {
-            chain_id: string(r, MAX_CHAIN_ID_LEN)?,
-            config_digest: Hash32::decode(r)?,
-            fees: r.seq(MAX_TOKENS)?,
-            fee_recipient: PublicAddress::decode(r)?,
-            sealed_signing_key: match u8::decode(r)? {
-                0 => None,
-                1 => Some(bytes(r, MAX_SEALED_LEN)?),
-                tag => return Err(DecodeError::InvalidTag { what: "option", tag }),
-            },
-            now: u64::decode(r)?,
-            evidence_validity_secs: u64::decode(r)?,
-        })
-    }
-}
-
-impl Encode for FormBlockInputs {
-    fn encode(&self, out: &mut Vec<u8>) {
-        self.parent.encode(out);
-        self.frontier.encode(out);
-        self.txs.encode(out);
-        self.now.encode(out);
-    }
-}
-
-impl Decode for FormBlockInputs {
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(FormBlockInputs {
-            parent: Block::decode(r)?,
-            frontier: Option::<Frontier>::decode(r)?,
-            txs: r.seq(MAX_TXS_PER_CALL)?,
-            now: u64::decode(r)?,
-        })
-    }
-}
 
 impl Encode for EnclaveCall {
     fn encode(&self, out: &mut Vec<u8>) {
@@ -385,6 +280,11 @@ impl Encode for EnclaveCall {
                 out.push(14);
                 token.encode(out);
             }
+            EnclaveCall::ShowBlock { block, frontier } => {
+                out.push(15);
+                block.encode(out);
+                frontier.encode(out);
+            }
         }
     }
 }
@@ -419,6 +319,10 @@ impl Decode for EnclaveCall {
             12 => EnclaveCall::TxsForPeer { session: session(r)?, txs: r.seq(MAX_TXS_PER_CALL)? },
             13 => EnclaveCall::FormBlock(FormBlockInputs::decode(r)?),
             14 => EnclaveCall::MinimumFee { token: TokenId::decode(r)? },
+            15 => EnclaveCall::ShowBlock {
+                block: BlockData::decode(r)?,
+                frontier: Option::<Frontier>::decode(r)?,
+            },
             tag => return Err(DecodeError::InvalidTag { what: "enclave call", tag }),
         })
     }
@@ -489,6 +393,10 @@ impl Encode for EnclaveReply {
                 out.push(13);
                 f.encode(out);
             }
+            EnclaveReply::TipAccepted(b) => {
+                out.push(14);
+                b.encode(out);
+            }
         }
     }
 }
@@ -518,8 +426,9 @@ impl Decode for EnclaveReply {
                 tx: WellFormedEncryptedTx::decode(r)?,
             },
             11 => EnclaveReply::ForPeer(r.seq(MAX_CHUNKS)?),
-            12 => EnclaveReply::BlockFormed(BlockData::decode(r)?),
+            12 => EnclaveReply::BlockFormed(FormedBlock::decode(r)?),
             13 => EnclaveReply::MinimumFee(Option::<u64>::decode(r)?),
+            14 => EnclaveReply::TipAccepted(Block::decode(r)?),
             tag => return Err(DecodeError::InvalidTag { what: "enclave reply", tag }),
         })
     }

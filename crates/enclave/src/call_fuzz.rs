@@ -2,7 +2,10 @@
 //! Re-exported as `fuzzing::fuzz_enclave_call`.
 
 use mcnode_attest::sim::{SimPlatform, SimRootKey};
-use mcnode_ledger::{Block, BlockContents};
+use mcnode_attest::{TeeType, TrustAnchor};
+use mcnode_ledger::block::BLOCK_VERSION;
+use mcnode_ledger::{Block, BlockContents, BlockData};
+use mcnode_tx::membership::empty_hash;
 use mcnode_tx::{AccountKey, TokenId};
 use mcnode_types::{Hash32, NodeId};
 use rand_chacha::ChaCha20Rng;
@@ -16,18 +19,16 @@ use crate::call::{
 use crate::channel::{ChannelConfig, ChannelMessage, ClientHandshake, SessionId};
 use crate::host_types::{FeeEntry, HighestProof, LocallyEncryptedTx};
 use crate::inprocess::InProcessEnclave;
-use crate::measurement::release_program;
+use crate::measurement::{default_trusted_measurements, release_program};
+use crate::peer_policy::PeerPolicy;
 use crate::trusted::TrustedEnclave;
 
 const NOW: u64 = 1_800_000_000;
 
 fn enclave() -> InProcessEnclave {
     let root = SimRootKey::from_seed([1; 32]);
-    let core = TrustedEnclave::new(
-        SimPlatform::new(&root, [2; 32], 0, u64::MAX),
-        root.public(),
-        release_program(),
-    );
+    let core =
+        TrustedEnclave::new(SimPlatform::new(&root, [2; 32], 0, u64::MAX), release_program());
     InProcessEnclave::new(core, [3; 32])
 }
 
@@ -37,13 +38,28 @@ fn init_params() -> InitParams {
     let fee_recipient = AccountKey::random(&mut rng).default_address();
     InitParams {
         chain_id: "fuzz".to_owned(),
-        config_digest: config_digest("fuzz", &fees, &fee_recipient),
+        config_digest: config_digest("fuzz", &fees, &fee_recipient, &peer_policy()),
         fees,
         fee_recipient,
+        peer_policy: peer_policy(),
+        tip: Some(origin()),
         sealed_signing_key: None,
         now: NOW,
         evidence_validity_secs: 3600,
     }
+}
+
+fn peer_policy() -> PeerPolicy {
+    let root = SimRootKey::from_seed([1; 32]);
+    PeerPolicy::new(
+        vec![TrustAnchor { tee: TeeType::Sim, root_key: root.public() }],
+        &default_trusted_measurements(),
+        true,
+    )
+}
+
+fn origin() -> Block {
+    Block::new(BLOCK_VERSION, None, empty_hash(), &BlockContents::default())
 }
 
 /// Every reply must decode; returns it.
@@ -74,7 +90,7 @@ pub fn fuzz_enclave_call(data: &[u8]) {
     let mut last_msg: Vec<u8> = Vec::new();
     let mut e = enclave();
     for (i, b) in data.iter().take(64).enumerate() {
-        let c = match b % 15 {
+        let c = match b % 16 {
             0 => EnclaveCall::Init(init_params()),
             1 => EnclaveCall::Identity,
             2 => match ClientHandshake::start(&cfg, [i as u8; 32]) {
@@ -111,11 +127,20 @@ pub fn fuzz_enclave_call(data: &[u8]) {
             },
             12 => EnclaveCall::TxsForPeer { session, txs: vec![] },
             13 => EnclaveCall::FormBlock(FormBlockInputs {
-                parent: Block::new(1, None, Hash32::ZERO, &BlockContents::default()),
+                parent: origin(),
                 frontier: None,
                 txs: vec![],
+                ring_roots: vec![],
                 now: NOW,
             }),
+            14 => EnclaveCall::ShowBlock {
+                block: BlockData {
+                    block: origin(),
+                    contents: BlockContents::default(),
+                    signatures: vec![],
+                },
+                frontier: None,
+            },
             _ => EnclaveCall::MinimumFee { token: TokenId(*b as u64) },
         };
         match call(&mut e, &encode_frame(&c)) {

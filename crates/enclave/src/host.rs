@@ -4,7 +4,7 @@
 use mcnode_ledger::{Block, Ledger, LedgerError};
 
 use crate::call::FormBlockInputs;
-use crate::host_types::{Frontier, HighestProof, TxContext, WellFormedEncryptedTx};
+use crate::host_types::{Frontier, HighestProof, PrefixProof, TxContext, WellFormedEncryptedTx};
 
 /// Why the host could not gather ledger data for a call.
 #[derive(Debug, thiserror::Error)]
@@ -43,14 +43,38 @@ pub fn frontier(ledger: &impl Ledger, parent: &Block) -> Result<Option<Frontier>
     Ok(Some(Frontier { last_leaf: last.leaf_hash(), proof }))
 }
 
-/// `FormBlock` inputs for `txs` on top of the ledger's last block.
+/// The proof that the tree of the first `size` outputs is a prefix of the tree after `parent`
+/// (`None` if `size` is 0 or beyond the parent's output count).
+pub fn prefix_proof(
+    ledger: &impl Ledger,
+    parent: &Block,
+    size: u64,
+) -> Result<Option<PrefixProof>, HostError> {
+    if size == 0 || size > parent.cumulative_txo_count {
+        return Ok(None);
+    }
+    let last = ledger.output(size - 1)?.ok_or(HostError::NoSuchOutput { index: size - 1 })?;
+    let proof = ledger.membership_proof_at(size - 1, parent.cumulative_txo_count)?;
+    Ok(Some(PrefixProof { last_leaf: last.leaf_hash(), proof }))
+}
+
+/// `FormBlock` inputs for `txs` on top of the ledger's last block; `leaf_counts` are the
+/// ledger sizes the transactions' ring proofs are against (their
+/// [`crate::host_types::WellFormedTxContext::leaf_count`]), one prefix proof is made per
+/// distinct size.
 pub fn form_block_inputs(
     ledger: &impl Ledger,
     txs: Vec<WellFormedEncryptedTx>,
+    leaf_counts: impl IntoIterator<Item = u64>,
     now: u64,
 ) -> Result<FormBlockInputs, HostError> {
     let parent = ledger.last_block()?.ok_or(HostError::EmptyLedger)?;
-    Ok(FormBlockInputs { frontier: frontier(ledger, &parent)?, parent, txs, now })
+    let sizes: std::collections::BTreeSet<u64> = leaf_counts.into_iter().collect();
+    let mut ring_roots = Vec::with_capacity(sizes.len());
+    for size in sizes {
+        ring_roots.extend(prefix_proof(ledger, &parent, size)?);
+    }
+    Ok(FormBlockInputs { frontier: frontier(ledger, &parent)?, parent, txs, ring_roots, now })
 }
 
 /// For clients (wallets) holding a copy of the ledger: the membership proof of every ring

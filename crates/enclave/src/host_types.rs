@@ -10,10 +10,13 @@
 //! boundary in the clear.
 
 use mcnode_crypto::CompressedPoint;
+use mcnode_ledger::BlockData;
 use mcnode_tx::ring::RING_SIZE;
 use mcnode_tx::tx::{MAX_INPUTS, Tx};
 use mcnode_tx::{KeyImage, MembershipProof, TokenId, TxOut};
 use mcnode_types::{Decode, DecodeError, Encode, Hash32, Reader, encode_bytes};
+
+use crate::refusal::TxRule;
 
 /// Largest cached ciphertext accepted (a maximal transaction with its proofs is well below).
 pub const MAX_CIPHERTEXT_LEN: u32 = 1 << 20;
@@ -81,8 +84,45 @@ pub struct WellFormedTxContext {
     pub priority: u64,
     /// Highest ledger index among the ring members.
     pub highest_index: u64,
+    /// The ledger size (number of outputs) its ring proofs are against: `FormBlock` needs a
+    /// [`PrefixProof`] for it.
+    pub leaf_count: u64,
     /// Size in bytes of the encoded transaction.
     pub size: u32,
+}
+
+/// The host's proof that the output tree of the first `proof.index + 1` outputs (the ledger
+/// size some transactions' ring proofs are against) is a prefix of the parent block's tree:
+/// the leaf hash of output `proof.index` and its membership proof in the parent's tree
+/// (`proof.leaf_count` = the parent's `cumulative_txo_count`). The enclave verifies it
+/// against the parent's root and derives the root of the smaller tree from it (its left
+/// siblings are complete subtrees both trees share; its right siblings are empty in the
+/// smaller tree), so ring proofs are checked against the parent's one root without the host
+/// learning which outputs are ring members.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrefixProof {
+    /// Leaf hash of output `proof.index`.
+    pub last_leaf: Hash32,
+    /// Its proof in the parent block's tree.
+    pub proof: MembershipProof,
+}
+
+/// A transaction `FormBlock` left out of the block, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Excluded {
+    /// The transaction's hash.
+    pub tx_hash: Hash32,
+    /// The rule it broke at form time.
+    pub reason: TxRule,
+}
+
+/// What `FormBlock` returns: the signed block and the transactions it left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormedBlock {
+    /// Header, contents and this enclave's signature.
+    pub block: BlockData,
+    /// Agreed transactions that failed a form-time check, in the order checked (by hash).
+    pub excluded: Vec<Excluded>,
 }
 
 /// The host's proof for a transaction's highest ring index: the ledger's output at that index
@@ -160,6 +200,7 @@ impl Encode for WellFormedTxContext {
         self.tombstone.encode(out);
         self.priority.encode(out);
         self.highest_index.encode(out);
+        self.leaf_count.encode(out);
         self.size.encode(out);
     }
 }
@@ -173,6 +214,7 @@ impl Decode for WellFormedTxContext {
             tombstone: u64::decode(r)?,
             priority: u64::decode(r)?,
             highest_index: u64::decode(r)?,
+            leaf_count: u64::decode(r)?,
             size: u32::decode(r)?,
         })
     }
@@ -201,6 +243,45 @@ impl Encode for Frontier {
 impl Decode for Frontier {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(Frontier { last_leaf: Hash32::decode(r)?, proof: MembershipProof::decode(r)? })
+    }
+}
+
+impl Encode for PrefixProof {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.last_leaf.encode(out);
+        self.proof.encode(out);
+    }
+}
+
+impl Decode for PrefixProof {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(PrefixProof { last_leaf: Hash32::decode(r)?, proof: MembershipProof::decode(r)? })
+    }
+}
+
+impl Encode for Excluded {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.tx_hash.encode(out);
+        self.reason.encode(out);
+    }
+}
+
+impl Decode for Excluded {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Excluded { tx_hash: Hash32::decode(r)?, reason: TxRule::decode(r)? })
+    }
+}
+
+impl Encode for FormedBlock {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.block.encode(out);
+        self.excluded.encode(out);
+    }
+}
+
+impl Decode for FormedBlock {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(FormedBlock { block: BlockData::decode(r)?, excluded: r.seq(MAX_TXS_PER_CALL)? })
     }
 }
 

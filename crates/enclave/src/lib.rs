@@ -22,11 +22,20 @@
 //!   sizes, opaque ciphertexts) and typed refusals ([`refusal`]); host-side ledger helpers
 //!   ([`host`]).
 //!
+//! - What it signs (issue 10 item 2): the enclave tracks the chain it extends
+//!   ([`trusted::chain`]: `Init`'s tip, trust on first use; blocks shown with `ShowBlock` must
+//!   link and be signed by a known enclave), `FormBlock` refuses any other parent and re-checks
+//!   every ring member against the parent's one root, tombstones and in-block uniqueness,
+//!   leaving out (and reporting) what fails ([`trusted::form`]).
+//! - Peers (issue 10 item 3): attested under the operator's [`PeerPolicy`] from `Init`, never
+//!   a built-in one, and bound to the node id the host names ([`peer_policy`]).
+//!
 //! Configuration binding: the configuration digest in the evidence and channel prologues is
-//! [`call::config_digest`] of the chain id, minimum fees and fee recipient the enclave enforces
-//! (domain tag [`call::CONFIG_DIGEST_DOMAIN`]); `Init` with any other digest is refused
-//! ([`EnclaveError::ConfigDigestMismatch`]), so a host cannot redirect block fees and still
-//! present evidence that correctly configured clients and peers accept.
+//! [`call::config_digest`] of the chain id, minimum fees, fee recipient and peer policy the
+//! enclave enforces (domain tag [`call::CONFIG_DIGEST_DOMAIN`]); `Init` with any other digest
+//! is refused ([`EnclaveError::ConfigDigestMismatch`]), so a host cannot redirect block fees or
+//! trust a peer anchor of its own and still present evidence that correctly configured clients
+//! and peers accept.
 //!
 //! Guarantees: no library function here reads the clock or the OS RNG. Times are arguments, and
 //! every operation that needs randomness (Noise ephemeral keys, sealing nonces, key generation,
@@ -44,6 +53,7 @@
 pub mod api;
 pub mod call;
 mod call_fuzz;
+mod call_params;
 pub mod channel;
 pub mod chunks;
 pub mod fuzzing;
@@ -52,16 +62,16 @@ pub mod host_types;
 pub mod identity;
 pub mod inprocess;
 pub mod measurement;
+pub mod peer_policy;
 pub mod process;
 pub mod refusal;
 pub mod sealing;
-#[cfg(feature = "testkit")]
-pub mod testkit;
 pub mod trusted;
 
 pub use api::{BoundaryError, Enclave, IdentityReport};
 pub use call::{CALL_VERSION, EnclaveCall, EnclaveReply, FormBlockInputs, InitParams};
 pub use inprocess::InProcessEnclave;
+pub use peer_policy::PeerPolicy;
 pub use process::ProcessEnclave;
 pub use refusal::EnclaveError;
 pub use trusted::TrustedEnclave;

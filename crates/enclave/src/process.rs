@@ -13,11 +13,12 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use mcnode_attest::sim::{SimPlatform, SimRootKey};
+use mcnode_attest::sim::SimPlatform;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
 use crate::api::{BoundaryError, Enclave};
+use crate::call::{EnclaveCall, decode_frame};
 use crate::measurement::release_program;
 use crate::trusted::TrustedEnclave;
 
@@ -68,6 +69,7 @@ pub fn serve(
     mut entropy: impl FnMut() -> [u8; 32],
 ) -> Result<(), BoundaryError> {
     while let Some(request) = read_frame(input)? {
+        warn_if_simulated_peers(&request);
         let reply = core.handle(&request, entropy());
         write_frame(output, &reply)?;
     }
@@ -133,11 +135,9 @@ pub fn serve_main(seed_file: &Path) -> Result<(), ServeMainError> {
              evidence will be refused (client sessions are unaffected)"
         );
     }
-    let mut core = TrustedEnclave::new(
-        SimPlatform::devnet(seed),
-        SimRootKey::devnet().public(),
-        release_program(),
-    );
+    // Peers are trusted only under the policy the host passes at `Init` (the operator's
+    // configuration, bound into the attested configuration digest).
+    let mut core = TrustedEnclave::new(SimPlatform::devnet(seed), release_program());
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let (mut input, mut output) = (stdin.lock(), stdout.lock());
@@ -147,6 +147,26 @@ pub fn serve_main(seed_file: &Path) -> Result<(), ServeMainError> {
         e
     })?;
     Ok(())
+}
+
+/// The loud warning, on the enclave process's stderr (the verifier's per-acceptance warning
+/// goes to a `tracing` subscriber this process does not have): an `Init` whose peer policy
+/// allows simulated evidence.
+fn warn_if_simulated_peers(request: &[u8]) {
+    if let Ok(EnclaveCall::Init(p)) = decode_frame::<EnclaveCall>(request)
+        && p.peer_policy.allow_simulated
+    {
+        eprintln!(
+            "mcnode-enclave: WARNING: the peer policy ALLOWS SIMULATED EVIDENCE{}: simulated \
+             peer enclaves protect nothing against their operators; never use this for real \
+             funds",
+            if mcnode_attest::SIMULATION_BUILD {
+                ""
+            } else {
+                " (refused anyway: this build lacks the `simulated` feature)"
+            }
+        );
+    }
 }
 
 /// A `mcnode-enclave` child process.

@@ -97,6 +97,9 @@ code_enum!(
         OutputInBatch = 26,
         /// Fees of one token overflow.
         FeeOverflow = 27,
+        /// `FormBlock`: no host proof links the ledger size the ring proofs are against to the
+        /// parent block's output tree (or that size is beyond the parent's).
+        RingRootUnproven = 28,
     }
 );
 
@@ -163,6 +166,8 @@ code_enum!(
         NoPendingHandshake = 11,
         /// Pending handshake in the other role.
         WrongRole = 12,
+        /// The peer's verified block-signing key is not the node id the host named.
+        PeerMismatch = 13,
     }
 );
 
@@ -182,6 +187,7 @@ impl From<&ChannelError> for ChannelFailure {
             ChannelError::UnknownSession { .. } => ChannelFailure::UnknownSession,
             ChannelError::NoPendingHandshake { .. } => ChannelFailure::NoPendingHandshake,
             ChannelError::WrongRole { .. } => ChannelFailure::WrongRole,
+            ChannelError::PeerMismatch { .. } => ChannelFailure::PeerMismatch,
         }
     }
 }
@@ -212,6 +218,32 @@ impl From<&SealingError> for SealFailure {
         }
     }
 }
+
+code_enum!(
+    /// Why the enclave refused a parent block or a block shown to it (the chain it tracks).
+    ChainFailure, "chain failure" {
+        /// The enclave tracks no chain yet (no tip at `Init`, no origin block shown).
+        NoTip = 0,
+        /// `FormBlock`'s parent is not the block the enclave last formed or accepted.
+        ParentNotTip = 1,
+        /// A header's id is not the hash of its fields.
+        HeaderId = 2,
+        /// The block's `parent_id` is not the tracked tip's id.
+        ParentLink = 3,
+        /// The block's index is not the tracked tip's plus one (0 for an origin block).
+        Index = 4,
+        /// The block's cumulative output count is not the tip's plus its outputs.
+        OutputCount = 5,
+        /// The block's contents hash is not the hash of the contents shown.
+        ContentsHash = 6,
+        /// The block's output-tree root is not the root after the tip plus its outputs.
+        Root = 7,
+        /// Another block format version.
+        Version = 8,
+        /// No signature by this enclave or an attested peer enclave verifies.
+        Unsigned = 9,
+    }
+);
 
 /// Why the enclave refused a call. Crosses the boundary inside [`crate::EnclaveReply::Refused`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -248,8 +280,9 @@ pub enum EnclaveError {
     /// A transaction breaks a rule.
     #[error("transaction rejected: {0:?}")]
     TxRejected(TxRule),
-    /// The host's ledger data for forming a block is inconsistent with the parent block.
-    #[error("host-supplied ledger frontier does not match the parent block")]
+    /// The host's ledger data for forming a block (the frontier, or a prefix proof of a ring
+    /// root) does not verify against the parent block's output-tree root.
+    #[error("host-supplied ledger proof does not match the parent block")]
     BadFrontier,
     /// The enclave could not create its identity or an output.
     #[error("internal enclave failure")]
@@ -257,8 +290,14 @@ pub enum EnclaveError {
     /// `Init`'s configuration digest is not the digest of the configuration it supplies
     /// ([`crate::call::config_digest`]), so evidence carrying it would misstate what the
     /// enclave enforces (e.g. where block fees go).
-    #[error("Init's configuration digest does not match its chain id, fees and fee recipient")]
+    #[error(
+        "Init's configuration digest does not match its chain id, fees, fee recipient and peer \
+         policy"
+    )]
     ConfigDigestMismatch,
+    /// The chain the enclave tracks does not accept the block (see [`ChainFailure`]).
+    #[error("chain: {0:?}")]
+    Chain(ChainFailure),
 }
 
 impl Encode for EnclaveError {
@@ -289,6 +328,10 @@ impl Encode for EnclaveError {
             EnclaveError::BadFrontier => out.push(9),
             EnclaveError::Internal => out.push(10),
             EnclaveError::ConfigDigestMismatch => out.push(11),
+            EnclaveError::Chain(f) => {
+                out.push(12);
+                f.encode(out);
+            }
         }
     }
 }
@@ -311,6 +354,7 @@ impl Decode for EnclaveError {
             9 => EnclaveError::BadFrontier,
             10 => EnclaveError::Internal,
             11 => EnclaveError::ConfigDigestMismatch,
+            12 => EnclaveError::Chain(ChainFailure::decode(r)?),
             tag => return Err(DecodeError::InvalidTag { what: "enclave error", tag }),
         })
     }

@@ -10,7 +10,7 @@ use common::*;
 use mcnode_enclave::call::{EnclaveCall, decode_frame, encode_frame};
 use mcnode_enclave::channel::{ChannelMessage, SessionId};
 use mcnode_enclave::chunks::seal_chunks;
-use mcnode_enclave::host_types::{HighestProof, LocallyEncryptedTx};
+use mcnode_enclave::host_types::{Excluded, HighestProof, LocallyEncryptedTx};
 use mcnode_enclave::refusal::{ChannelFailure, SealFailure, TxRule};
 use mcnode_enclave::{
     BoundaryError, CALL_VERSION, Enclave, EnclaveError, EnclaveReply, InProcessEnclave,
@@ -70,8 +70,7 @@ fn host_receives_no_ring_signature_or_amount_data() {
     let height = w.ledger.num_blocks().unwrap();
     let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
     let (_, wtx) = rec.tx_is_well_formed(ctx.encrypted.clone(), height, highest).unwrap();
-    let block =
-        rec.form_block(host::form_block_inputs(&w.ledger, vec![wtx], NOW).unwrap()).unwrap();
+    let block = rec.form_block(form_inputs(&w, vec![wtx])).unwrap().block;
     w.ledger.append_block(&block).unwrap();
 
     let tx = &proposal.tx;
@@ -221,7 +220,7 @@ fn cached_ciphertexts_die_with_the_enclave_and_caches_do_not_mix() {
         refused(restarted.tx_is_well_formed(ctx.encrypted, 1, highest)),
         EnclaveError::BadCiphertext
     );
-    let inputs = host::form_block_inputs(&w.ledger, vec![wtx], NOW).unwrap();
+    let inputs = form_inputs(&w, vec![wtx]);
     assert_eq!(refused(restarted.form_block(inputs)), EnclaveError::BadCiphertext);
 }
 
@@ -250,11 +249,11 @@ fn block_signing_key_is_sealed_across_restarts_and_refused_when_foreign() {
     );
     let other_platform = mcnode_attest::sim::SimPlatform::new(&root(), [99; 32], 0, u64::MAX);
     let program = mcnode_enclave::measurement::release_program();
-    let on_other = TrustedEnclave::new(other_platform, root().public(), program.clone());
+    let on_other = TrustedEnclave::new(other_platform, program.clone());
     assert_eq!(init_with(on_other, sealed.clone()), EnclaveError::Sealed(SealFailure::Tampered));
     let mut other_program = program;
     other_program.measurement = Hash32([0xee; 32]);
-    let other_build = TrustedEnclave::new(platform(), root().public(), other_program);
+    let other_build = TrustedEnclave::new(platform(), other_program);
     assert_eq!(
         init_with(other_build, sealed),
         EnclaveError::Sealed(SealFailure::ForeignMeasurement)
@@ -290,11 +289,17 @@ fn well_formedness_refuses_lying_hosts_expired_and_double_spends() {
         refused(e.tx_is_well_formed(ctx.encrypted.clone(), 500, honest.clone())),
         EnclaveError::TxRejected(TxRule::TombstoneExpired)
     );
-    // The same transaction twice in one block spends its key image twice.
-    let (_, wtx) = e.tx_is_well_formed(ctx.encrypted.clone(), 1, honest.clone()).unwrap();
+    // The same transaction twice in one block spends its key image twice: one copy is left
+    // out, with its reason.
+    let (wctx, wtx) = e.tx_is_well_formed(ctx.encrypted.clone(), 1, honest.clone()).unwrap();
     let (_, wtx2) = e.tx_is_well_formed(ctx.encrypted, 1, honest).unwrap();
-    let inputs = host::form_block_inputs(&w.ledger, vec![wtx, wtx2], NOW).unwrap();
-    assert_eq!(refused(e.form_block(inputs)), EnclaveError::TxRejected(TxRule::KeyImageInBatch));
+    let formed = e.form_block(form_inputs(&w, vec![wtx, wtx2])).unwrap();
+    assert_eq!(
+        formed.excluded,
+        vec![Excluded { tx_hash: wctx.tx_hash, reason: TxRule::KeyImageInBatch }]
+    );
+    assert_eq!(formed.block.contents.key_images, wctx.key_images);
+    w.ledger.append_block(&formed.block).unwrap();
 }
 
 #[test]
@@ -302,7 +307,8 @@ fn peers_relay_transactions_over_attested_sessions() {
     let mut w = world(0, 30, 1);
     let (mut a, _) = enclave(&w, 9);
     let (mut b, _) = enclave(&w, 10);
-    let (ida, idb) = (NodeId([0xa; 32]), NodeId([0xb; 32]));
+    // Peers are named by their block-signing keys (node ids).
+    let (ida, idb) = (a.identity().unwrap().block_signer, b.identity().unwrap().block_signer);
     let m1 = a.peer_init(idb).unwrap();
     let m2 = b.peer_accept(ida, m1).unwrap();
     let (sa, m3) = a.peer_connect(idb, m2, NOW).unwrap();
@@ -324,7 +330,32 @@ fn peers_relay_transactions_over_attested_sessions() {
 }
 
 #[test]
-fn one_block_of_two_transactions_pads_fee_outputs_and_rechecks_tombstones() {
+fn form_block_rechecks_tombstones_against_the_tracked_parent() {
+    let mut w = world(0, 30, 1);
+    let (mut e, _) = enclave(&w, 9);
+    let mut s = client_session(&mut e, &w.channel_config(), root().public(), 20);
+    // Valid while the ledger height is below 3: well formed at height 1.
+    let p = w.proposal_with_tombstone(0, 3);
+    let ctx = e.client_tx_propose(seal_chunks(&mut s, &encode(&p)).unwrap()).unwrap();
+    let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
+    let (wctx, wtx) = e.tx_is_well_formed(ctx.encrypted, 1, highest).unwrap();
+    // The chain grows by two empty blocks (formed, so tracked); the next block is index 3.
+    for _ in 0..2 {
+        let empty = e.form_block(form_inputs(&w, vec![])).unwrap();
+        w.ledger.append_block(&empty.block).unwrap();
+    }
+    let formed = e.form_block(form_inputs(&w, vec![wtx])).unwrap();
+    assert_eq!(formed.block.block.index, 3);
+    assert_eq!(
+        formed.excluded,
+        vec![Excluded { tx_hash: wctx.tx_hash, reason: TxRule::TombstoneExpired }]
+    );
+    assert!(formed.block.contents.key_images.is_empty());
+    assert!(formed.block.contents.outputs.is_empty(), "no transaction, no fee output");
+}
+
+#[test]
+fn one_block_of_two_transactions_pads_fee_outputs() {
     let mut w = world(0, 30, 2);
     let (mut e, _) = enclave(&w, 9);
     let mut s = client_session(&mut e, &w.channel_config(), root().public(), 20);
@@ -337,12 +368,9 @@ fn one_block_of_two_transactions_pads_fee_outputs_and_rechecks_tombstones() {
         wtxs.push(e.tx_is_well_formed(ctx.encrypted, 1, highest).unwrap().1);
         txs.push(p.tx);
     }
-    // A parent far above the tombstones (height + 100): form_block re-checks them.
-    let mut late = host::form_block_inputs(&w.ledger, wtxs.clone(), NOW).unwrap();
-    late.parent.index = 500;
-    assert_eq!(refused(e.form_block(late)), EnclaveError::TxRejected(TxRule::TombstoneExpired));
-
-    let block = e.form_block(host::form_block_inputs(&w.ledger, wtxs, NOW).unwrap()).unwrap();
+    let formed = e.form_block(form_inputs(&w, wtxs)).unwrap();
+    assert_eq!(formed.excluded, vec![]);
+    let block = formed.block;
     let tx_outputs: Vec<_> = txs.iter().flat_map(|t| t.prefix.outputs.iter().copied()).collect();
     let fee_outputs: Vec<_> =
         block.contents.outputs.iter().filter(|o| !tx_outputs.contains(o)).collect();
@@ -398,6 +426,6 @@ fn a_sixteen_input_transaction_spans_several_channel_messages() {
     assert_eq!((ctx.tx_hash, ctx.key_images.len()), (tx.hash(), 16));
     let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
     let (_, wtx) = e.tx_is_well_formed(ctx.encrypted, height, highest).unwrap();
-    let block = e.form_block(host::form_block_inputs(&w.ledger, vec![wtx], NOW).unwrap()).unwrap();
+    let block = e.form_block(form_inputs(&w, vec![wtx])).unwrap().block;
     w.ledger.append_block(&block).unwrap();
 }

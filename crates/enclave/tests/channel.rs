@@ -59,6 +59,11 @@ impl World {
     }
 }
 
+/// The node id of the enclave behind `s`: its block-signing key.
+fn signer(s: &Sessions) -> NodeId {
+    NodeId(s.identity().block_signing_key().verifying().to_bytes())
+}
+
 fn refusal(e: ChannelError) -> Vec<Failure> {
     match e {
         ChannelError::Attestation(r) => r.failures,
@@ -118,9 +123,9 @@ fn peer_responder_refuses_replayed_evidence_from_initiator() {
 #[test]
 fn peers_handshake_both_ways_through_session_tables() {
     let w = world();
-    let (a_id, b_id) = (NodeId([0xa; 32]), NodeId([0xb; 32]));
     let mut a = w.sessions(w.enclave(7), SessionLimits::default());
     let mut b = w.sessions(w.enclave(8), SessionLimits::default());
+    let (a_id, b_id) = (signer(&a), signer(&b));
     let m1 = a.peer_connect(b_id, [1; 32]).unwrap();
     let m2 = b.peer_accept(a_id, &m1, [2; 32]).unwrap();
     assert_eq!(b.counts(), (0, 0, 1));
@@ -256,27 +261,28 @@ fn pending_and_peer_tables_are_bounded() {
     let w = world();
     let limits = SessionLimits { max_clients: 2, max_peers: 1, max_pending: 2 };
     let mut a = w.sessions(w.enclave(7), limits);
-    let mut b = w.sessions(w.enclave(8), SessionLimits::default());
-    let peers: Vec<NodeId> = (1..=3u8).map(|i| NodeId([i; 32])).collect();
+    let a_id = signer(&a);
+    let mut bs: Vec<Sessions> =
+        (8..=10u8).map(|i| w.sessions(w.enclave(i), SessionLimits::default())).collect();
+    let peers: Vec<NodeId> = bs.iter().map(signer).collect();
     let firsts: Vec<Vec<u8>> =
         peers.iter().enumerate().map(|(i, p)| a.peer_connect(*p, [i as u8; 32]).unwrap()).collect();
     assert_eq!(a.counts().2, 2, "pending handshakes bounded");
-    let a_id = NodeId([0xa; 32]);
     // The oldest pending handshake (peer 1) was evicted.
-    let m2 = b.peer_accept(a_id, &firsts[0], [50; 32]).unwrap();
+    let m2 = bs[0].peer_accept(a_id, &firsts[0], [50; 32]).unwrap();
     assert!(matches!(
         a.peer_connected(peers[0], &m2, NOW),
         Err(ChannelError::NoPendingHandshake { .. })
     ));
     // Peers 2 and 3 complete; only one peer session is kept.
     for (i, p) in peers.iter().enumerate().skip(1) {
-        let from = NodeId([0x10 + i as u8; 32]);
-        let m2 = b.peer_accept(from, &firsts[i], [60 + i as u8; 32]).unwrap();
+        let m2 = bs[i].peer_accept(a_id, &firsts[i], [60 + i as u8; 32]).unwrap();
         let (_, m3, _) = a.peer_connected(*p, &m2, NOW).unwrap();
-        b.peer_accepted(from, &m3, NOW).unwrap();
+        bs[i].peer_accepted(a_id, &m3, NOW).unwrap();
     }
     assert_eq!(a.counts(), (0, 1, 0));
     // A message 3 for a peer we initiated to is the wrong role.
+    let b = &mut bs[0];
     let m1 = b.peer_connect(a_id, [70; 32]).unwrap();
     let _ = a.peer_accept(NodeId([0x77; 32]), &m1, [71; 32]).unwrap();
     assert!(matches!(

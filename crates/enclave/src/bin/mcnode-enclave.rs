@@ -4,7 +4,8 @@
 //! Usage: `mcnode-enclave --platform-seed-file FILE`, where FILE holds 64 hex digits: the
 //! seed of the SIMULATED platform (its sealing secret; keep it in the node's data directory so
 //! the sealed signing key survives restarts). The platform is certified by the public devnet
-//! simulation root, so its evidence proves nothing against the operator.
+//! simulation root, so its evidence proves nothing against the operator. Which peer enclaves
+//! this enclave trusts is not built in: the host passes the operator's peer policy at `Init`.
 //!
 //! The body is [`mcnode_enclave::process::serve_main`], which the `mcnode` binary also runs
 //! (hidden subcommand `mcnode enclave-process`), so one build of `mcnode` is enough to run a

@@ -6,7 +6,7 @@
 //! complete in the enclave's single reply, so only peer handshakes (XX, three messages) are ever
 //! pending.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 
 use mcnode_attest::{VerifiedClaims, Verifier};
@@ -101,6 +101,20 @@ pub struct Sessions {
     peers: Lru<SessionId, Session>,
     pending: Lru<NodeId, Pending>,
     evictions: u64,
+    attested_signers: HashSet<NodeId>,
+}
+
+/// Most distinct peer block-signing keys remembered as attested (the largest quorum set names
+/// 1000 validators).
+pub const MAX_ATTESTED_SIGNERS: usize = 4096;
+
+/// Refuses a verified peer whose block-signing key is not the node id the host named.
+fn bind(named: NodeId, claims: &VerifiedClaims) -> Result<(), ChannelError> {
+    let attested = NodeId(claims.claims.block_signing_key);
+    if attested != named {
+        return Err(ChannelError::PeerMismatch { named, attested });
+    }
+    Ok(())
 }
 
 impl Sessions {
@@ -119,12 +133,25 @@ impl Sessions {
             peers: Lru::new(limits.max_peers),
             pending: Lru::new(limits.max_pending),
             evictions: 0,
+            attested_signers: HashSet::new(),
         }
     }
 
     /// The enclave identity.
     pub fn identity(&self) -> &EnclaveIdentity {
         &self.identity
+    }
+
+    /// Whether `signer` is the block-signing key of a peer enclave that completed an attested
+    /// handshake with this enclave (under its peer policy, bound to the node id named).
+    pub fn is_attested_signer(&self, signer: &NodeId) -> bool {
+        self.attested_signers.contains(signer)
+    }
+
+    fn remember(&mut self, signer: NodeId) {
+        if self.attested_signers.len() < MAX_ATTESTED_SIGNERS {
+            self.attested_signers.insert(signer);
+        }
     }
 
     /// (clients, peers, pending handshakes) currently held.
@@ -204,7 +231,8 @@ impl Sessions {
         Ok(msg2)
     }
 
-    /// Initiator: reads message 2, verifies the peer, returns the session id and message 3.
+    /// Initiator: reads message 2, verifies the peer (under the peer policy, and that its
+    /// block-signing key is `peer`), returns the session id and message 3.
     pub fn peer_connected(
         &mut self,
         peer: NodeId,
@@ -220,13 +248,16 @@ impl Sessions {
             None => return Err(ChannelError::NoPendingHandshake { peer }),
         };
         let (session, msg3, claims) = init.finish(&self.identity, msg2, &self.verifier, now)?;
+        bind(peer, &claims)?;
+        self.remember(peer);
         let id = session.id();
         let e = self.peers.insert(id, session);
         self.count(e);
         Ok((id, msg3, claims))
     }
 
-    /// Responder: reads message 3, verifies the peer, returns the session id.
+    /// Responder: reads message 3, verifies the peer (policy and node id), returns the session
+    /// id.
     pub fn peer_accepted(
         &mut self,
         peer: NodeId,
@@ -242,6 +273,8 @@ impl Sessions {
             None => return Err(ChannelError::NoPendingHandshake { peer }),
         };
         let (session, claims) = resp.finish(msg3, &self.verifier, now)?;
+        bind(peer, &claims)?;
+        self.remember(peer);
         let id = session.id();
         let e = self.peers.insert(id, session);
         self.count(e);

@@ -1,27 +1,33 @@
 //! Forming a block inside the enclave (MobileCoin `form_block`): decrypt the agreed
-//! well-formed transactions, re-check what can have changed since they were checked (the
-//! tombstone against the new block's index; no key image or output shared by two of them),
-//! drop rings, signatures, proofs and transaction boundaries, add fee outputs, sort key images
-//! and outputs (`BlockContents::new`), compute the Merkle root after the new outputs from the
-//! host's frontier, and sign the header with the enclave's block-signing key.
+//! well-formed transactions, re-check them against the parent block (which must be the tip the
+//! enclave tracks, see [`super::chain`]): the tombstone against the new block's index, every
+//! ring member's membership proof against the parent's one root (through a host prefix proof),
+//! no key image or output shared by two of them. A transaction failing any of these is left
+//! out and reported ([`Excluded`]); nothing fails open. Then drop rings, signatures, proofs
+//! and transaction boundaries, add fee outputs, sort key images and outputs
+//! (`BlockContents::new`), compute the Merkle root after the new outputs from the host's
+//! frontier, and sign the header with the enclave's block-signing key.
 //!
 //! Fee outputs: `min(configured tokens, transactions)` of them (at least one when there are
 //! transactions), paying each token's total fees to the configured fee address; tokens without
 //! fees in this block fill the remaining slots with zero-value outputs, so the number of fee
 //! outputs does not reveal how many tokens the block's transactions used (as MobileCoin does).
+//! Their secrets are derived, not drawn, so enclaves forming the same block agree on its id.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use mcnode_crypto::{CryptoRng, RistrettoPrivate, SigningIdentity};
+use mcnode_crypto::{CompressedPoint, RistrettoPrivate, SigningIdentity, hash_to_scalar};
 use mcnode_ledger::block::BLOCK_VERSION;
 use mcnode_ledger::{Block, BlockContents, BlockData, BlockSignature};
 use mcnode_tx::membership::{empty_hash, node_hash, tree_depth};
 use mcnode_tx::tx::Tx;
 use mcnode_tx::validation::FeeConfig;
-use mcnode_tx::{Amount, PublicAddress, TokenId, TxOut};
-use mcnode_types::Hash32;
+use mcnode_tx::{Amount, KeyImage, PublicAddress, TokenId, TxOut};
+use mcnode_types::{Encode, Hash32};
+use zeroize::Zeroizing;
 
-use crate::host_types::Frontier;
+use super::txs;
+use crate::host_types::{Excluded, FormedBlock, Frontier, ProposedTx};
 use crate::refusal::{EnclaveError, TxRule};
 
 /// The Merkle root over the `n` outputs summarised by `frontier` followed by `new_leaves`
@@ -103,6 +109,9 @@ impl Tree<'_> {
     }
 }
 
+/// Domain tag of the fee outputs' one-time secrets.
+pub const FEE_OUTPUT_DOMAIN: &[u8] = b"mcnode-fee-output-v1";
+
 /// Everything `form_block` needs from the enclave's state.
 pub struct Former<'a> {
     /// Configured tokens.
@@ -115,61 +124,100 @@ pub struct Former<'a> {
     pub signer: &'a SigningIdentity,
 }
 
+/// What the selection keeps of the agreed transactions.
+#[derive(Default)]
+struct Selection<'t> {
+    txs: Vec<&'t Tx>,
+    key_images: HashSet<KeyImage>,
+    out_keys: HashSet<CompressedPoint>,
+    fees: BTreeMap<TokenId, u64>,
+    excluded: Vec<Excluded>,
+}
+
+impl<'t> Selection<'t> {
+    /// The form-time rules; `Err` names the first one `p` breaks.
+    fn admit(
+        &self,
+        p: &ProposedTx,
+        index: u64,
+        roots: &HashMap<u64, Hash32>,
+    ) -> Result<u64, TxRule> {
+        let tx = &p.tx;
+        if tx.prefix.tombstone_block <= index {
+            return Err(TxRule::TombstoneExpired);
+        }
+        // Every ring member against the parent's one root (through the prefix proof of the
+        // ledger size the client's proofs are against).
+        let (_, leaf_count) = txs::proof_shape(p).map_err(|_| TxRule::RingProofs)?;
+        let root = roots.get(&leaf_count).ok_or(TxRule::RingRootUnproven)?;
+        txs::check_rings(p, *root, leaf_count).map_err(|e| TxRule::from(&e))?;
+        let kis = tx.key_images();
+        if kis.iter().any(|k| self.key_images.contains(k)) {
+            return Err(TxRule::KeyImageInBatch);
+        }
+        if tx.prefix.outputs.iter().any(|o| self.out_keys.contains(&o.public_key)) {
+            return Err(TxRule::OutputInBatch);
+        }
+        let so_far = self.fees.get(&tx.prefix.token_id).copied().unwrap_or(0);
+        so_far.checked_add(tx.prefix.fee).ok_or(TxRule::FeeOverflow)
+    }
+
+    fn keep(&mut self, tx: &'t Tx, fee_total: u64) {
+        self.key_images.extend(tx.key_images());
+        self.out_keys.extend(tx.prefix.outputs.iter().map(|o| o.public_key));
+        self.fees.insert(tx.prefix.token_id, fee_total);
+        self.txs.push(tx);
+    }
+}
+
 impl Former<'_> {
-    /// Forms and signs the block of `txs` on `parent`.
-    pub fn form<R: CryptoRng>(
+    /// Forms and signs the block of `txs` on `parent` (which the caller has checked is the
+    /// tracked tip). Transactions are taken in hash order; one that breaks a form-time rule
+    /// (tombstone, ring membership against the parent's root via `roots`, a key image or
+    /// output already in the block, fee overflow) is left out and reported, so every enclave
+    /// given the same agreed set forms the same block.
+    pub fn form(
         &self,
         parent: &Block,
         frontier: Option<&Frontier>,
-        txs: &[Tx],
+        txs: &[ProposedTx],
+        roots: &HashMap<u64, Hash32>,
         now: u64,
-        rng: &mut R,
-    ) -> Result<BlockData, EnclaveError> {
+    ) -> Result<FormedBlock, EnclaveError> {
         let index = parent.index.checked_add(1).ok_or(EnclaveError::Internal)?;
-        let mut key_images = HashSet::new();
-        let mut out_keys = HashSet::new();
-        let mut outputs = Vec::new();
-        let mut fees: BTreeMap<TokenId, u64> = BTreeMap::new();
-        for tx in txs {
-            if tx.prefix.tombstone_block <= index {
-                return Err(EnclaveError::TxRejected(TxRule::TombstoneExpired));
+        let mut order: Vec<(Hash32, &ProposedTx)> = txs.iter().map(|p| (p.tx.hash(), p)).collect();
+        order.sort_by_key(|(h, _)| *h);
+        let mut sel = Selection::default();
+        for (tx_hash, p) in order {
+            match sel.admit(p, index, roots) {
+                Ok(fee_total) => sel.keep(&p.tx, fee_total),
+                Err(reason) => sel.excluded.push(Excluded { tx_hash, reason }),
             }
-            for ki in tx.key_images() {
-                if !key_images.insert(ki) {
-                    return Err(EnclaveError::TxRejected(TxRule::KeyImageInBatch));
-                }
-            }
-            for o in &tx.prefix.outputs {
-                if !out_keys.insert(o.public_key) {
-                    return Err(EnclaveError::TxRejected(TxRule::OutputInBatch));
-                }
-                outputs.push(*o);
-            }
-            let f = fees.entry(tx.prefix.token_id).or_default();
-            *f = f
-                .checked_add(tx.prefix.fee)
-                .ok_or(EnclaveError::TxRejected(TxRule::FeeOverflow))?;
         }
-        outputs.extend(self.fee_outputs(&fees, txs.len(), rng)?);
-        let contents = BlockContents::new(key_images.into_iter().collect(), outputs);
+        let mut outputs: Vec<TxOut> =
+            sel.txs.iter().flat_map(|t| t.prefix.outputs.iter().copied()).collect();
+        outputs.extend(self.fee_outputs(parent, &sel)?);
+        let contents = BlockContents::new(sel.key_images.into_iter().collect(), outputs);
         let leaves: Vec<Hash32> = contents.outputs.iter().map(TxOut::leaf_hash).collect();
         let root =
             root_after(parent.cumulative_txo_count, &parent.root_element, frontier, &leaves)?;
         let block = Block::new(BLOCK_VERSION, Some(parent), root, &contents);
         let signature = BlockSignature::sign(self.signer, &block.id, now);
-        Ok(BlockData { block, contents, signatures: vec![signature] })
+        Ok(FormedBlock {
+            block: BlockData { block, contents, signatures: vec![signature] },
+            excluded: sel.excluded,
+        })
     }
 
-    fn fee_outputs<R: CryptoRng>(
-        &self,
-        fees: &BTreeMap<TokenId, u64>,
-        txs: usize,
-        rng: &mut R,
-    ) -> Result<Vec<TxOut>, EnclaveError> {
-        if txs == 0 {
+    /// Fee outputs. Their one-time secrets are derived from the parent id and the included
+    /// transactions' full encodings (which only enclaves see), so every enclave forming this
+    /// block makes the same outputs (the same block id) while hosts cannot recompute them.
+    fn fee_outputs(&self, parent: &Block, sel: &Selection<'_>) -> Result<Vec<TxOut>, EnclaveError> {
+        if sel.txs.is_empty() {
             return Ok(Vec::new());
         }
-        let slots = self.tokens.len().min(txs).max(fees.len());
+        let fees = &sel.fees;
+        let slots = self.tokens.len().min(sel.txs.len()).max(fees.len());
         let mut amounts: Vec<Amount> = fees.iter().map(|(t, v)| Amount::new(*v, *t)).collect();
         for t in self.tokens {
             if amounts.len() >= slots {
@@ -179,10 +227,19 @@ impl Former<'_> {
                 amounts.push(Amount::new(0, *t));
             }
         }
+        let mut seed = Vec::new();
+        parent.id.0.encode(&mut seed);
+        for t in &sel.txs {
+            t.encode(&mut seed);
+        }
+        let seed = Zeroizing::new(Hash32::digest(FEE_OUTPUT_DOMAIN, &seed).0);
         amounts
             .into_iter()
-            .map(|a| {
-                let r = RistrettoPrivate::random(rng);
+            .enumerate()
+            .map(|(slot, a)| {
+                let mut data = Zeroizing::new(seed.to_vec());
+                data.extend_from_slice(&(slot as u64).to_be_bytes());
+                let r = RistrettoPrivate::from_scalar(hash_to_scalar(FEE_OUTPUT_DOMAIN, &data));
                 TxOut::new(a, self.fee_recipient, &r, None)
                     .map(|(o, _)| o)
                     .map_err(|_| EnclaveError::Internal)

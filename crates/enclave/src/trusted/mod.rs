@@ -7,19 +7,26 @@
 //! a peer handshake's later steps need its earlier ones (`NoPendingHandshake` / `WrongRole`);
 //! a cached ciphertext from before a restart or from the other cache is `BadCiphertext`.
 //! `Init` whose configuration digest is not [`crate::call::config_digest`] of its own chain id,
-//! fees and fee recipient is `ConfigDigestMismatch` (the evidence must describe what is enforced).
+//! fees, fee recipient and peer policy is `ConfigDigestMismatch` (the evidence must describe
+//! what is enforced). `FormBlock` before a tip is known is `Chain(NoTip)`; on any parent other
+//! than the tracked tip, `Chain(ParentNotTip)` ([`chain`]).
 //!
 //! Randomness: the runtime hands 32 fresh bytes with every call (the enclave process reads
 //! them from its own OS RNG; the in-process backend from an RNG it owns). They seed the cache
-//! keys at `Init`, Noise ephemeral keys, sealing nonces and fee-output secrets. They must not
-//! come from the host: whoever knows them knows the cache keys.
+//! keys at `Init`, Noise ephemeral keys and sealing nonces. They must not come from the host:
+//! whoever knows them knows the cache keys. (Fee-output secrets are derived from the block's
+//! transactions instead, so that every enclave forms the same block.)
 
 mod cache;
+pub mod chain;
 pub mod form;
 pub mod txs;
 
+use std::collections::HashMap;
+
+use mcnode_attest::Verifier;
 use mcnode_attest::sim::{SimPlatform, SimProgram};
-use mcnode_attest::{Policy, Verifier};
+use mcnode_ledger::Block;
 use mcnode_tx::TokenId;
 use mcnode_tx::validation::{FeeConfig, ValidationContext};
 use mcnode_types::{Encode, NodeId};
@@ -35,8 +42,7 @@ use crate::channel::{ChannelConfig, MAX_PLAINTEXT_LEN, SessionLimits, Sessions};
 use crate::chunks::{MAX_CHUNKS, open_chunks};
 use crate::host_types::{LocallyEncryptedTx, WellFormedEncryptedTx};
 use crate::identity::{EnclaveIdentity, IdentityError, IdentityParams};
-use crate::measurement::default_trusted_measurements;
-use crate::refusal::{EnclaveError, SealFailure};
+use crate::refusal::{ChainFailure, EnclaveError, SealFailure};
 use cache::CacheCipher;
 use form::Former;
 
@@ -48,12 +54,13 @@ struct Ready {
     fee_recipient: mcnode_tx::PublicAddress,
     local: CacheCipher,
     well_formed: CacheCipher,
+    /// The header of the last block formed or accepted (the chain this enclave extends).
+    tip: Option<Block>,
 }
 
 /// The trusted enclave: platform (the simulated "hardware"), program identity and state.
 pub struct TrustedEnclave {
     platform: SimPlatform,
-    sim_root: [u8; 32],
     program: SimProgram,
     limits: SessionLimits,
     state: Option<Ready>,
@@ -75,16 +82,10 @@ fn seed(rng: &mut ChaCha20Rng) -> [u8; 32] {
 }
 
 impl TrustedEnclave {
-    /// An uninitialised enclave running `program` on `platform`; peers are verified against
-    /// the simulated root `sim_root` and this release's measurement.
-    pub fn new(platform: SimPlatform, sim_root: [u8; 32], program: SimProgram) -> TrustedEnclave {
-        TrustedEnclave {
-            platform,
-            sim_root,
-            program,
-            limits: SessionLimits::default(),
-            state: None,
-        }
+    /// An uninitialised enclave running `program` on `platform`. It trusts no peer until `Init`
+    /// gives it the operator's peer policy.
+    pub fn new(platform: SimPlatform, program: SimProgram) -> TrustedEnclave {
+        TrustedEnclave { platform, program, limits: SessionLimits::default(), state: None }
     }
 
     /// Handles one request frame with 32 bytes of enclave randomness; returns the reply frame.
@@ -196,7 +197,17 @@ impl TrustedEnclave {
                 }
                 Ok(EnclaveReply::ForPeer(out))
             }
-            EnclaveCall::FormBlock(inputs) => self.form_block(inputs, rng),
+            EnclaveCall::FormBlock(inputs) => self.form_block(inputs),
+            EnclaveCall::ShowBlock { block, frontier } => {
+                let r = self.ready()?;
+                let own = NodeId(r.sessions.identity().block_signing_key().verifying().to_bytes());
+                let sessions = &r.sessions;
+                let tip = chain::next_tip(r.tip.as_ref(), &block, frontier.as_ref(), |s| {
+                    *s == own || sessions.is_attested_signer(s)
+                })?;
+                r.tip = Some(tip);
+                Ok(EnclaveReply::TipAccepted(tip))
+            }
             EnclaveCall::MinimumFee { token } => {
                 Ok(EnclaveReply::MinimumFee(self.ready()?.fees.minimum_fee(token)))
             }
@@ -209,8 +220,12 @@ impl TrustedEnclave {
         }
         // The digest in the evidence must describe the configuration enforced below, not
         // whatever the host claims (else the host could pay fees to itself unnoticed).
-        if p.config_digest != config_digest(&p.chain_id, &p.fees, &p.fee_recipient) {
+        if p.config_digest != config_digest(&p.chain_id, &p.fees, &p.fee_recipient, &p.peer_policy)
+        {
             return Err(EnclaveError::ConfigDigestMismatch);
+        }
+        if let Some(tip) = &p.tip {
+            chain::check_header(tip)?;
         }
         let params = IdentityParams {
             chain_id: &p.chain_id,
@@ -245,8 +260,7 @@ impl TrustedEnclave {
             .map_err(|e| EnclaveError::Sealed(SealFailure::from(&e)))?;
         let block_signer = NodeId(identity.block_signing_key().verifying().to_bytes());
         let cfg = ChannelConfig::new(&p.chain_id, p.config_digest);
-        let verifier =
-            Verifier::new(Policy::simulated(self.sim_root, default_trusted_measurements()));
+        let verifier = Verifier::new(p.peer_policy.to_policy());
         let tokens: Vec<TokenId> = p.fees.iter().map(|f| f.token).collect();
         self.state = Some(Ready {
             sessions: Sessions::new(identity, cfg, verifier, self.limits),
@@ -255,19 +269,25 @@ impl TrustedEnclave {
             fee_recipient: p.fee_recipient,
             local: CacheCipher::new(Zeroizing::new(seed(rng)), b"mcnode-cache-local-v1"),
             well_formed: CacheCipher::new(Zeroizing::new(seed(rng)), b"mcnode-cache-wellformed-v1"),
+            tip: p.tip,
         });
         Ok(EnclaveReply::Initialized { sealed_signing_key: sealed, block_signer })
     }
 
-    fn form_block(
-        &mut self,
-        inputs: FormBlockInputs,
-        rng: &mut ChaCha20Rng,
-    ) -> Result<EnclaveReply, EnclaveError> {
+    fn form_block(&mut self, inputs: FormBlockInputs) -> Result<EnclaveReply, EnclaveError> {
         let r = self.ready()?;
+        let tip = r.tip.ok_or(EnclaveError::Chain(ChainFailure::NoTip))?;
+        if inputs.parent != tip {
+            return Err(EnclaveError::Chain(ChainFailure::ParentNotTip));
+        }
         let mut list = Vec::with_capacity(inputs.txs.len());
         for t in &inputs.txs {
-            list.push(txs::decode_proposed(&r.well_formed.open(&t.0)?)?.tx);
+            list.push(txs::decode_proposed(&r.well_formed.open(&t.0)?)?);
+        }
+        let mut roots = HashMap::new();
+        for p in &inputs.ring_roots {
+            let (size, root) = chain::prefix_root(&tip, p)?;
+            roots.insert(size, root);
         }
         let former = Former {
             fees: &r.fees,
@@ -275,8 +295,10 @@ impl TrustedEnclave {
             fee_recipient: &r.fee_recipient,
             signer: r.sessions.identity().block_signing_key(),
         };
-        let block =
-            former.form(&inputs.parent, inputs.frontier.as_ref(), &list, inputs.now, rng)?;
-        Ok(EnclaveReply::BlockFormed(block))
+        let formed = former.form(&tip, inputs.frontier.as_ref(), &list, &roots, inputs.now)?;
+        // From now on only this block can be extended: the enclave never signs two blocks at
+        // one height.
+        r.tip = Some(formed.block.block);
+        Ok(EnclaveReply::BlockFormed(formed))
     }
 }

@@ -7,7 +7,9 @@
 //! - the host's proof is for the highest ring index at that size, for the very output the
 //!   transaction names there; the root it implies is the root every ring proof must reach;
 //! - key images unspent and outputs new are checked by the host against its ledger (the
-//!   enclave reports them), and again by the ledger when the block is appended.
+//!   enclave reports them), and again by the ledger when the block is appended;
+//! - at `FormBlock` the ring proofs are checked again, against the parent block's root
+//!   ([`check_rings`] with the root `super::chain::prefix_root` derives).
 
 use std::collections::HashMap;
 
@@ -97,25 +99,16 @@ pub fn well_formed(
         return Err(host_bad);
     }
     let members = p.tx.prefix.inputs.iter().flat_map(|i| i.ring.iter());
-    let mut index_of = HashMap::new();
-    let mut proofs = HashMap::new();
-    let mut named_highest = None;
-    for (member, proof) in members.zip(&p.ring_proofs) {
-        index_of.entry(member.public_key).or_insert(proof.index);
-        proofs.entry(proof.index).or_insert(proof);
-        if proof.index == highest_index {
-            named_highest = Some(member);
-        }
-    }
+    let named_highest =
+        members.zip(&p.ring_proofs).find(|(_, q)| q.index == highest_index).map(|(m, _)| m);
     // The transaction must name, at the highest index, the very output the host's ledger has.
     if named_highest != Some(&highest.output) {
         return Err(host_bad);
     }
     let root = highest.proof.implied_root(&highest.output.leaf_hash()).map_err(|_| host_bad)?;
-    let view = ProofView { root, leaf_count, index_of, proofs };
     let ctx = ValidationContext { fees: ctx.fees.clone(), height };
     validate_stateless(&p.tx, &ctx)?;
-    validate_with_ledger(&p.tx, &view)?;
+    check_rings(p, root, leaf_count)?;
     let minimum = ctx
         .fees
         .minimum_fee(p.tx.prefix.token_id)
@@ -127,8 +120,24 @@ pub fn well_formed(
         tombstone: p.tx.prefix.tombstone_block,
         priority: priority(p.tx.prefix.fee, minimum),
         highest_index,
+        leaf_count,
         size: u32::try_from(size).map_err(|_| EnclaveError::MalformedPayload)?,
     })
+}
+
+/// The ledger rules with the client's ring proofs (ledger size `leaf_count`) against `root`:
+/// every ring member has a proof that verifies against `root`. Key images and output keys are
+/// not checked against the ledger here (the enclave holds no ledger; see the module doc).
+pub fn check_rings(p: &ProposedTx, root: Hash32, leaf_count: u64) -> Result<(), TxError> {
+    let members = p.tx.prefix.inputs.iter().flat_map(|i| i.ring.iter());
+    let mut index_of = HashMap::new();
+    let mut proofs = HashMap::new();
+    for (member, proof) in members.zip(&p.ring_proofs) {
+        index_of.entry(member.public_key).or_insert(proof.index);
+        proofs.entry(proof.index).or_insert(proof);
+    }
+    let view = ProofView { root, leaf_count, index_of, proofs };
+    validate_with_ledger(&p.tx, &view)
 }
 
 /// Decodes a [`ProposedTx`] from decrypted bytes.

@@ -4,12 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::panic, dead_code)]
 
 use mcnode_attest::sim::{SimPlatform, SimRootKey};
-use mcnode_attest::{Policy, Verifier};
+use mcnode_attest::{Policy, TeeType, TrustAnchor, Verifier};
 use mcnode_enclave::call::config_digest;
 use mcnode_enclave::channel::{ChannelConfig, ClientHandshake, Session};
+use mcnode_enclave::host_types::WellFormedEncryptedTx;
 use mcnode_enclave::host_types::{FeeEntry, ProposedTx};
 use mcnode_enclave::measurement::{default_trusted_measurements, release_program};
-use mcnode_enclave::{Enclave, InProcessEnclave, InitParams, TrustedEnclave, host};
+use mcnode_enclave::{
+    Enclave, FormBlockInputs, InProcessEnclave, InitParams, PeerPolicy, TrustedEnclave, host,
+};
 use mcnode_ledger::testkit::{make_block, synthetic_output};
 use mcnode_ledger::{BlockContents, Ledger, MemoryLedger};
 use mcnode_tx::builder::{SpendableOutput, TransactionBuilder};
@@ -69,7 +72,12 @@ impl World {
     /// A 1-input/2-output transaction (payment + change) spending `funds[i]`.
     pub fn tx(&mut self, i: usize) -> Tx {
         let height = self.ledger.num_blocks().unwrap();
-        let mut b = TransactionBuilder::new(&self.sender, TokenId(0), FEE, height + 100);
+        self.tx_with_tombstone(i, height + 100)
+    }
+
+    /// [`World::tx`] with another tombstone block.
+    pub fn tx_with_tombstone(&mut self, i: usize, tombstone: u64) -> Tx {
+        let mut b = TransactionBuilder::new(&self.sender, TokenId(0), FEE, tombstone);
         b.add_input(self.funds[i].clone());
         b.add_output(PAYMENT, &self.recipient.default_address(), None);
         let mut decoys = UniformDecoys::new(&self.valid, 7 + i as u64);
@@ -78,23 +86,41 @@ impl World {
 
     pub fn proposal(&mut self, i: usize) -> ProposedTx {
         let tx = self.tx(i);
+        self.propose(tx)
+    }
+
+    pub fn proposal_with_tombstone(&mut self, i: usize, tombstone: u64) -> ProposedTx {
+        let tx = self.tx_with_tombstone(i, tombstone);
+        self.propose(tx)
+    }
+
+    /// `tx` with the membership proofs of its ring members in the current ledger.
+    pub fn propose(&self, tx: Tx) -> ProposedTx {
         let ring_proofs = host::ring_proofs(&self.ledger, &tx).unwrap();
         ProposedTx { tx, ring_proofs }
     }
 
     /// The channel configuration of a client or peer configured like [`World::init_params`].
     pub fn channel_config(&self) -> ChannelConfig {
-        let digest = config_digest(CHAIN, &fees(), &self.fee_account.default_address());
+        let digest =
+            config_digest(CHAIN, &fees(), &self.fee_account.default_address(), &peer_policy());
         ChannelConfig::new(CHAIN, digest)
     }
 
+    /// `Init` parameters with the test peer policy and the ledger's tip.
     pub fn init_params(&self, sealed: Option<Vec<u8>>) -> InitParams {
+        self.init_with_policy(sealed, peer_policy())
+    }
+
+    pub fn init_with_policy(&self, sealed: Option<Vec<u8>>, policy: PeerPolicy) -> InitParams {
         let fee_recipient = self.fee_account.default_address();
         InitParams {
             chain_id: CHAIN.to_owned(),
-            config_digest: config_digest(CHAIN, &fees(), &fee_recipient),
+            config_digest: config_digest(CHAIN, &fees(), &fee_recipient, &policy),
             fees: fees(),
             fee_recipient,
+            peer_policy: policy,
+            tip: self.ledger.last_block().unwrap(),
             sealed_signing_key: sealed,
             now: NOW,
             evidence_validity_secs: 86_400,
@@ -111,7 +137,23 @@ pub fn platform() -> SimPlatform {
 }
 
 pub fn core() -> TrustedEnclave {
-    TrustedEnclave::new(platform(), root().public(), release_program())
+    TrustedEnclave::new(platform(), release_program())
+}
+
+/// The operator's peer policy of the tests: the test root, this release, simulation allowed.
+pub fn peer_policy() -> PeerPolicy {
+    PeerPolicy::new(
+        vec![TrustAnchor { tee: TeeType::Sim, root_key: root().public() }],
+        &default_trusted_measurements(),
+        true,
+    )
+}
+
+/// `FormBlock` inputs on the ledger's tip for `txs` whose ring proofs are against the ledger's
+/// current size (as in these tests).
+pub fn form_inputs(w: &World, txs: Vec<WellFormedEncryptedTx>) -> FormBlockInputs {
+    let size = w.ledger.num_outputs().unwrap();
+    host::form_block_inputs(&w.ledger, txs, [size], NOW).unwrap()
 }
 
 /// An initialised in-process enclave; returns it and its sealed signing key.
@@ -168,8 +210,11 @@ pub fn one_block(
     assert_eq!(wctx.tx_hash, proposal.tx.hash());
     assert_eq!(wctx.priority, FEE * 128 / MIN_FEE);
     assert_eq!(wctx.tombstone, proposal.tx.prefix.tombstone_block);
-    let inputs = host::form_block_inputs(&w.ledger, vec![wtx], NOW + 5).unwrap();
-    let block = e.form_block(inputs).unwrap();
+    assert_eq!(wctx.leaf_count, ctx.leaf_count);
+    let inputs = host::form_block_inputs(&w.ledger, vec![wtx], [wctx.leaf_count], NOW + 5).unwrap();
+    let formed = e.form_block(inputs).unwrap();
+    assert_eq!(formed.excluded, vec![]);
+    let block = formed.block;
     // Rings, signatures and boundaries are gone: only key images and outputs (+ fee output).
     assert_eq!(block.contents.key_images, proposal.tx.key_images());
     assert_eq!(block.contents.outputs.len(), proposal.tx.prefix.outputs.len() + 1);

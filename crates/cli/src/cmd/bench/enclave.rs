@@ -15,9 +15,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use super::enclave_fixture::BoundaryFixture;
 use mcnode_attest::sim::{SimPlatform, SimRootKey};
 use mcnode_enclave::measurement::release_program;
-use mcnode_enclave::testkit::BoundaryFixture;
 use mcnode_enclave::trusted::txs::well_formed;
 use mcnode_enclave::{Enclave, InProcessEnclave, ProcessEnclave, TrustedEnclave};
 use serde_json::json;
@@ -92,11 +92,8 @@ fn run_inner(args: &EnclaveArgs) -> Result<serde_json::Value, String> {
     };
     let f = BoundaryFixture::new(1000).map_err(|e| e.to_string())?;
     let root = SimRootKey::from_seed([1; 32]);
-    let core = TrustedEnclave::new(
-        SimPlatform::new(&root, [2; 32], 0, u64::MAX),
-        root.public(),
-        release_program(),
-    );
+    let core =
+        TrustedEnclave::new(SimPlatform::new(&root, [2; 32], 0, u64::MAX), release_program());
     let mut inproc = InProcessEnclave::new(core, [4; 32]);
     let tx_in = f.cache_in(&mut inproc, root.public()).map_err(|e| e.to_string())?;
     let dir = std::env::temp_dir().join(format!("mcnode-bench-enclave-{}", std::process::id()));

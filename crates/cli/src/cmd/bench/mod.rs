@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 pub mod enclave;
+mod enclave_fixture;
 pub mod ledger;
 pub mod tx;
 

@@ -1,7 +1,8 @@
-//! Deterministic fixtures for benchmarks and tests of the boundary: a ledger with decoys, a
-//! 1-input/2-output transaction with its ring proofs and the host's proof of its highest ring
-//! member, `Init` parameters, and a helper that puts the transaction into an enclave's cache
-//! through an attested client session. Not for production (everything is seeded).
+//! The deterministic fixture of `mcnode bench enclave`: a ledger with decoys, a 1-input/2-output
+//! transaction with its ring proofs and the host's proof of its highest ring member, `Init`
+//! parameters, and a helper that puts the transaction into an enclave's cache through an
+//! attested client session. Benchmark data only (everything is seeded); it lives here, not in
+//! `mcnode-enclave`'s API, so no production caller can reach it.
 
 use mcnode_attest::{Policy, Verifier};
 use mcnode_ledger::testkit::make_block;
@@ -14,13 +15,14 @@ use mcnode_types::Encode;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-use crate::api::{BoundaryError, Enclave};
-use crate::call::{InitParams, config_digest};
-use crate::channel::{ChannelConfig, ChannelError, ClientHandshake};
-use crate::chunks::seal_chunks;
-use crate::host::{self, HostError};
-use crate::host_types::{FeeEntry, HighestProof, LocallyEncryptedTx, ProposedTx};
-use crate::measurement::default_trusted_measurements;
+use mcnode_enclave::api::{BoundaryError, Enclave};
+use mcnode_enclave::call::{InitParams, config_digest};
+use mcnode_enclave::channel::{ChannelConfig, ChannelError, ClientHandshake};
+use mcnode_enclave::chunks::seal_chunks;
+use mcnode_enclave::host::{self, HostError};
+use mcnode_enclave::host_types::{FeeEntry, HighestProof, LocallyEncryptedTx, ProposedTx};
+use mcnode_enclave::measurement::default_trusted_measurements;
+use mcnode_enclave::peer_policy::PeerPolicy;
 
 /// Chain id of the fixture.
 pub const CHAIN: &str = "bench";
@@ -94,9 +96,12 @@ impl BoundaryFixture {
         let fee_recipient = sender.default_address();
         let params = InitParams {
             chain_id: CHAIN.to_owned(),
-            config_digest: config_digest(CHAIN, &fees, &fee_recipient),
+            config_digest: config_digest(CHAIN, &fees, &fee_recipient, &PeerPolicy::default()),
             fees,
             fee_recipient,
+            // The benchmarks talk to no peer: trust none.
+            peer_policy: PeerPolicy::default(),
+            tip: ledger.last_block()?,
             sealed_signing_key: None,
             now: NOW,
             evidence_validity_secs: 3600,
