@@ -1,0 +1,228 @@
+//! Peer consensus messages: decoding, authentication and the drop rules, flooding with dedup,
+//! statements that wait for a later slot or for transaction bodies, and what a (re)connected or
+//! lagging peer is sent.
+
+use std::sync::Arc;
+
+use mcnode_scp::{Pledge, Time};
+use mcnode_types::{Decode, Hash32, NodeId, SlotIndex};
+
+use super::envelope::{DropCause, ScpEnvelope, SignatureCheck, Wire};
+use super::io::Action;
+use super::{Engine, MAX_BUFFERED, MAX_SLOTS_AHEAD};
+
+/// Most message digests remembered for dedup.
+pub const MAX_SEEN: usize = 100_000;
+
+/// Domain tag of the dedup digest of a received message.
+pub(super) const SEEN_DOMAIN: &[u8] = b"mcnode-node-seen-v1";
+
+/// The slot a node is at, judging by one of its statements: a node that externalized slot `s`
+/// has moved on to `s + 1`.
+fn slot_reached(env: &ScpEnvelope) -> SlotIndex {
+    match env.statement.pledge {
+        Pledge::Externalize(_) => env.statement.slot.saturating_add(1),
+        _ => env.statement.slot,
+    }
+}
+
+impl Engine {
+    pub(super) fn on_peer_message(&mut self, now: Time, from: NodeId, bytes: Vec<u8>) {
+        let env = match ScpEnvelope::from_canonical_bytes(&bytes) {
+            Ok(env) => env,
+            Err(_) => return self.drops.add(DropCause::Malformed),
+        };
+        if env.chain_id != self.cfg.chain_id {
+            return self.drops.add(DropCause::OtherChain);
+        }
+        match env.verify() {
+            Ok(()) => {}
+            Err(SignatureCheck::Unsigned) => return self.drops.add(DropCause::Unsigned),
+            Err(_) => return self.drops.add(DropCause::BadSignature),
+        }
+        let wire: Wire = Arc::from(bytes);
+        let digest = Hash32::digest(SEEN_DOMAIN, &wire);
+        if self.seen.contains_key(&digest) {
+            // Flooding brings every message back several times, own ones included.
+            return self.drops.add(DropCause::Duplicate);
+        }
+        let sender = env.statement.node_id;
+        if sender == self.id {
+            // Signed by this node's key but not sent by this engine (an earlier run's).
+            return self.drops.add(DropCause::FromSelf);
+        }
+        let slot = env.statement.slot;
+        self.remember(digest, slot);
+        if !self.cfg.network.contains_key(&sender) {
+            // Well signed but not ours to judge: pass it on, never process it.
+            self.relay(wire, from, sender);
+            return self.drops.add(DropCause::UnknownSender);
+        }
+        let current = self.current_slot();
+        let before = self.peer_slots.get(&sender).copied().unwrap_or(0);
+        let reached = slot_reached(&env);
+        if reached > before {
+            self.peer_slots.insert(sender, reached);
+        }
+        // Only a peer newly seen ahead can change whether this node is behind.
+        let raised = reached > before && reached > current;
+        if slot < current {
+            // A late copy of a statement from a peer already seen further on needs no answer.
+            if before <= slot && reached <= slot {
+                let to = if self.connected.contains(&sender) { sender } else { from };
+                self.answer_laggard(to, slot);
+            }
+            return self.drops.add(DropCause::StaleSlot);
+        }
+        if slot > current {
+            if slot > current.saturating_add(MAX_SLOTS_AHEAD) || self.buffered() >= MAX_BUFFERED {
+                self.drops.add(DropCause::TooFarAhead);
+            } else {
+                self.future.entry(slot).or_default().push((from, env, wire.clone()));
+                self.relay(wire, from, sender);
+            }
+        } else if env.prev_block != self.tip.id {
+            self.drops.add(DropCause::WrongPrevBlock);
+        } else {
+            self.deliver(now, from, env, Some(wire));
+        }
+        if raised {
+            self.evaluate_behind(now);
+        }
+    }
+
+    /// Remembers a message for dedup. The memory is bounded: entries leave when their slot
+    /// closes, and all of it is forgotten past [`MAX_SEEN`] (a forgotten message that comes
+    /// back is processed and relayed once more, and every peer drops it as a duplicate).
+    pub(super) fn remember(&mut self, digest: Hash32, slot: SlotIndex) {
+        if self.seen.len() >= MAX_SEEN {
+            self.seen.clear();
+        }
+        // A slot far ahead is remembered as the last bufferable one, so it is pruned in time.
+        let cap = self.current_slot().saturating_add(MAX_SLOTS_AHEAD + 1);
+        self.seen.insert(digest, slot.min(cap));
+    }
+
+    fn buffered(&self) -> usize {
+        self.future.values().map(Vec::len).sum::<usize>() + self.waiting.len()
+    }
+
+    /// Floods a message on to every peer but the one it came from and its signer (MobileCoin
+    /// `threaded_broadcaster.rs` skips both).
+    fn relay(&mut self, msg: Wire, from: NodeId, signer: NodeId) {
+        self.stats.relayed += 1;
+        let mut except = vec![from, signer];
+        except.sort_unstable();
+        except.dedup();
+        self.actions.push_back(Action::Broadcast { msg, except });
+    }
+
+    /// Hands a current-slot statement to SCP, or parks it until this node has every body its
+    /// values name. `wire` is `Some` on first receipt (then it is relayed).
+    fn deliver(&mut self, now: Time, from: NodeId, env: ScpEnvelope, wire: Option<Wire>) {
+        let sender = env.statement.node_id;
+        let unknown: Vec<Hash32> = {
+            let d = self.scp.driver();
+            let mut u: Vec<Hash32> = env
+                .statement
+                .pledge
+                .values()
+                .iter()
+                .flat_map(|v| v.as_slice().iter())
+                .filter(|h| !d.knows(h) && !d.is_retired(h))
+                .copied()
+                .collect();
+            u.sort_unstable();
+            u.dedup();
+            u
+        };
+        if !unknown.is_empty() {
+            if self.buffered() >= MAX_BUFFERED {
+                return self.drops.add(DropCause::TooFarAhead);
+            }
+            if let Some(w) = wire {
+                self.relay(w, from, sender);
+            }
+            self.request_bodies(now, &unknown, Some(from));
+            self.waiting.push((from, env));
+            return;
+        }
+        let st = env.statement;
+        match self.scp.handle_statement(now, st.clone()) {
+            Ok(()) => {
+                if let Some(w) = wire {
+                    self.relay(w, from, sender);
+                }
+                self.drain_scp(now);
+                if matches!(st.pledge, Pledge::Nominate(_)) {
+                    self.join_nomination(now, &st);
+                }
+            }
+            Err(_) => self.drops.add(DropCause::RejectedByScp),
+        }
+    }
+
+    /// Statements whose bodies have all arrived go to SCP.
+    pub(super) fn release_waiting(&mut self, now: Time) {
+        let parked = std::mem::take(&mut self.waiting);
+        for (from, env) in parked {
+            self.deliver(now, from, env, None);
+        }
+    }
+
+    /// The node reached a new slot: its buffered statements are checked and delivered.
+    pub(super) fn release_future(&mut self, now: Time) {
+        let current = self.current_slot();
+        let old: Vec<SlotIndex> = self.future.range(..current).map(|(s, _)| *s).collect();
+        for s in old {
+            self.future.remove(&s);
+        }
+        let Some(batch) = self.future.remove(&current) else { return };
+        for (from, env, _) in batch {
+            if env.prev_block != self.tip.id {
+                self.drops.add(DropCause::WrongPrevBlock);
+                continue;
+            }
+            self.deliver(now, from, env, None);
+        }
+    }
+
+    /// A peer still speaks about `slot`, which this node closed: send it this node's
+    /// EXTERNALIZE for that slot and its latest one, so it can finish or see it is behind.
+    fn answer_laggard(&mut self, to: NodeId, slot: SlotIndex) {
+        let mut msgs: Vec<Wire> = Vec::new();
+        if let Some(w) =
+            self.own.get(&slot).filter(|o| o.externalized).and_then(|o| o.ballot.clone())
+        {
+            msgs.push(w);
+        }
+        if let Some(w) = self.latest_externalize()
+            && !msgs.contains(&w)
+        {
+            msgs.push(w);
+        }
+        for msg in msgs {
+            self.actions.push_back(Action::Send { to, msg });
+        }
+    }
+
+    fn latest_externalize(&self) -> Option<Wire> {
+        self.own.values().rev().find(|o| o.externalized).and_then(|o| o.ballot.clone())
+    }
+
+    /// A peer (re)connected: send it the latest own statements of the current slot and the last
+    /// own EXTERNALIZE (stellar-core sends its SCP state to a new peer).
+    pub(super) fn on_peer_connected(&mut self, peer: NodeId) {
+        self.connected.insert(peer);
+        let mut msgs: Vec<Wire> = Vec::new();
+        if let Some(w) = self.latest_externalize() {
+            msgs.push(w);
+        }
+        if let Some(own) = self.own.get(&self.current_slot()) {
+            msgs.extend(own.nominate.iter().chain(own.ballot.iter()).cloned());
+        }
+        for msg in msgs {
+            self.actions.push_back(Action::Send { to: peer, msg });
+        }
+    }
+}
