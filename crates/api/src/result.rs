@@ -80,7 +80,8 @@ impl From<&EnclaveError> for ProposeTxResult {
                 | C::NoRemoteStatic
                 | C::Exhausted
                 | C::NoPendingHandshake
-                | C::WrongRole,
+                | C::WrongRole
+                | C::PeerMismatch,
             ) => ProposeTxResult::ChannelError,
             EnclaveError::MalformedCall
             | EnclaveError::UnsupportedVersion { .. }
@@ -90,7 +91,8 @@ impl From<&EnclaveError> for ProposeTxResult {
             | EnclaveError::BadCiphertext
             | EnclaveError::BadFrontier
             | EnclaveError::Internal
-            | EnclaveError::ConfigDigestMismatch => ProposeTxResult::EnclaveError,
+            | EnclaveError::ConfigDigestMismatch
+            | EnclaveError::Chain(_) => ProposeTxResult::EnclaveError,
         }
     }
 }
@@ -141,6 +143,9 @@ rule_codes!(
     HostProof,
     OutputInBatch,
     FeeOverflow,
+    DuplicateRingMember,
+    MissingMemo,
+    RingRootUnproven,
 );
 
 impl From<ProposeTxResult> for pb::ProposeTxResult {

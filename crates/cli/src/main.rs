@@ -43,6 +43,15 @@ enum Command {
     /// Quorum health: intersection, top tier, blocking and splitting sets.
     #[command(subcommand)]
     Quorum(cmd::quorum::QuorumCommand),
+    /// Node keys (`mcnode keys generate --out DIR`).
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCommand),
+    /// Node configuration (`mcnode config check node.toml`).
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCommand),
+    /// Local test networks (`mcnode devnet init DIR`).
+    #[command(subcommand)]
+    Devnet(cmd::devnet::DevnetCommand),
     /// Run a validator node until SIGTERM/SIGINT (`mcnode run --config node.toml`).
     Run(cmd::run::RunArgs),
     /// The enclave process a node (and `bench enclave`) spawns: serves enclave calls on
@@ -60,6 +69,9 @@ fn main() -> ExitCode {
         Command::Sim(args) => cmd::sim::run(args),
         Command::Attest(c) => cmd::attest::run(c),
         Command::Quorum(c) => cmd::quorum::run(c),
+        Command::Keys(c) => cmd::keys::run(c),
+        Command::Config(c) => cmd::config::run(c),
+        Command::Devnet(c) => cmd::devnet::run(c),
         Command::Run(args) => cmd::run::run(args),
         Command::EnclaveProcess(args) => cmd::enclave_process::run(args),
     }

@@ -12,7 +12,7 @@ use mcnode_crypto::{CompressedPoint, Ed25519Signature};
 use mcnode_ledger::block::{MAX_BLOCK_KEY_IMAGES, MAX_BLOCK_OUTPUTS, MAX_BLOCK_SIGNATURES};
 use mcnode_ledger::{Block, BlockContents, BlockData, BlockId, BlockSignature};
 use mcnode_tx::membership::MAX_PROOF_DEPTH;
-use mcnode_tx::tx_out::{EncryptedMemo, MEMO_LEN};
+use mcnode_tx::tx_out::{ENCRYPTED_MEMO_LEN, EncryptedMemo};
 use mcnode_tx::{CompressedCommitment, KeyImage, MaskedAmount, MembershipProof, TxOut};
 use mcnode_types::{Hash32, NodeId};
 
@@ -77,7 +77,7 @@ impl TryFrom<&pb::TxOut> for TxOut {
         let amount = required("TxOut.masked_amount", o.masked_amount.as_ref())?;
         let memo = match &o.memo {
             None => None,
-            Some(m) => Some(EncryptedMemo(fixed::<MEMO_LEN>("TxOut.memo", m)?)),
+            Some(m) => Some(EncryptedMemo(fixed::<ENCRYPTED_MEMO_LEN>("TxOut.memo", m)?)),
         };
         Ok(TxOut {
             target_key: point("TxOut.target_key", &o.target_key)?,

@@ -1,9 +1,20 @@
 //! One module per subcommand.
 
+/// `println!` that tolerates a closed stdout pipe (`mcnode ... | head` must not panic).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 pub mod attest;
 pub mod bench;
+pub mod config;
 pub mod contained;
+pub mod devnet;
 pub mod enclave_process;
+pub mod keys;
 pub mod ledger;
 pub mod quorum;
 pub mod run;

@@ -189,7 +189,7 @@ impl Actor {
             Action::Send { to, msg } => self.peers.send(&to, Outgoing::Msg(msg)),
             Action::Broadcast { msg, except } => {
                 for peer in self.peers.ids() {
-                    if Some(peer) != except {
+                    if !except.contains(&peer) {
                         self.peers.send(&peer, Outgoing::Msg(msg.clone()));
                     }
                 }
@@ -238,11 +238,12 @@ impl Actor {
 
     async fn form_block(&mut self, slot: u64, txs: Vec<PooledTx>) -> Result<(), Fatal> {
         let n = txs.len();
+        let sizes: Vec<u64> = txs.iter().map(|t| t.context.leaf_count).collect();
         let payloads = txs.into_iter().map(|t| t.payload).collect();
         let now = Clock::unix_secs();
         let inputs = self
             .ledger
-            .with(move |l| form_block_inputs(&*l, payloads, now))
+            .with(move |l| form_block_inputs(&*l, payloads, sizes, now))
             .await
             .map_err(|e| Fatal::Ledger(e.to_string()))?;
         let inputs = match inputs {
@@ -253,9 +254,10 @@ impl Actor {
             }
         };
         match self.enclave.call(move |e| e.form_block(inputs)).await {
-            Ok(block) => {
-                tracing::info!(slot, txs = n, id = %block.block.id, "formed block");
-                self.append(block).await
+            Ok(formed) => {
+                let excluded = formed.excluded.len();
+                tracing::info!(slot, txs = n, excluded, id = %formed.block.block.id, "formed block");
+                self.append(formed.block).await
             }
             Err(e @ EnclaveCallError::Dead { .. }) => Err(Fatal::Enclave(e)),
             Err(e) => {

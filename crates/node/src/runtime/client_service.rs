@@ -13,7 +13,6 @@ use tonic::{Request, Response, Status};
 use crate::engine::Input;
 
 use super::admit::admit;
-use super::convert;
 use super::peers::from_payload;
 use super::results;
 use super::services::{MAX_OUTPUTS_PER_REQUEST, Services};
@@ -126,8 +125,8 @@ impl ConsensusClientApi for ClientService {
                         .ok_or_else(|| Status::internal(format!("output {i} missing")))?;
                     let p = l.membership_proof_at(i, n).map_err(internal)?;
                     out.push(OutputWithProof {
-                        output: Some(convert::tx_out_to_pb(&o)),
-                        proof: Some(convert::proof_to_pb(&p)),
+                        output: Some(pb::TxOut::from(&o)),
+                        proof: Some(pb::MembershipProof::from(&p)),
                     });
                 }
                 Ok((block.root_element, out))

@@ -14,7 +14,6 @@ use crate::engine::Input;
 
 use super::actor::EngineHandle;
 use super::admit::admit;
-use super::convert;
 use super::enclave_worker::EnclaveWorker;
 use super::ledger::SharedLedger;
 use super::peers::{Peers, from_payload, with_from};
@@ -83,8 +82,7 @@ pub async fn fetch_blocks(
                 continue;
             }
         };
-        let blocks: Result<Vec<_>, _> =
-            resp.blocks.into_iter().map(convert::block_from_pb).collect();
+        let blocks = mcnode_api::convert::requests::blocks_from_response(&resp);
         match blocks {
             Ok(blocks) if !blocks.is_empty() => {
                 engine.notify(Input::BlocksFetched { from: peer, blocks }).await;

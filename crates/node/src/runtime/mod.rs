@@ -16,7 +16,6 @@ pub mod admit;
 pub mod backoff;
 pub mod client_service;
 pub mod clock;
-pub mod convert;
 pub mod enclave_worker;
 pub mod fetch;
 pub mod ledger;

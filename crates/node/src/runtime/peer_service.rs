@@ -16,10 +16,10 @@ use super::admit::admit;
 use super::clock::Clock;
 use super::peers::{FROM_HEADER, from_payload, to_payload};
 use super::results;
-use super::services::{MAX_TXS_PER_REQUEST, Services, node_id_field};
+use super::services::{MAX_TX_HASHES_PER_REQUEST, Services, node_id_field};
 
 /// Largest SCP envelope accepted.
-pub const MAX_ENVELOPE_BYTES: usize = 256 << 10;
+pub const MAX_ENVELOPE_BYTES: usize = mcnode_api::limits::MAX_ENVELOPE_LEN;
 
 /// The peer API.
 #[derive(Clone, Debug)]
@@ -157,8 +157,8 @@ impl PeerApi for PeerService {
         if s.session_peer(&session).is_none() {
             return Err(Status::unauthenticated("unknown peer session"));
         }
-        if r.tx_hashes.is_empty() || r.tx_hashes.len() > MAX_TXS_PER_REQUEST {
-            return Err(Status::invalid_argument("tx_hashes: 1 to 1000 hashes"));
+        if r.tx_hashes.is_empty() || r.tx_hashes.len() > MAX_TX_HASHES_PER_REQUEST {
+            return Err(Status::invalid_argument("tx_hashes: 1 to 500 hashes"));
         }
         let hashes = r
             .tx_hashes

@@ -15,13 +15,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use mcnode_api::pb::common::v1::{ChannelChunk, EncryptedPayload};
+use mcnode_api::pb::common::v1::EncryptedPayload;
 use mcnode_api::pb::peer::v1::SendConsensusMsgRequest;
 use mcnode_api::pb::peer::v1::peer_api_client::PeerApiClient;
 use mcnode_api::pb::peer::v1::{PeerAuthFinishRequest, PeerAuthRequest, PeerTxProposeRequest};
 use mcnode_enclave::channel::{ChannelMessage, SessionId};
 use mcnode_enclave::host_types::WellFormedEncryptedTx;
-use mcnode_types::{Hash32, NodeId};
+use mcnode_types::NodeId;
 use tokio::sync::{mpsc, watch};
 use tonic::transport::{Channel, Endpoint};
 
@@ -36,8 +36,6 @@ use super::enclave_worker::EnclaveWorker;
 /// exclusion, where to fetch bodies): every SCP message is signed, and transactions travel on
 /// attested sessions.
 pub const FROM_HEADER: &str = "mcnode-from";
-/// Largest gRPC message a peer client sends or accepts.
-pub const MAX_PEER_MESSAGE: usize = 8 << 20;
 /// Messages queued per peer before newer ones are dropped.
 const QUEUE: usize = 1024;
 
@@ -131,28 +129,13 @@ pub fn with_from<T>(own: &NodeId, msg: T) -> tonic::Request<T> {
 
 /// Channel messages of one session as the wire carries them.
 pub fn to_payload(session: SessionId, msgs: Vec<ChannelMessage>) -> EncryptedPayload {
-    EncryptedPayload {
-        session_id: session.0.0.to_vec(),
-        chunks: msgs
-            .into_iter()
-            .map(|m| ChannelChunk { counter: m.counter, ciphertext: m.ciphertext })
-            .collect(),
-    }
+    mcnode_api::convert::channel::payload(session, &msgs)
 }
 
-/// The wire's encrypted payload as channel messages (`None` if the session id is not 32
-/// bytes or there is no chunk).
+/// The wire's encrypted payload as channel messages (`None` if it is malformed: see
+/// `mcnode_api::convert::channel::messages`).
 pub fn from_payload(p: EncryptedPayload) -> Option<Vec<ChannelMessage>> {
-    let session = SessionId(Hash32(p.session_id.try_into().ok()?));
-    if p.chunks.is_empty() {
-        return None;
-    }
-    Some(
-        p.chunks
-            .into_iter()
-            .map(|c| ChannelMessage { session, counter: c.counter, ciphertext: c.ciphertext })
-            .collect(),
-    )
+    mcnode_api::convert::channel::messages(&p).ok().map(|(_, m)| m)
 }
 
 /// Why a connection attempt or a connection ended.
@@ -175,9 +158,7 @@ async fn handshake(ctx: &PeerContext, peer: NodeId, addr: &str) -> Result<PeerLi
         .tcp_nodelay(true)
         .connect()
         .await?;
-    let mut client = PeerApiClient::new(channel)
-        .max_decoding_message_size(MAX_PEER_MESSAGE)
-        .max_encoding_message_size(MAX_PEER_MESSAGE);
+    let mut client = mcnode_api::limits::peer_api_client(channel);
     let own = ctx.own_id;
     let msg1 = ctx.enclave.call(move |e| e.peer_init(peer)).await?;
     let msg2 = client

@@ -2,20 +2,17 @@
 //! way a proposal can fail maps to its own code, so a wallet can tell "fee too low" from "key
 //! image spent" from "node catching up" without parsing text.
 
+use mcnode_api::ProposeTxResult;
 use mcnode_api::pb::common::v1::ProposeTxResult as R;
 use mcnode_enclave::BoundaryError;
-use mcnode_enclave::refusal::{ChannelFailure, EnclaveError};
+use mcnode_enclave::refusal::EnclaveError;
 
 use crate::engine::{InputError, PoolError};
 
 use super::admit::AdmitError;
 use super::enclave_worker::EnclaveCallError;
 
-/// First code of the transaction rules: rule `r` is `TX_RULE_BASE + r as i32` (the `.proto`
-/// numbers them in `TxRule`'s order).
-pub const TX_RULE_BASE: i32 = 20;
-
-/// The code of an enclave refusal.
+/// The code of an enclave call failure.
 pub fn enclave_code(e: &EnclaveCallError) -> R {
     match e {
         EnclaveCallError::Call(BoundaryError::Refused(r)) => refusal_code(r),
@@ -23,24 +20,10 @@ pub fn enclave_code(e: &EnclaveCallError) -> R {
     }
 }
 
-/// The code of a refusal.
+/// The code of a refusal (the mapping of `mcnode-api`: one code per rule and channel failure).
 pub fn refusal_code(e: &EnclaveError) -> R {
-    match e {
-        EnclaveError::Channel(ChannelFailure::UnknownSession) => R::UnknownSession,
-        EnclaveError::Channel(ChannelFailure::Replay) => R::ChannelReplay,
-        EnclaveError::Channel(ChannelFailure::Forged) => R::ChannelForged,
-        EnclaveError::Channel(
-            ChannelFailure::Malformed | ChannelFailure::TooLarge | ChannelFailure::WrongSession,
-        ) => R::ChannelMalformed,
-        EnclaveError::Channel(_) => R::ChannelError,
-        EnclaveError::MalformedPayload => R::MalformedTx,
-        EnclaveError::TxRejected(rule) => {
-            R::try_from(TX_RULE_BASE + *rule as i32).unwrap_or(R::EnclaveError)
-        }
-        _ => R::EnclaveError,
-    }
+    R::from(ProposeTxResult::from(e))
 }
-
 /// The code of an admission failure.
 pub fn admit_code(e: &AdmitError) -> R {
     match e {
@@ -67,7 +50,7 @@ pub fn input_code(e: &InputError) -> R {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mcnode_enclave::refusal::TxRule;
+    use mcnode_enclave::refusal::{ChannelFailure, TxRule};
 
     #[test]
     fn every_tx_rule_has_the_code_of_its_name() {

@@ -14,19 +14,13 @@ use tokio::sync::watch;
 use tonic::Status;
 
 use super::actor::EngineHandle;
-use super::convert;
 use super::enclave_worker::EnclaveWorker;
 use super::ledger::SharedLedger;
 use super::status::NodeStatus;
 
-/// Most blocks one `GetBlocks` answers with.
-pub const MAX_BLOCKS_PER_REQUEST: u32 = 100;
-/// Most outputs one `GetOutputs` answers with.
-pub const MAX_OUTPUTS_PER_REQUEST: usize = 1000;
-/// Most transaction hashes one `GetTxs` asks for.
-pub const MAX_TXS_PER_REQUEST: usize = 1000;
-/// Largest gRPC message the servers accept.
-pub const MAX_REQUEST_BYTES: usize = 4 << 20;
+pub use mcnode_api::limits::{
+    MAX_BLOCKS_PER_REQUEST, MAX_OUTPUTS_PER_REQUEST, MAX_TX_HASHES_PER_REQUEST,
+};
 /// Most attested incoming peer sessions remembered (the enclave bounds its own table too).
 pub const MAX_INCOMING_SESSIONS: usize = 1024;
 
@@ -95,17 +89,7 @@ impl Services {
             .await
             .map_err(|e| Status::internal(e.to_string()))?
             .map_err(|e| Status::internal(e.to_string()))?;
-        let mut out = Vec::with_capacity(blocks.len());
-        let mut size = 0usize;
-        for b in &blocks {
-            let pb = convert::block_to_pb(b);
-            size += prost::Message::encoded_len(&pb);
-            if size > MAX_REQUEST_BYTES && !out.is_empty() {
-                break;
-            }
-            out.push(pb);
-        }
-        Ok(pb::GetBlocksResponse { blocks: out })
+        Ok(mcnode_api::convert::requests::blocks_within_budget(&blocks))
     }
 }
 

@@ -11,14 +11,14 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use mcnode_api::pb::client::v1::consensus_client_api_server::ConsensusClientApiServer;
-use mcnode_api::pb::peer::v1::peer_api_server::PeerApiServer;
+use mcnode_api::limits;
 use mcnode_attest::sim::{SimPlatform, SimRootKey};
+use mcnode_attest::{MeasurementRule, TeeType, TrustAnchor, TrustedMeasurements};
 use mcnode_enclave::call::config_digest;
 use mcnode_enclave::host_types::FeeEntry;
-use mcnode_enclave::measurement::release_program;
+use mcnode_enclave::measurement::{default_trusted_measurements, release_program};
+use mcnode_enclave::peer_policy::PeerPolicy;
 use mcnode_enclave::{Enclave, InProcessEnclave, InitParams, ProcessEnclave, TrustedEnclave};
 use mcnode_ledger::{Ledger, LmdbLedger};
 use mcnode_tx::TokenId;
@@ -34,9 +34,9 @@ use super::clock::Clock;
 use super::enclave_worker::EnclaveWorker;
 use super::ledger::SharedLedger;
 use super::peer_service::PeerService;
-use super::peers::{MAX_PEER_MESSAGE, PeerContext, Peers};
+use super::peers::{PeerContext, Peers};
 use super::persist::StatementStore;
-use super::services::{MAX_REQUEST_BYTES, Services};
+use super::services::Services;
 use super::status::NodeStatus;
 
 /// How long the enclave's evidence stays valid (peers and clients refuse it afterwards; a
@@ -185,14 +185,38 @@ fn start_enclave(
             Ok(Box::new(p))
         }
         EnclaveBackend::InProcess => {
-            let core = TrustedEnclave::new(
-                SimPlatform::devnet(platform_seed(cfg)?),
-                SimRootKey::devnet().public(),
-                release_program(),
-            );
+            let seed = platform_seed(cfg)?;
+            let core = TrustedEnclave::new(SimPlatform::devnet(seed), release_program());
             Ok(Box::new(InProcessEnclave::new(core, urandom32()?)))
         }
     }
+}
+
+/// The operator's policy for peer enclaves (`[enclave.attestation]`): the configured trust
+/// anchor of the simulated platform (default: the public devnet root), the trusted
+/// measurements (a file, and any given inline; with neither, this release's own), and
+/// `allow_simulated`.
+pub fn peer_policy(cfg: &NodeConfig) -> Result<PeerPolicy, RunError> {
+    let a = &cfg.enclave.attestation;
+    let root = a.trust_anchor.map(|h| h.0).unwrap_or_else(|| SimRootKey::devnet().public());
+    let anchors = vec![TrustAnchor { tee: TeeType::Sim, root_key: root }];
+    let inline = a.measurements.iter().map(|m| MeasurementRule::Exact(*m));
+    let mut policy = match &a.trusted_measurements {
+        Some(path) => {
+            let t = TrustedMeasurements::load(path)
+                .map_err(|e| RunError::Config(format!("{}: {e}", path.display())))?;
+            PeerPolicy::new(anchors, &t, a.allow_simulated)
+        }
+        None if !a.measurements.is_empty() => {
+            let mut p =
+                PeerPolicy::new(anchors, &default_trusted_measurements(), a.allow_simulated);
+            p.measurements.clear();
+            p
+        }
+        None => PeerPolicy::new(anchors, &default_trusted_measurements(), a.allow_simulated),
+    };
+    policy.measurements.extend(inline);
+    Ok(policy)
 }
 
 /// Runs a node until SIGTERM/SIGINT or a fatal error.
@@ -249,11 +273,15 @@ pub async fn run_until(
     };
     let enclave = EnclaveWorker::start(start_enclave(&cfg, &program)?)
         .map_err(|e| RunError::Enclave(e.to_string()))?;
+    let policy = peer_policy(&cfg)?;
+    let tip_header = ledger.last_block().map_err(|e| RunError::Ledger(e.to_string()))?;
     let params = InitParams {
         chain_id: cfg.chain_id.clone(),
-        config_digest: config_digest(&cfg.chain_id, &fees, &recipient),
+        config_digest: config_digest(&cfg.chain_id, &fees, &recipient, &policy),
         fees: fees.clone(),
         fee_recipient: recipient,
+        peer_policy: policy,
+        tip: tip_header,
         sealed_signing_key: sealed,
         now: Clock::unix_secs(),
         evidence_validity_secs: EVIDENCE_VALIDITY_SECS,
@@ -360,18 +388,17 @@ async fn start_servers(
     let stopped = |mut s: watch::Receiver<bool>| async move {
         let _ = s.wait_for(|v| *v).await;
     };
-    let peer_svc = PeerApiServer::new(PeerService(services.clone()))
-        .max_decoding_message_size(MAX_PEER_MESSAGE)
-        .max_encoding_message_size(MAX_PEER_MESSAGE);
-    let client_svc = ClientService(services.clone());
-    let client_svc = ConsensusClientApiServer::new(client_svc)
-        .max_decoding_message_size(MAX_REQUEST_BYTES)
-        .max_encoding_message_size(MAX_REQUEST_BYTES);
+    let reflection = |e: limits::ReflectionError| RunError::Listen {
+        addr: cfg.peer_listen,
+        message: e.to_string(),
+    };
+    let peer_routes = limits::peer_routes(PeerService(services.clone())).map_err(reflection)?;
+    let client_routes =
+        limits::client_routes(ClientService(services.clone())).map_err(reflection)?;
     let s1 = stop.clone();
     let peer_task = tokio::spawn(async move {
-        let r = tonic::transport::Server::builder()
-            .timeout(Duration::from_secs(30))
-            .add_service(peer_svc)
+        let r = limits::server_builder()
+            .add_routes(peer_routes)
             .serve_with_incoming_shutdown(TcpListenerStream::new(peer_l), stopped(s1))
             .await;
         if let Err(e) = r {
@@ -380,9 +407,8 @@ async fn start_servers(
     });
     let s2 = stop.clone();
     let client_task = tokio::spawn(async move {
-        let r = tonic::transport::Server::builder()
-            .timeout(Duration::from_secs(30))
-            .add_service(client_svc)
+        let r = limits::server_builder()
+            .add_routes(client_routes)
             .serve_with_incoming_shutdown(TcpListenerStream::new(client_l), stopped(s2))
             .await;
         if let Err(e) = r {
