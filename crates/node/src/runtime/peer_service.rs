@@ -14,7 +14,7 @@ use crate::engine::Input;
 
 use super::admit::admit;
 use super::clock::Clock;
-use super::peers::{FROM_HEADER, from_payload, to_payload};
+use super::peers::{FROM_HEADER, SIGNER_HEADER, from_payload, signer_in, to_payload};
 use super::results;
 use super::services::{MAX_TX_HASHES_PER_REQUEST, Services, node_id_field};
 
@@ -42,16 +42,21 @@ impl PeerApi for PeerService {
         request: Request<PeerAuthRequest>,
     ) -> Result<Response<PeerAuthResponse>, Status> {
         let s = &self.0;
+        let signer = signer_in(request.metadata());
         let r = request.into_inner();
         let from = node_id_field("from_node_id", &r.from_node_id)?;
+        let Some(signer) = signer else {
+            s.refuse_peer();
+            return Err(Status::invalid_argument(format!("missing {SIGNER_HEADER} header")));
+        };
         if !s.known_peers.contains(&from) {
             s.refuse_peer();
             tracing::warn!(peer = %from, "handshake from a node that is not a configured peer");
             return Err(Status::permission_denied("not a configured peer"));
         }
         let msg1 = r.handshake;
-        match s.enclave.call(move |e| e.peer_accept(from, msg1)).await {
-            Ok(msg2) => Ok(Response::new(PeerAuthResponse { handshake: msg2 })),
+        match s.enclave.call(move |e| e.peer_accept(signer, msg1)).await {
+            Ok(msg2) => Ok(s.reply(PeerAuthResponse { handshake: msg2 })),
             Err(e) => {
                 s.refuse_peer();
                 tracing::warn!(peer = %from, error = %e, "peer handshake refused");
@@ -65,15 +70,21 @@ impl PeerApi for PeerService {
         request: Request<PeerAuthFinishRequest>,
     ) -> Result<Response<PeerAuthFinishResponse>, Status> {
         let s = &self.0;
+        let signer = signer_in(request.metadata())
+            .ok_or_else(|| Status::invalid_argument(format!("missing {SIGNER_HEADER} header")))?;
         let r = request.into_inner();
         let from = node_id_field("from_node_id", &r.from_node_id)?;
+        if !s.known_peers.contains(&from) {
+            s.refuse_peer();
+            return Err(Status::permission_denied("not a configured peer"));
+        }
         let msg3 = r.handshake;
         let now = Clock::unix_secs();
-        match s.enclave.call(move |e| e.peer_finish(from, msg3, now)).await {
+        match s.enclave.call(move |e| e.peer_finish(signer, msg3, now)).await {
             Ok(session) => {
                 s.accept_session(session, from);
                 tracing::info!(peer = %from, "peer session accepted");
-                Ok(Response::new(PeerAuthFinishResponse { session_id: session.0.0.to_vec() }))
+                Ok(s.reply(PeerAuthFinishResponse { session_id: session.0.0.to_vec() }))
             }
             Err(e) => {
                 s.refuse_peer();
@@ -139,8 +150,9 @@ impl PeerApi for PeerService {
         _request: Request<GetLatestMsgRequest>,
     ) -> Result<Response<GetLatestMsgResponse>, Status> {
         // The engine sends its latest statements to every peer that connects, so a peer
-        // never needs to pull them; answered empty.
-        Ok(Response::new(GetLatestMsgResponse { envelopes: Vec::new() }))
+        // never needs to pull them; answered empty. Peers call it first to learn this node's
+        // block-signing key (response metadata).
+        Ok(self.0.reply(GetLatestMsgResponse { envelopes: Vec::new() }))
     }
 
     async fn get_txs(

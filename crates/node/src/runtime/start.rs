@@ -21,7 +21,9 @@ use mcnode_enclave::measurement::{default_trusted_measurements, release_program}
 use mcnode_enclave::peer_policy::PeerPolicy;
 use mcnode_enclave::{Enclave, InProcessEnclave, InitParams, ProcessEnclave, TrustedEnclave};
 use mcnode_ledger::{Ledger, LmdbLedger};
+use mcnode_scp::QuorumSet;
 use mcnode_tx::TokenId;
+use mcnode_types::NodeId;
 use tokio::sync::watch;
 
 use crate::config::{EnclaveBackend, NodeConfig, keyfile};
@@ -219,6 +221,25 @@ pub fn peer_policy(cfg: &NodeConfig) -> Result<PeerPolicy, RunError> {
     Ok(policy)
 }
 
+/// The quorum set a peer is assumed to have. Peers' quorum sets are not exchanged yet (not in
+/// the configuration, no wire message for them), so the node assumes a symmetric network:
+/// the peer trusts as this node does, with itself replaced by this node where this node
+/// names the peer and not itself. Exact for `devnet init`'s `mesh` topologies ("K of the
+/// others"); for other shapes it is an approximation (see docs/node.md).
+pub fn assumed_quorum_set(own: &QuorumSet, own_id: NodeId, peer: NodeId) -> QuorumSet {
+    fn names(q: &QuorumSet, id: &NodeId) -> bool {
+        q.validators.contains(id) || q.inner_sets.iter().any(|i| names(i, id))
+    }
+    fn swap(q: &QuorumSet, from: NodeId, to: NodeId) -> QuorumSet {
+        QuorumSet {
+            threshold: q.threshold,
+            validators: q.validators.iter().map(|v| if *v == from { to } else { *v }).collect(),
+            inner_sets: q.inner_sets.iter().map(|i| swap(i, from, to)).collect(),
+        }
+    }
+    if names(own, &own_id) { own.clone() } else { swap(own, peer, own_id) }
+}
+
 /// Runs a node until SIGTERM/SIGINT or a fatal error.
 pub async fn run_node(cfg: NodeConfig, program: EnclaveProgram) -> Result<(), RunError> {
     let (stop_tx, stop) = watch::channel(false);
@@ -306,8 +327,8 @@ pub async fn run_until(
         .map(|p| p.statements)
         .unwrap_or_default();
     let qset = cfg.quorum_set.to_quorum_set();
-    // Peers' own quorum sets are not in the configuration; a devnet's nodes share one.
-    let network: BTreeMap<_, _> = cfg.peers.iter().map(|p| (p.id, qset.clone())).collect();
+    let network: BTreeMap<_, _> =
+        cfg.peers.iter().map(|p| (p.id, assumed_quorum_set(&qset, own_id, p.id))).collect();
     let mut ecfg = EngineConfig::new(cfg.chain_id.clone(), key, qset, network);
     ecfg.scp = cfg.consensus.scp_config();
     ecfg.block_interval = cfg.consensus.block_interval();
@@ -333,6 +354,7 @@ pub async fn run_until(
     let peer_list: Vec<_> = cfg.peers.iter().map(|p| (p.id, p.address.clone())).collect();
     let pctx = PeerContext {
         own_id,
+        own_signer: signer,
         enclave: enclave.clone(),
         engine: handle.clone(),
         shutdown: stop.clone(),
@@ -340,6 +362,7 @@ pub async fn run_until(
     let peers = Peers::start(&pctx, &peer_list);
     let services = Services {
         own_id,
+        own_signer: signer,
         enclave: enclave.clone(),
         ledger: ledger.clone(),
         engine: handle.clone(),
