@@ -168,9 +168,13 @@ fn topology(a: &InitArgs) -> Result<Topology, String> {
     Ok(t)
 }
 
+/// Renames the topology's nodes to real node ids. Validators are sorted by node id, so that a
+/// node can derive a peer's quorum set (and its hash, which statements carry) from its own
+/// (`mcnode_node::runtime::start::assumed_quorum_set`).
 fn remap(q: &QuorumSet, map: &BTreeMap<NodeId, NodeId>) -> Result<QuorumSet, NodeId> {
-    let validators =
+    let mut validators: Vec<NodeId> =
         q.validators.iter().map(|v| map.get(v).copied().ok_or(*v)).collect::<Result<_, _>>()?;
+    validators.sort();
     let inner_sets = q.inner_sets.iter().map(|i| remap(i, map)).collect::<Result<_, _>>()?;
     Ok(QuorumSet { threshold: q.threshold, validators, inner_sets })
 }

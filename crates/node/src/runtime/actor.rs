@@ -311,6 +311,12 @@ impl Actor {
             s.blocks_behind = e.blocks_behind();
             s.pool = e.pool().len();
             s.dropped_messages = e.drops().total();
+            s.dropped_by_cause = e
+                .drops()
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(c, n)| (c.label().to_owned(), n))
+                .collect();
             s.peers = self
                 .peers
                 .ids()

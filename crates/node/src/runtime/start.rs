@@ -224,16 +224,22 @@ pub fn peer_policy(cfg: &NodeConfig) -> Result<PeerPolicy, RunError> {
 /// The quorum set a peer is assumed to have. Peers' quorum sets are not exchanged yet (not in
 /// the configuration, no wire message for them), so the node assumes a symmetric network:
 /// the peer trusts as this node does, with itself replaced by this node where this node
-/// names the peer and not itself. Exact for `devnet init`'s `mesh` topologies ("K of the
-/// others"); for other shapes it is an approximation (see docs/node.md).
+/// names the peer and not itself, validators sorted by node id. Exact for `devnet init`'s
+/// `mesh` topologies ("K of the others", written sorted); for other shapes it is an
+/// approximation (see docs/node.md).
 pub fn assumed_quorum_set(own: &QuorumSet, own_id: NodeId, peer: NodeId) -> QuorumSet {
     fn names(q: &QuorumSet, id: &NodeId) -> bool {
         q.validators.contains(id) || q.inner_sets.iter().any(|i| names(i, id))
     }
     fn swap(q: &QuorumSet, from: NodeId, to: NodeId) -> QuorumSet {
+        let mut validators: Vec<NodeId> =
+            q.validators.iter().map(|v| if *v == from { to } else { *v }).collect();
+        // Statements carry the hash of the set, which depends on the order: `devnet init`
+        // writes validators sorted by node id.
+        validators.sort();
         QuorumSet {
             threshold: q.threshold,
-            validators: q.validators.iter().map(|v| if *v == from { to } else { *v }).collect(),
+            validators,
             inner_sets: q.inner_sets.iter().map(|i| swap(i, from, to)).collect(),
         }
     }

@@ -44,6 +44,8 @@ pub struct NodeStatus {
     pub pool: usize,
     /// Peer messages dropped (all causes).
     pub dropped_messages: u64,
+    /// Dropped peer messages by cause (only causes seen).
+    pub dropped_by_cause: std::collections::BTreeMap<String, u64>,
     /// Peers handshakes refused (wrong chain, bad attestation, unknown node).
     pub peers_refused: u64,
     /// Configured peers.
