@@ -80,3 +80,49 @@ fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
         );
     }
 }
+
+/// SIGKILL one of four nodes; the other three go on (each needs two of its three peers); the
+/// killed node restarts from its ledger and persisted statements, catches up on the blocks it
+/// missed (signed blocks fetched from peers), and then takes part in the next block again.
+#[test]
+fn a_sigkilled_node_restarts_catches_up_and_agrees_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("devnet");
+    let nodes = devnet_init(&dir, 4);
+    let mut procs: Vec<_> = nodes.iter().map(|n| start(n, &[])).collect();
+    let all: Vec<_> = nodes.iter().collect();
+    wait_all(&all, Duration::from_secs(90), "all peers connected", |i| {
+        i["peers"].as_array().unwrap().iter().filter(|p| p["connected"] == true).count() == 3
+    });
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let to = wallet(&dir, 5, &nodes[0].config).account.default_address();
+
+    procs[3].kill();
+    let w0 = wallet(&dir, 0, &nodes[0].config);
+    let r = rt.block_on(w0.submit(&nodes[0].client, &w0.payment(&to, 111, 1), 1));
+    assert_eq!(r, ProposeTxResult::Ok);
+    let three: Vec<_> = nodes[..3].iter().collect();
+    wait_all(&three, Duration::from_secs(90), "block 1 without the killed node", |i| {
+        i["height"].as_u64().unwrap() >= 2
+    });
+
+    procs[3] = start(&nodes[3], &[]);
+    wait_all(&[&nodes[3]], Duration::from_secs(120), "the restarted node catching up", |i| {
+        i["height"].as_u64().unwrap() >= 2
+    });
+
+    let w1 = wallet(&dir, 1, &nodes[1].config);
+    let r = rt.block_on(w1.submit(&nodes[3].client, &w1.payment(&to, 222, 2), 2));
+    assert_eq!(r, ProposeTxResult::Ok, "the restarted node refused a transaction");
+    wait_all(&all, Duration::from_secs(90), "block 2 on every node", |i| {
+        i["height"].as_u64().unwrap() >= 3
+    });
+    let ids: Vec<String> = nodes
+        .iter()
+        .map(|n| info(&n.admin).unwrap()["last_block_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.windows(2).all(|p| p[0] == p[1]), "block ids differ: {ids:?}");
+    for (p, n) in procs.iter_mut().zip(&nodes) {
+        assert_eq!(p.terminate(), Some(0), "node {} did not exit 0; log {}", n.id, p.log.display());
+    }
+}

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use mcnode_enclave::host::form_block_inputs;
+use mcnode_enclave::host::{form_block_inputs, frontier};
 use mcnode_ledger::Ledger;
 use mcnode_scp::{Phase, Time};
 use mcnode_types::{Hash32, NodeId};
@@ -213,7 +213,7 @@ impl Actor {
                 tokio::spawn(fetch::fetch_blocks(peers, h, own, from, range));
             }
             Action::FormBlock { slot, txs } => self.form_block(slot, txs).await?,
-            Action::AppendBlock { block } => self.append(block).await?,
+            Action::AppendBlock { block } => self.append_fetched(block).await?,
             Action::PersistStatements { slot, statements } => {
                 let store = self.store.clone();
                 let p = Persisted { slot, statements };
@@ -264,6 +264,31 @@ impl Actor {
                 // The network agreed on this slot; a node whose enclave cannot form it falls
                 // behind and catches up from its peers' signed blocks.
                 tracing::error!(slot, error = %e, "the enclave refused to form the agreed block");
+                Ok(())
+            }
+        }
+    }
+
+    /// Appends a block the engine accepted during catch-up, then shows it to the enclave so
+    /// that the chain it tracks (and extends in `FormBlock`) follows the ledger.
+    async fn append_fetched(&mut self, block: mcnode_ledger::BlockData) -> Result<(), Fatal> {
+        let frontier = self
+            .ledger
+            .with(|l| -> Result<_, String> {
+                let parent = l.last_block().map_err(|e| e.to_string())?.ok_or("empty ledger")?;
+                frontier(&*l, &parent).map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| Fatal::Ledger(e.to_string()))?
+            .map_err(Fatal::Ledger)?;
+        let shown = block.clone();
+        let index = block.block.index;
+        self.append(block).await?;
+        match self.enclave.call(move |e| e.show_block(shown, frontier)).await {
+            Ok(_) => Ok(()),
+            Err(e @ EnclaveCallError::Dead { .. }) => Err(Fatal::Enclave(e)),
+            Err(e) => {
+                tracing::error!(index, error = %e, "the enclave refused a caught-up block");
                 Ok(())
             }
         }

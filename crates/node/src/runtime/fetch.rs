@@ -1,6 +1,6 @@
 //! Fetches the engine asks for: transaction bodies (`GetTxs`, MobileCoin's way of getting a
 //! value it must vote on) and, for catch-up, blocks (`GetBlocks`). Peers are asked one after
-//! another, best first, until one answers; what comes back goes through the same checks as
+//! another, best first, until one answers (bodies) or all have (blocks); what comes back goes through the same checks as
 //! any other input (bodies through the enclave and the ledger, [`super::admit`]; blocks
 //! through the engine's signature and link checks) before the engine uses it.
 
@@ -63,7 +63,9 @@ pub async fn fetch_txs(
     }
 }
 
-/// Asks `from` (in turn) for the blocks in `range`; hands the first answer to the engine.
+/// Asks every peer of `from` for the blocks in `range` and hands each answer to the engine: a
+/// node stores only its own enclave's signature on the blocks it formed, so the signatures
+/// of a quorum slice come from several peers' answers (the engine gathers them per block).
 pub async fn fetch_blocks(
     peers: Peers,
     engine: EngineHandle,
@@ -86,7 +88,6 @@ pub async fn fetch_blocks(
         match blocks {
             Ok(blocks) if !blocks.is_empty() => {
                 engine.notify(Input::BlocksFetched { from: peer, blocks }).await;
-                return;
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(%peer, error = %e, "peer sent a malformed block"),
