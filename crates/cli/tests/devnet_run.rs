@@ -6,6 +6,8 @@
 //!
 //! Bounded waits with messages naming what did not happen; no sleep is an assertion.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod net;
 
 use std::process::Command;

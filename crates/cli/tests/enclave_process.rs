@@ -3,6 +3,8 @@
 //! binary is copied alone into an empty directory first, so no sibling `mcnode-enclave`
 //! binary can be what makes these pass.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 use std::process::Command;
 

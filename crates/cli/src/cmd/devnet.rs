@@ -59,6 +59,9 @@ pub enum DevnetCommand {
         mcnode config check ./devnet/node-*/node.toml\n\n\
         Exit codes: 0 created; 1 the generated network failed its own check (a bug); 2 bad input.")]
     Init(InitArgs),
+    /// Run every node of a devnet (made by `init`) as a child process, with a live status
+    /// view; Ctrl-C stops them all cleanly. Logs: DIR/node-I/node.log.
+    Up(super::devnet_up::UpArgs),
 }
 
 /// Arguments of `devnet init`.
@@ -101,6 +104,7 @@ pub fn run(cmd: DevnetCommand) -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        DevnetCommand::Up(a) => super::devnet_up::run(&a),
     }
 }
 

@@ -47,8 +47,8 @@ pub enum Fatal {
 pub enum Command {
     /// An engine input; the outcome goes to `reply` if given.
     Input {
-        /// The input.
-        input: Input,
+        /// The input (boxed: inputs are large, the other command is small).
+        input: Box<Input>,
         /// Where the outcome goes.
         reply: Option<oneshot::Sender<Result<(), InputError>>>,
     },
@@ -76,13 +76,16 @@ impl EngineHandle {
     /// Hands `input` in and waits for the engine's verdict.
     pub async fn input(&self, input: Input) -> Result<Result<(), InputError>, Stopped> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Command::Input { input, reply: Some(reply) }).await.map_err(|_| Stopped)?;
+        self.tx
+            .send(Command::Input { input: Box::new(input), reply: Some(reply) })
+            .await
+            .map_err(|_| Stopped)?;
         rx.await.map_err(|_| Stopped)
     }
 
     /// Hands `input` in without waiting (connection events, fetched data).
     pub async fn notify(&self, input: Input) {
-        let _ = self.tx.send(Command::Input { input, reply: None }).await;
+        let _ = self.tx.send(Command::Input { input: Box::new(input), reply: None }).await;
     }
 
     /// Pooled transactions by hash.
@@ -136,7 +139,7 @@ impl Actor {
                 cmd = rx.recv() => match cmd {
                     None => return Ok(()),
                     Some(Command::Input { input, reply }) => {
-                        let r = self.engine.handle(self.clock.now(), input);
+                        let r = self.engine.handle(self.clock.now(), *input);
                         if let Some(reply) = reply {
                             let _ = reply.send(r);
                         }
@@ -303,6 +306,7 @@ impl Actor {
             .map_err(|e| Fatal::Ledger(e.to_string()))?;
         let index = block.block.index;
         let txos = block.contents.outputs.len();
+        let kis = block.contents.key_images.len();
         let (id, at) = (block.block.id, Clock::unix_secs());
         if let Err(e) = self.engine.handle(self.clock.now(), Input::BlockAppended { block }) {
             tracing::error!(index, error = %e, "engine refused an appended block");
@@ -311,6 +315,7 @@ impl Actor {
             s.last_block_id = id.to_string();
             s.last_block_time = at;
             s.outputs_appended += txos as u64;
+            s.key_images_appended += kis as u64;
         });
         Ok(())
     }

@@ -101,6 +101,7 @@ impl EnclaveWorker {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use mcnode_enclave::ProcessEnclave;
@@ -129,7 +130,6 @@ mod tests {
     async fn a_refusal_by_a_live_enclave_is_not_fatal() {
         let core = mcnode_enclave::TrustedEnclave::new(
             mcnode_attest::sim::SimPlatform::devnet([1; 32]),
-            mcnode_attest::sim::SimRootKey::devnet().public(),
             mcnode_enclave::measurement::release_program(),
         );
         let w =

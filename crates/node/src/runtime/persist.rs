@@ -165,6 +165,7 @@ impl StatementStore {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use mcnode_scp::{Nominate, Pledge};

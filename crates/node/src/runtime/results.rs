@@ -48,6 +48,7 @@ pub fn input_code(e: &InputError) -> R {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use mcnode_enclave::refusal::{ChannelFailure, TxRule};

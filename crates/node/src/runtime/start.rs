@@ -291,7 +291,7 @@ pub async fn run_until(
         .into_iter()
         .map(|(t, f)| FeeEntry { token: TokenId(t), minimum_fee: f })
         .collect();
-    let recipient = cfg.fees.recipient.address.clone();
+    let recipient = cfg.fees.recipient.address;
     let sealed_path = cfg.keys.sealed_block_signing_key.clone();
     let sealed = match std::fs::read(&sealed_path) {
         Ok(b) => Some(b),

@@ -30,8 +30,11 @@ pub struct NodeStatus {
     pub last_block_id: String,
     /// Unix seconds when this node appended its last block (0: none since start).
     pub last_block_time: u64,
-    /// Outputs appended since start (a proxy for transactions: each has at least one).
+    /// Outputs appended since start.
     pub outputs_appended: u64,
+    /// Key images (spent inputs) appended since start: a proxy for transactions (each has at
+    /// least one input; the devnet's have one).
+    pub key_images_appended: u64,
     /// The slot being decided.
     pub slot: u64,
     /// Its SCP phase (`idle`, `nominate`, `prepare`, `confirm`, `externalize`).
