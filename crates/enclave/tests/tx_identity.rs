@@ -61,8 +61,8 @@ fn through_enclave(w: &World, entropy: u8, tx: &Tx) -> (mcnode_types::Hash32, Bl
     let highest = host::highest_proof(&w.ledger, &ctx).unwrap();
     let (wctx, wtx) = e.tx_is_well_formed(ctx.encrypted, height, highest).unwrap();
     assert_eq!(wctx.tx_hash, ctx.tx_hash);
-    let block =
-        e.form_block(host::form_block_inputs(&w.ledger, vec![wtx], NOW + 5).unwrap()).unwrap();
+    let inputs = host::form_block_inputs(&w.ledger, vec![wtx], [wctx.leaf_count], NOW + 5).unwrap();
+    let block = e.form_block(inputs).unwrap().block;
     (wctx.tx_hash, block)
 }
 
