@@ -60,6 +60,8 @@ struct Net {
     /// Per-mille of peer messages and relays lost on the way (seeded, deterministic).
     loss_permille: u64,
     rng: u64,
+    /// Nodes "crash" between externalize and append: `FormBlock` is never carried out.
+    drop_forms: bool,
 }
 
 impl Net {
@@ -92,6 +94,7 @@ impl Net {
             serving: vec![true; N],
             loss_permille: 0,
             rng: 0x9e37_79b9_7f4a_7c15,
+            drop_forms: false,
         };
         for i in 0..N {
             net.start(i);
@@ -237,6 +240,7 @@ impl Net {
                         }
                     }
                 }
+                Action::FormBlock { .. } if self.drop_forms => {}
                 Action::FormBlock { txs, .. } => {
                     let block = self.fake_form(i, &txs);
                     self.ledgers[i].push(block.clone());
@@ -275,8 +279,16 @@ impl Net {
     /// Runs until `done` or `limit_ms` of virtual time pass; returns whether `done` held.
     fn run_until(&mut self, limit_ms: u64, done: impl Fn(&Net) -> bool) -> bool {
         let end = self.now + limit_ms;
+        // Inputs handled without virtual time moving are bounded, so a spin (timers re-armed
+        // at `now`, requests answered at once) fails the test instead of hanging it.
+        let (mut instant, mut at_this_instant) = (self.now, 0u32);
         loop {
+            if self.now != instant {
+                (instant, at_this_instant) = (self.now, 0);
+            }
             while let Some((i, input)) = self.queue.pop_front() {
+                at_this_instant += 1;
+                assert!(at_this_instant < 200_000, "engines spin at t={} ms", self.now);
                 if let Some(e) = self.engines[i].as_mut() {
                     let _ = e.handle(Time(self.now), input);
                     self.collect(i);
@@ -447,4 +459,30 @@ fn a_lossy_network_still_includes_everything_in_one_chain() {
         (0..N).map(|i| net.height(i)).collect::<Vec<_>>()
     );
     net.assert_same_chain(&[0, 1, 2, 3]);
+}
+
+#[test]
+fn every_node_killed_between_externalize_and_append_forms_the_block_after_restart() {
+    let mut net = Net::new();
+    net.drop_forms = true;
+    net.submit(0, 0);
+    let externalized = |n: &Net| {
+        (0..N).all(|i| {
+            n.persisted[i].iter().any(|s| matches!(s.pledge, mcnode_scp::Pledge::Externalize(_)))
+        })
+    };
+    assert!(net.run_until(60_000, externalized));
+    assert!((0..N).all(|i| net.height(i) == 0));
+    for i in 0..N {
+        net.stop(i);
+    }
+    net.drop_forms = false;
+    for i in 0..N {
+        net.start(i);
+    }
+    // The bodies died with every pool; the client submits again (the tx is in no block).
+    net.submit(2, 0);
+    assert!(net.run_until(60_000, all_included(0..1, vec![0, 1, 2, 3])));
+    net.assert_same_chain(&[0, 1, 2, 3]);
+    assert!((0..N).all(|i| net.height(i) == 1), "the agreed slot 1 made exactly block 1");
 }

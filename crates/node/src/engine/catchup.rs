@@ -188,11 +188,14 @@ impl Engine {
             });
             entry.sigs.extend(sigs);
         }
+        // No new request here: an answer without the next block waits for the retry timer,
+        // or a runtime that answers at once would spin.
         self.try_append_fetched();
-        self.continue_catchup(now);
+        let _ = now;
     }
 
-    /// While catching up with nothing appendable in hand, ask for the next blocks.
+    /// After a catch-up block was appended with nothing appendable left in hand, ask for the
+    /// next blocks (progress-driven: one request per appended block at most).
     pub(super) fn continue_catchup(&mut self, now: Time) {
         if !self.catchup.active || self.catchup.in_flight.is_some() {
             return;

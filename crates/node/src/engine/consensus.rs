@@ -141,7 +141,7 @@ impl Engine {
     }
 
     /// Forms the externalized block once every body is here; fetches the missing ones.
-    fn try_form(&mut self, now: Time) {
+    pub(super) fn try_form(&mut self, now: Time) {
         let Some(value) = self.forming.clone() else { return };
         if self.form_requested {
             return;
@@ -180,7 +180,9 @@ impl Engine {
         }
         let mut from: Vec<NodeId> = hint.into_iter().collect();
         from.extend(self.connected.iter().filter(|p| Some(**p) != hint).copied());
-        self.actions.push_back(Action::FetchTxs { from, hashes: fresh });
+        if !from.is_empty() {
+            self.actions.push_back(Action::FetchTxs { from, hashes: fresh });
+        }
         if !self.timers.contains_key(&EngineTimer::FetchRetry) {
             self.set_timer(EngineTimer::FetchRetry, now.saturating_add(self.cfg.fetch_retry));
         }
@@ -204,7 +206,9 @@ impl Engine {
                 from.push(*p);
             }
         }
-        self.actions.push_back(Action::FetchTxs { from, hashes: all });
+        if !from.is_empty() {
+            self.actions.push_back(Action::FetchTxs { from, hashes: all });
+        }
         self.set_timer(EngineTimer::FetchRetry, now.saturating_add(self.cfg.fetch_retry));
     }
 

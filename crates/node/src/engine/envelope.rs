@@ -143,8 +143,11 @@ pub enum DropCause {
     StaleSlot,
     /// For the node's current slot but on another parent block.
     WrongPrevBlock,
-    /// For a slot too far ahead to buffer (or the buffer for future slots is full).
+    /// For a slot too far ahead to buffer.
     TooFarAhead,
+    /// It would have to wait (for its slot or for transaction bodies) but the buffer is full,
+    /// in all or for its signer.
+    BufferFull,
     /// Already seen (same bytes).
     Duplicate,
     /// Signed by a node outside the known network (relayed, not processed).
@@ -157,7 +160,7 @@ pub enum DropCause {
 
 impl DropCause {
     /// Every cause, for exporting all counters (also the zero ones).
-    pub const ALL: [DropCause; 11] = [
+    pub const ALL: [DropCause; 12] = [
         DropCause::Malformed,
         DropCause::Unsigned,
         DropCause::BadSignature,
@@ -165,6 +168,7 @@ impl DropCause {
         DropCause::StaleSlot,
         DropCause::WrongPrevBlock,
         DropCause::TooFarAhead,
+        DropCause::BufferFull,
         DropCause::Duplicate,
         DropCause::UnknownSender,
         DropCause::FromSelf,
@@ -181,6 +185,7 @@ impl DropCause {
             DropCause::StaleSlot => "stale_slot",
             DropCause::WrongPrevBlock => "wrong_prev_block",
             DropCause::TooFarAhead => "too_far_ahead",
+            DropCause::BufferFull => "buffer_full",
             DropCause::Duplicate => "duplicate",
             DropCause::UnknownSender => "unknown_sender",
             DropCause::FromSelf => "from_self",

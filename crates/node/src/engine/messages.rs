@@ -9,7 +9,7 @@ use mcnode_types::{Decode, Hash32, NodeId, SlotIndex};
 
 use super::envelope::{DropCause, ScpEnvelope, SignatureCheck, Wire};
 use super::io::Action;
-use super::{Engine, MAX_BUFFERED, MAX_SLOTS_AHEAD};
+use super::{Engine, MAX_BUFFERED, MAX_BUFFERED_PER_SIGNER, MAX_SLOTS_AHEAD};
 
 /// Most message digests remembered for dedup.
 pub const MAX_SEEN: usize = 100_000;
@@ -75,8 +75,10 @@ impl Engine {
             return self.drops.add(DropCause::StaleSlot);
         }
         if slot > current {
-            if slot > current.saturating_add(MAX_SLOTS_AHEAD) || self.buffered() >= MAX_BUFFERED {
+            if slot > current.saturating_add(MAX_SLOTS_AHEAD) {
                 self.drops.add(DropCause::TooFarAhead);
+            } else if self.buffer_full(sender) {
+                self.drops.add(DropCause::BufferFull);
             } else {
                 self.future.entry(slot).or_default().push((from, env, wire.clone()));
                 self.relay(wire, from, sender);
@@ -103,8 +105,16 @@ impl Engine {
         self.seen.insert(digest, slot.min(cap));
     }
 
-    fn buffered(&self) -> usize {
-        self.future.values().map(Vec::len).sum::<usize>() + self.waiting.len()
+    /// Whether another statement of `signer` may not wait (for its slot or for bodies).
+    fn buffer_full(&self, signer: NodeId) -> bool {
+        let future = self.future.values().flatten().map(|(_, env, _)| env);
+        let waiting = self.waiting.iter().map(|(_, env)| env);
+        let (mut all, mut own) = (0usize, 0usize);
+        for env in future.chain(waiting) {
+            all += 1;
+            own += usize::from(env.statement.node_id == signer);
+        }
+        all >= MAX_BUFFERED || own >= MAX_BUFFERED_PER_SIGNER
     }
 
     /// Floods a message on to every peer but the one it came from and its signer (MobileCoin
@@ -137,8 +147,8 @@ impl Engine {
             u
         };
         if !unknown.is_empty() {
-            if self.buffered() >= MAX_BUFFERED {
-                return self.drops.add(DropCause::TooFarAhead);
+            if self.buffer_full(sender) {
+                return self.drops.add(DropCause::BufferFull);
             }
             if let Some(w) = wire {
                 self.relay(w, from, sender);
@@ -219,7 +229,11 @@ impl Engine {
             msgs.push(w);
         }
         if let Some(own) = self.own.get(&self.current_slot()) {
-            msgs.extend(own.nominate.iter().chain(own.ballot.iter()).cloned());
+            for w in own.nominate.iter().chain(own.ballot.iter()) {
+                if !msgs.contains(w) {
+                    msgs.push(w.clone());
+                }
+            }
         }
         for msg in msgs {
             self.actions.push_back(Action::Send { to: peer, msg });

@@ -198,6 +198,8 @@ pub struct EngineStats {
 pub const MAX_SLOTS_AHEAD: SlotIndex = 4;
 /// Most buffered statements (future slots plus statements waiting for bodies).
 pub const MAX_BUFFERED: usize = 4096;
+/// Most buffered statements of one signer (so one node cannot fill the buffer for all).
+pub const MAX_BUFFERED_PER_SIGNER: usize = 32;
 /// Own EXTERNALIZE messages kept to answer peers that lag behind.
 const KEPT_SLOTS: SlotIndex = 8;
 
@@ -303,6 +305,12 @@ impl Engine {
         }
         if e.own.get(&slot).is_some_and(|o| o.nominate.is_some() || o.ballot.is_some()) {
             e.set_timer(EngineTimer::Rebroadcast, now.saturating_add(e.cfg.rebroadcast_interval));
+        }
+        // Crashed after the slot externalized but before its block was appended: form it now
+        // (fetching the bodies, which died with the pool).
+        if let Some(value) = e.scp.externalized_value(slot).cloned() {
+            e.forming = Some(value);
+            e.try_form(now);
         }
         Ok(e)
     }

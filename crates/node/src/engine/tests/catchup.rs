@@ -167,3 +167,13 @@ fn status_reports_catching_up_and_peers() {
     assert_eq!(p2, Some(status::PeerStatus { node: id(2), connected: true, latest_slot: 6 }));
     assert_eq!(s.stats.catchups, 1);
 }
+
+#[test]
+fn an_answer_without_the_next_block_waits_for_the_retry_timer() {
+    let mut e = behind_engine();
+    e.drain_actions();
+    e.handle(t(2100), Input::BlocksFetched { from: id(1), blocks: vec![] }).unwrap();
+    assert!(fetch_blocks(&e.drain_actions()).is_none(), "re-asked at once: a fast runtime spins");
+    e.handle(t(4010), Input::Timer(EngineTimer::CatchUp)).unwrap();
+    assert!(fetch_blocks(&e.drain_actions()).is_some(), "re-asked after the grace period");
+}

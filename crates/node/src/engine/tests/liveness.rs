@@ -92,3 +92,35 @@ fn late_copies_from_peers_already_further_on_get_no_answer() {
     assert_eq!(e.drops().get(DropCause::StaleSlot), 1);
     assert!(e.drain_actions().is_empty());
 }
+
+#[test]
+fn a_node_that_crashed_between_externalize_and_append_forms_the_block_after_restart() {
+    let mut e = engine(0, 4, 3);
+    client_tx(&mut e, 0, pooled(1, 128, 100)).unwrap();
+    for p in 1..3 {
+        msg(&mut e, 1, p, signed(p, 1, genesis().id, externalize(&[1])));
+    }
+    let persisted = e
+        .drain_actions()
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::PersistStatements { statements, .. } => Some(statements),
+            _ => None,
+        })
+        .next_back()
+        .unwrap_or_default();
+    assert!(persisted.iter().any(|s| matches!(s.pledge, Pledge::Externalize(_))));
+    // Crash before the block was appended; the body died with the pool.
+    let mut r = Engine::new(config(0, 4, 3), genesis(), persisted, t(10)).unwrap();
+    r.handle(t(11), Input::PeerConnected(id(2))).unwrap();
+    r.handle(t(1000), Input::Timer(EngineTimer::FetchRetry)).unwrap();
+    let a = r.drain_actions();
+    assert!(
+        a.iter()
+            .any(|x| matches!(x, Action::FetchTxs { hashes, .. } if hashes == &[Hash32([1; 32])])),
+        "{a:?}"
+    );
+    r.handle(t(1001), Input::TxsFetched { from: id(2), txs: vec![pooled(1, 128, 100)] }).unwrap();
+    let a = r.drain_actions();
+    assert!(a.iter().any(|x| matches!(x, Action::FormBlock { slot: 1, .. })), "{a:?}");
+}

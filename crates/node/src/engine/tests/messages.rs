@@ -201,3 +201,18 @@ fn own_messages_echoed_back_by_flooding_are_duplicates() {
     assert_eq!(e.drops().get(DropCause::FromSelf), 0);
     assert!(broadcasts(&e.drain_actions()).is_empty(), "an echo is not relayed again");
 }
+
+#[test]
+fn one_signer_cannot_fill_the_buffer_for_all() {
+    let mut e = engine(0, 4, 3);
+    e.drain_actions();
+    // Node 1 floods statements for the next slot, each naming another unknown tx.
+    let b1 = BlockId(Hash32([1; 32]));
+    for v in 0..(MAX_BUFFERED_PER_SIGNER as u8 + 5) {
+        msg(&mut e, 1, 1, signed(1, 2, b1, nominate(&[v])));
+    }
+    assert_eq!(e.drops().get(DropCause::BufferFull), 5);
+    // Node 2 still gets its statement buffered.
+    msg(&mut e, 2, 2, signed(2, 2, b1, nominate(&[200])));
+    assert_eq!(e.drops().get(DropCause::BufferFull), 5);
+}
