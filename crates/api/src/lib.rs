@@ -36,6 +36,7 @@ pub mod convert;
 mod error;
 pub mod fuzzing;
 pub mod limits;
+mod oversize;
 pub mod rate;
 pub mod result;
 

@@ -2,10 +2,12 @@
 //! are built with them ([`client_routes`], [`peer_routes`], [`server_builder`],
 //! [`client_api_client`], [`peer_api_client`]), so a runtime cannot forget a limit.
 //!
-//! - Message size: tonic refuses a request larger than the service's decoding limit with
-//!   `RESOURCE_EXHAUSTED` before any handler runs (and a response larger than the encoding
-//!   limit). The client limit fits one maximal transaction ([`MAX_CHUNKS`] channel messages of
-//!   [`MAX_MESSAGE_LEN`] bytes); the peer limit fits one maximal SCP envelope or relay.
+//! - Message size: a request larger than the service's decoding limit is refused with
+//!   `RESOURCE_EXHAUSTED` before any handler runs, and reported to the runtime's
+//!   [`RefusalHook`] ([`Refusals`]), as is a request that is not valid protobuf; a response
+//!   larger than the encoding limit is not sent. The client limit fits one maximal
+//!   transaction ([`MAX_CHUNKS`] channel messages of [`MAX_MESSAGE_LEN`] bytes); the peer
+//!   limit fits one maximal SCP envelope or relay.
 //! - Items: each list a request may carry has a cap, enforced by the request conversions in
 //!   [`crate::convert`] (`INVALID_ARGUMENT` past it).
 //! - Responses: [`MAX_RESPONSE_BYTES`] bounds what a server should put in one `GetBlocks`
@@ -20,6 +22,7 @@ use mcnode_enclave::chunks::MAX_CHUNKS;
 use tonic::service::Routes;
 use tonic::transport::Server;
 
+pub use crate::oversize::{Refusal, RefusalHook, Refusals};
 use crate::pb::client::v1::consensus_client_api_client::ConsensusClientApiClient;
 use crate::pb::client::v1::consensus_client_api_server::{
     ConsensusClientApi, ConsensusClientApiServer,
@@ -33,8 +36,8 @@ const MIB: usize = 1 << 20;
 pub const CLIENT_MAX_DECODING_MESSAGE_SIZE: usize = MAX_CHUNKS as usize * MAX_MESSAGE_LEN + MIB;
 /// Largest peer request (a relay of the same size, or one SCP envelope) in bytes.
 pub const PEER_MAX_DECODING_MESSAGE_SIZE: usize = MAX_CHUNKS as usize * MAX_MESSAGE_LEN + MIB;
-/// Largest response in bytes (fits the largest block the ledger accepts: 2^17 outputs of at
-/// most 177 bytes plus 2^16 key images plus 1000 signatures, with protobuf overhead).
+/// Largest response in bytes (fits the largest block the ledger accepts: 2^17 outputs of
+/// about 194 protobuf bytes each with a memo, 2^16 key images and 1000 signatures: ~28 MiB).
 pub const MAX_ENCODING_MESSAGE_SIZE: usize = 40 * MIB;
 /// Size budget of one `GetBlocks` answer: a server stops adding blocks past it.
 pub const MAX_RESPONSE_BYTES: usize = 8 * MIB;
@@ -68,28 +71,42 @@ pub fn server_builder() -> Server {
 }
 
 /// The client API service with its size limits.
-pub fn client_api_server<S: ConsensusClientApi>(svc: S) -> ConsensusClientApiServer<S> {
-    ConsensusClientApiServer::new(svc)
-        .max_decoding_message_size(CLIENT_MAX_DECODING_MESSAGE_SIZE)
-        .max_encoding_message_size(MAX_ENCODING_MESSAGE_SIZE)
+/// Oversized and malformed requests are reported to `hook` ([`Refusals`]).
+pub fn client_api_server<S: ConsensusClientApi>(
+    svc: S,
+    hook: RefusalHook,
+) -> Refusals<ConsensusClientApiServer<S>> {
+    Refusals::new(
+        ConsensusClientApiServer::new(svc)
+            .max_decoding_message_size(CLIENT_MAX_DECODING_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_ENCODING_MESSAGE_SIZE),
+        hook,
+    )
 }
 
 /// The peer API service with its size limits.
-pub fn peer_api_server<S: PeerApi>(svc: S) -> PeerApiServer<S> {
-    PeerApiServer::new(svc)
-        .max_decoding_message_size(PEER_MAX_DECODING_MESSAGE_SIZE)
-        .max_encoding_message_size(MAX_ENCODING_MESSAGE_SIZE)
+/// Oversized and malformed requests are reported to `hook` ([`Refusals`]).
+pub fn peer_api_server<S: PeerApi>(svc: S, hook: RefusalHook) -> Refusals<PeerApiServer<S>> {
+    Refusals::new(
+        PeerApiServer::new(svc)
+            .max_decoding_message_size(PEER_MAX_DECODING_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_ENCODING_MESSAGE_SIZE),
+        hook,
+    )
 }
 
-/// Everything the client port serves: the client API with its limits plus gRPC reflection
-/// (v1 and v1alpha). Serve it with `server_builder().add_routes(routes)`.
-pub fn client_routes<S: ConsensusClientApi>(svc: S) -> Result<Routes, ReflectionError> {
-    with_reflection(Routes::new(client_api_server(svc)))
+/// Everything the client port serves: the client API with its limits and refusal reporting,
+/// plus gRPC reflection (v1 and v1alpha). Serve it with `server_builder().add_routes(routes)`.
+pub fn client_routes<S: ConsensusClientApi>(
+    svc: S,
+    hook: RefusalHook,
+) -> Result<Routes, ReflectionError> {
+    with_reflection(Routes::new(client_api_server(svc, hook)))
 }
 
 /// Everything the peer port serves: the peer API with its limits plus gRPC reflection.
-pub fn peer_routes<S: PeerApi>(svc: S) -> Result<Routes, ReflectionError> {
-    with_reflection(Routes::new(peer_api_server(svc)))
+pub fn peer_routes<S: PeerApi>(svc: S, hook: RefusalHook) -> Result<Routes, ReflectionError> {
+    with_reflection(Routes::new(peer_api_server(svc, hook)))
 }
 
 /// The reflection services could not be built from the embedded descriptors (a build defect).

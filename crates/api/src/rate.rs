@@ -162,6 +162,13 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_is_resource_exhausted() {
+        let s = tonic::Status::from(RateLimited { retry_after_ms: 250 });
+        assert_eq!(s.code(), tonic::Code::ResourceExhausted);
+        assert_eq!(s.message(), "rate limited: retry after 250 ms");
+    }
+
+    #[test]
     fn keys_have_separate_buckets_and_the_table_is_bounded() {
         let mut l = RateLimiter::new(RateConfig { burst: 1, per_second: 1 }, 2);
         l.check(&"a", 0, 1).unwrap();
