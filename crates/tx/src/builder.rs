@@ -5,8 +5,8 @@
 //! Privacy rules it follows (MobileCoin `mc-transaction-builder`): each ring is the real input
 //! plus 10 decoys, sorted by target key, so the real input's position depends only on the
 //! decoys drawn (uniform when the decoys are a uniform sample) and nothing in the encoding
-//! marks it; no output is in two rings (validation refuses it, as MobileCoin's does); outputs are sorted by public key so the change output's position says nothing;
-//! a change output (to subaddress 1) is always present, even for zero change, so every
+//! marks it; no output is in two rings (validation refuses it, as MobileCoin's does); outputs
+//! are sorted by public key so the change output's position says nothing; a change output (to subaddress 1) is always present, even for zero change, so every
 //! transaction of a payment has the same shape.
 
 use std::collections::HashSet;

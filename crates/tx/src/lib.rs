@@ -28,8 +28,11 @@
 //! signing 0.75×, and the signature is 452 bytes instead of 772.
 //!
 //! What it guarantees: every decoder rejects malformed input with a typed error and never
-//! panics; encodings are canonical (one value, one encoding); every rejected transaction gets
-//! a [`validation::TxError`] naming the rule; secrets are redacted in `Debug` and zeroized;
+//! panics; encodings are canonical (one value, one encoding); [`Tx::hash`] digests the whole
+//! transaction, so one hash names one transaction (two signings of one prefix differ);
+//! validation requires an encrypted memo of one fixed size on every output and refuses a
+//! ledger output in two rings of one transaction; every rejected transaction gets a
+//! [`validation::TxError`] naming the rule; secrets are redacted in `Debug` and zeroized;
 //! nothing reads the clock or the OS RNG (randomness and ledger height are arguments).
 
 pub mod account;

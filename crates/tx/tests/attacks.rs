@@ -3,6 +3,9 @@
 //! tampered data, the balance kept where another rule is targeted), then asserts the exact
 //! refusal, and where it helps shows why that rule and no other refuses it.
 
+// Test helpers: a fixture that fails to build is a test failure.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{HEIGHT, ctx, setup};
@@ -178,7 +181,7 @@ fn mixing_tokens_is_refused_by_the_validator() {
     validate_with_ledger(&mixed, &ledger).unwrap();
     assert_refused!(validate_stateless(&mixed, &test_context(HEIGHT)), Err(TxError::Unbalanced));
     assert!(matches!(
-        verify_batch(&[mixed.clone()], &test_context(HEIGHT), &ledger)[0],
+        verify_batch(std::slice::from_ref(&mixed), &test_context(HEIGHT), &ledger)[0],
         Err(TxError::Unbalanced)
     ));
     let v0 = Scalar::from(700u64);

@@ -267,3 +267,30 @@ fn other_tokens_use_their_own_generator_and_minimum_fee() {
         Err(BuildError::WrongToken { input: 1 })
     );
 }
+
+#[test]
+fn the_builder_never_puts_an_output_in_two_rings() {
+    use mcnode_tx::builder::{BuildError, TransactionBuilder};
+    use mcnode_tx::testkit::UniformDecoys;
+    // 16 inputs over a ledger barely large enough (176 members needed, 200 outputs): every
+    // ring member is distinct across the whole transaction, and the result validates.
+    let mut rng = ChaCha20Rng::seed_from_u64(105);
+    let mut fx = Fixture::new(184, &mut rng);
+    let inputs = fx.fund_sender(&[1_000; 16], &mut rng);
+    let tx = fx.build(&inputs, 1, HEIGHT, &mut rng).unwrap();
+    let mut keys: Vec<_> =
+        tx.prefix.inputs.iter().flat_map(|i| i.ring.iter().map(|m| m.target_key)).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 16 * RING_SIZE);
+    validate_stateless(&tx, &ctx()).unwrap();
+    validate_with_ledger(&tx, &fx.ledger).unwrap();
+    // The same output twice is refused before any ring is drawn.
+    let mut b = TransactionBuilder::new(&fx.sender, TokenId(0), TEST_FEE, HEIGHT + 100);
+    b.add_input(inputs[0].clone()).add_input(inputs[0].clone());
+    b.add_output(1, &fx.recipient.default_address(), None);
+    assert_eq!(
+        b.build(&mut UniformDecoys::new(fx.ledger.outputs(), 1), &mut rng),
+        Err(BuildError::DuplicateInput { input: 1 })
+    );
+}

@@ -5,6 +5,9 @@
 //! and different key images. A hash of the prefix alone would name both, so two nodes holding
 //! different variants would agree on one SCP value and form different blocks.
 
+// Test helpers: a fixture that fails to build is a test failure.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{HEIGHT, ctx, setup};
@@ -82,7 +85,8 @@ fn the_hash_covers_every_part_of_the_transaction() {
         assert_ne!(t, tx, "the mutation must change the transaction");
         t.hash()
     };
-    let mutations: Vec<(&str, Box<dyn Fn(&mut Tx)>)> = vec![
+    type Mutation = Box<dyn Fn(&mut Tx)>;
+    let mutations: Vec<(&str, Mutation)> = vec![
         ("fee", Box::new(|t| t.prefix.fee += 1)),
         ("tombstone", Box::new(|t| t.prefix.tombstone_block += 1)),
         ("ring member", Box::new(|t| t.prefix.inputs[0].ring.swap(0, 1))),
