@@ -108,7 +108,7 @@ impl ReadCommand {
             ReadCommand::Verify { path, json } => ("verify", path, *json),
             ReadCommand::Blocks { path, json, .. } => ("blocks", path, *json),
         };
-        let mut a: Vec<OsString> = vec![name.into(), path.into()];
+        let mut a: Vec<OsString> = vec![name.into()];
         if let ReadCommand::Blocks { from, count, .. } = self {
             a.extend(["--from".into(), from.to_string().into()]);
             a.extend(["--count".into(), count.to_string().into()]);
@@ -116,6 +116,8 @@ impl ReadCommand {
         if json {
             a.push("--json".into());
         }
+        // `--`: a path that starts with `-` is still a path.
+        a.extend(["--".into(), path.into()]);
         a
     }
 }
@@ -262,15 +264,7 @@ fn info(path: &Path, as_json: bool) -> Result<(), CmdError> {
 fn verify(path: &Path, as_json: bool) -> ExitCode {
     let l = match open(path) {
         Ok(l) => l,
-        Err(e) if e.is_corruption() => {
-            let what = e.to_string();
-            if as_json {
-                println!("{}", json!({"sound": false, "problem": what}));
-            } else {
-                println!("ledger is CORRUPT: {what}");
-            }
-            return ExitCode::from(1);
-        }
+        Err(e) if e.is_corruption() => return corrupt(as_json, &format!("at open: {e}")),
         Err(e) => return fail(&e.into()),
     };
     // (Progress must not read the database itself: a swallowed LMDB error poisons the
@@ -305,16 +299,20 @@ fn verify(path: &Path, as_json: bool) -> ExitCode {
             ExitCode::from(1)
         }
         Err(VerifyError::Storage(e)) if e.is_corruption() => {
-            let what = e.to_string();
-            if as_json {
-                println!("{}", json!({"sound": false, "problem": what}));
-            } else {
-                println!("ledger is CORRUPT: {what}");
-            }
-            ExitCode::from(1)
+            corrupt(as_json, &format!("the storage engine found its pages damaged ({e})"))
         }
         Err(VerifyError::Storage(e)) => fail(&e.into()),
     }
+}
+
+/// Reports corruption found other than at a block (`verify`, exit 1).
+fn corrupt(as_json: bool, what: &str) -> ExitCode {
+    if as_json {
+        println!("{}", json!({"sound": false, "problem": what}));
+    } else {
+        println!("ledger is CORRUPT: {what}");
+    }
+    ExitCode::from(1)
 }
 
 fn block_json(b: &BlockData) -> Value {
