@@ -43,7 +43,7 @@ fn tx_out() -> impl Strategy<Value = TxOut> {
                 masked_value: v,
                 masked_token_id: tok,
             },
-            memo: memo.map(|m| EncryptedMemo(m.try_into().unwrap_or([0; 64]))),
+            memo: memo.map(|m| EncryptedMemo(m.try_into().unwrap_or([0; 66]))),
         })
 }
 

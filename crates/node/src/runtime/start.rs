@@ -421,9 +421,15 @@ async fn start_servers(
         addr: cfg.peer_listen,
         message: e.to_string(),
     };
-    let peer_routes = limits::peer_routes(PeerService(services.clone())).map_err(reflection)?;
-    let client_routes =
-        limits::client_routes(ClientService(services.clone())).map_err(reflection)?;
+    let refused = |port: &'static str| -> limits::RefusalHook {
+        Arc::new(move |r: limits::Refusal| {
+            tracing::debug!(port, cause = r.name(), "request refused before its handler");
+        })
+    };
+    let peer_routes =
+        limits::peer_routes(PeerService(services.clone()), refused("peer")).map_err(reflection)?;
+    let client_routes = limits::client_routes(ClientService(services.clone()), refused("client"))
+        .map_err(reflection)?;
     let s1 = stop.clone();
     let peer_task = tokio::spawn(async move {
         let r = limits::server_builder()
