@@ -17,6 +17,7 @@ use super::{Engine, EngineConfig, Tip};
 pub(crate) fn pooled(seed: u8, priority: u64, tombstone: u64) -> PooledTx {
     PooledTx {
         context: WellFormedTxContext {
+            leaf_count: 0,
             tx_hash: Hash32([seed; 32]),
             key_images: vec![KeyImage::from([seed; 32])],
             output_public_keys: vec![],
