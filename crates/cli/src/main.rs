@@ -52,6 +52,12 @@ enum Command {
     /// Local test networks (`mcnode devnet init DIR`).
     #[command(subcommand)]
     Devnet(cmd::devnet::DevnetCommand),
+    /// Run a validator node until SIGTERM/SIGINT (`mcnode run --config node.toml`).
+    Run(cmd::run::RunArgs),
+    /// The enclave process a node (and `bench enclave`) spawns: serves enclave calls on
+    /// stdin/stdout. Not for operators.
+    #[command(name = "enclave-process", hide = true)]
+    EnclaveProcess(cmd::enclave_process::EnclaveProcessArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,5 +72,7 @@ fn main() -> ExitCode {
         Command::Keys(c) => cmd::keys::run(c),
         Command::Config(c) => cmd::config::run(c),
         Command::Devnet(c) => cmd::devnet::run(c),
+        Command::Run(args) => cmd::run::run(args),
+        Command::EnclaveProcess(args) => cmd::enclave_process::run(args),
     }
 }

@@ -10,10 +10,17 @@
 //! process's memory (same uid, or root). A hardware backend replaces the process with the TEE.
 
 use std::io::{BufReader, BufWriter, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
+use mcnode_attest::sim::SimPlatform;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+
 use crate::api::{BoundaryError, Enclave};
+use crate::call::{EnclaveCall, decode_frame};
+use crate::measurement::release_program;
+use crate::trusted::TrustedEnclave;
 
 /// Largest frame either side accepts.
 pub const MAX_FRAME_LEN: u32 = 32 << 20;
@@ -50,6 +57,116 @@ pub fn read_frame(r: &mut impl Read) -> Result<Option<Vec<u8>>, BoundaryError> {
     let mut buf = vec![0u8; len as usize];
     r.read_exact(&mut buf)?;
     Ok(Some(buf))
+}
+
+/// The enclave process's loop: read a request, draw 32 bytes from `entropy`, answer, until the
+/// input ends. A malformed request gets a `Refused` reply, not an exit; a broken frame ends
+/// the loop with an error.
+pub fn serve(
+    core: &mut TrustedEnclave,
+    input: &mut impl Read,
+    output: &mut impl Write,
+    mut entropy: impl FnMut() -> [u8; 32],
+) -> Result<(), BoundaryError> {
+    while let Some(request) = read_frame(input)? {
+        warn_if_simulated_peers(&request);
+        let reply = core.handle(&request, entropy());
+        write_frame(output, &reply)?;
+    }
+    Ok(())
+}
+
+/// Why [`serve_main`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeMainError {
+    /// The platform seed file could not be read.
+    #[error("reading {path}: {source}")]
+    SeedFile {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The platform seed file does not hold 64 hex digits.
+    #[error("{path}: expected 64 hex digits")]
+    SeedFormat {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The process's own randomness could not be read.
+    #[error("reading /dev/urandom: {0}")]
+    Entropy(std::io::Error),
+    /// The frame transport on stdin/stdout failed.
+    #[error("enclave transport: {0}")]
+    Transport(#[from] BoundaryError),
+}
+
+/// Parses a platform seed: exactly 64 hex digits, surrounding whitespace ignored.
+pub fn parse_platform_seed(text: &str) -> Option<[u8; 32]> {
+    let t = text.trim();
+    if t.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(t.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// The whole enclave process (what `mcnode-enclave --platform-seed-file FILE` and the hidden
+/// `mcnode enclave-process` subcommand run): reads the SIMULATED platform's seed from
+/// `seed_file`, draws the enclave's randomness from this process's own `/dev/urandom` (never
+/// from the host), and serves frames on stdin/stdout until stdin closes.
+pub fn serve_main(seed_file: &Path) -> Result<(), ServeMainError> {
+    let text = std::fs::read_to_string(seed_file)
+        .map_err(|source| ServeMainError::SeedFile { path: seed_file.to_owned(), source })?;
+    let seed = parse_platform_seed(&text)
+        .ok_or_else(|| ServeMainError::SeedFormat { path: seed_file.to_owned() })?;
+    let mut urandom = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut urandom))
+        .map_err(ServeMainError::Entropy)?;
+    let mut rng = ChaCha20Rng::from_seed(urandom);
+    urandom.fill(0);
+    if !mcnode_attest::SIMULATION_BUILD {
+        eprintln!(
+            "mcnode-enclave: built without the `simulated` feature: peer enclaves' simulated \
+             evidence will be refused (client sessions are unaffected)"
+        );
+    }
+    // Peers are trusted only under the policy the host passes at `Init` (the operator's
+    // configuration, bound into the attested configuration digest).
+    let mut core = TrustedEnclave::new(SimPlatform::devnet(seed), release_program());
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let (mut input, mut output) = (stdin.lock(), stdout.lock());
+    serve(&mut core, &mut input, &mut output, || {
+        let mut e = [0u8; 32];
+        rng.fill_bytes(&mut e);
+        e
+    })?;
+    Ok(())
+}
+
+/// The loud warning, on the enclave process's stderr (the verifier's per-acceptance warning
+/// goes to a `tracing` subscriber this process does not have): an `Init` whose peer policy
+/// allows simulated evidence.
+fn warn_if_simulated_peers(request: &[u8]) {
+    if let Ok(EnclaveCall::Init(p)) = decode_frame::<EnclaveCall>(request)
+        && p.peer_policy.allow_simulated
+    {
+        eprintln!(
+            "mcnode-enclave: WARNING: the peer policy ALLOWS SIMULATED EVIDENCE{}: simulated \
+             peer enclaves protect nothing against their operators; never use this for real \
+             funds",
+            if mcnode_attest::SIMULATION_BUILD {
+                ""
+            } else {
+                " (refused anyway: this build lacks the `simulated` feature)"
+            }
+        );
+    }
 }
 
 /// A `mcnode-enclave` child process.

@@ -2,10 +2,14 @@
 //! block cadence, SCP driving, relay, rebroadcast, catch-up) with time passed in, and the tokio
 //! runtime that drives it in production.
 //!
-//! This crate is being built (see the project's issues); nothing in it runs a node yet.
+//! - [`admin`]: the admin HTTP surface (`/info`, `/quorum`, `/scp`, `/blocks`, `/metrics`,
+//!   `/health`, `/log-level`) over a status source.
 //! - [`config`]: the node's TOML configuration, its overrides and checks, and key files.
 //! - [`engine`]: the sans-io engine (pool, cadence, signed SCP envelopes, relay, rebroadcast,
 //!   catch-up, restart).
+//! - [`runtime`]: the tokio runtime that drives the engine (`mcnode run`).
 
+pub mod admin;
 pub mod config;
 pub mod engine;
+pub mod runtime;

@@ -35,13 +35,13 @@ fn tx(seed: u64) -> PooledTx {
     let h = Hash32::digest(b"harness-tx", &seed.to_be_bytes());
     PooledTx {
         context: WellFormedTxContext {
+            leaf_count: 0,
             tx_hash: h,
             key_images: vec![KeyImage::from(Hash32::digest(b"harness-ki", &h.0).0)],
             output_public_keys: vec![],
             tombstone: 10_000,
             priority: 128,
             highest_index: 0,
-            leaf_count: 0,
             size: 100,
         },
         payload: WellFormedEncryptedTx(seed.to_be_bytes().to_vec()),

@@ -59,6 +59,9 @@ pub enum DevnetCommand {
         mcnode config check ./devnet/node-*/node.toml\n\n\
         Exit codes: 0 created; 1 the generated network failed its own check (a bug); 2 bad input.")]
     Init(InitArgs),
+    /// Run every node of a devnet (made by `init`) as a child process, with a live status
+    /// view; Ctrl-C stops them all cleanly. Logs: DIR/node-I/node.log.
+    Up(super::devnet_up::UpArgs),
 }
 
 /// Arguments of `devnet init`.
@@ -101,6 +104,7 @@ pub fn run(cmd: DevnetCommand) -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        DevnetCommand::Up(a) => super::devnet_up::run(&a),
     }
 }
 
@@ -168,9 +172,13 @@ fn topology(a: &InitArgs) -> Result<Topology, String> {
     Ok(t)
 }
 
+/// Renames the topology's nodes to real node ids. Validators are sorted by node id, so that a
+/// node can derive a peer's quorum set (and its hash, which statements carry) from its own
+/// (`mcnode_node::runtime::start::assumed_quorum_set`).
 fn remap(q: &QuorumSet, map: &BTreeMap<NodeId, NodeId>) -> Result<QuorumSet, NodeId> {
-    let validators =
+    let mut validators: Vec<NodeId> =
         q.validators.iter().map(|v| map.get(v).copied().ok_or(*v)).collect::<Result<_, _>>()?;
+    validators.sort();
     let inner_sets = q.inner_sets.iter().map(|i| remap(i, map)).collect::<Result<_, _>>()?;
     Ok(QuorumSet { threshold: q.threshold, validators, inner_sets })
 }

@@ -11,9 +11,13 @@ macro_rules! out {
 pub mod attest;
 pub mod bench;
 pub mod config;
+pub mod contained;
 pub mod devnet;
+pub mod devnet_up;
+pub mod enclave_process;
 pub mod keys;
 pub mod ledger;
 pub mod quorum;
+pub mod run;
 pub mod sim;
 pub mod version;

@@ -17,13 +17,13 @@ use super::{Engine, EngineConfig, Tip};
 pub(crate) fn pooled(seed: u8, priority: u64, tombstone: u64) -> PooledTx {
     PooledTx {
         context: WellFormedTxContext {
+            leaf_count: 0,
             tx_hash: Hash32([seed; 32]),
             key_images: vec![KeyImage::from([seed; 32])],
             output_public_keys: vec![],
             tombstone,
             priority,
             highest_index: 0,
-            leaf_count: 0,
             size: 100,
         },
         payload: WellFormedEncryptedTx(vec![seed]),

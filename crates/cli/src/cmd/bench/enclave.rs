@@ -35,7 +35,8 @@ pub struct EnclaveArgs {
     /// in scheduler ticks (up to 4 ms), which swamps samples of a few calls.
     #[arg(long, default_value_t = 50)]
     calls: usize,
-    /// The `mcnode-enclave` binary (default: next to this executable).
+    /// A separately built `mcnode-enclave` binary (default: this `mcnode` executable itself,
+    /// through its hidden `enclave-process` subcommand).
     #[arg(long)]
     enclave_bin: Option<PathBuf>,
 }
@@ -82,11 +83,12 @@ fn measure(
 }
 
 fn run_inner(args: &EnclaveArgs) -> Result<serde_json::Value, String> {
-    let bin = match &args.enclave_bin {
-        Some(p) => p.clone(),
-        None => {
-            std::env::current_exe().map_err(|e| e.to_string())?.with_file_name("mcnode-enclave")
-        }
+    let (bin, mut enclave_args) = match &args.enclave_bin {
+        Some(p) => (p.clone(), Vec::new()),
+        None => (
+            std::env::current_exe().map_err(|e| e.to_string())?,
+            vec![crate::cmd::enclave_process::SUBCOMMAND.to_owned()],
+        ),
     };
     let f = BoundaryFixture::new(1000).map_err(|e| e.to_string())?;
     let root = SimRootKey::from_seed([1; 32]);
@@ -98,8 +100,10 @@ fn run_inner(args: &EnclaveArgs) -> Result<serde_json::Value, String> {
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let seed = dir.join("platform-seed");
     std::fs::write(&seed, "11".repeat(32)).map_err(|e| e.to_string())?;
-    let seed_arg = seed.to_string_lossy().into_owned();
-    let mut proc = ProcessEnclave::spawn(&bin, &["--platform-seed-file", &seed_arg])
+    enclave_args.push("--platform-seed-file".to_owned());
+    enclave_args.push(seed.to_string_lossy().into_owned());
+    let enclave_args: Vec<&str> = enclave_args.iter().map(String::as_str).collect();
+    let mut proc = ProcessEnclave::spawn(&bin, &enclave_args)
         .map_err(|e| format!("starting {}: {e}", bin.display()))?;
     let child = proc.pid().to_string();
     let tx_proc =

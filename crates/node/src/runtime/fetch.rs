@@ -1,0 +1,96 @@
+//! Fetches the engine asks for: transaction bodies (`GetTxs`, MobileCoin's way of getting a
+//! value it must vote on) and, for catch-up, blocks (`GetBlocks`). Peers are asked one after
+//! another, best first, until one answers (bodies) or all have (blocks); what comes back goes through the same checks as
+//! any other input (bodies through the enclave and the ledger, [`super::admit`]; blocks
+//! through the engine's signature and link checks) before the engine uses it.
+
+use std::ops::Range;
+
+use mcnode_api::pb::common::v1::GetBlocksRequest;
+use mcnode_api::pb::peer::v1::GetTxsRequest;
+use mcnode_types::{Hash32, NodeId};
+
+use crate::engine::Input;
+
+use super::actor::EngineHandle;
+use super::admit::admit;
+use super::enclave_worker::EnclaveWorker;
+use super::ledger::SharedLedger;
+use super::peers::{Peers, from_payload, with_from};
+
+/// Asks `from` (in turn) for the bodies of `hashes`; hands what validates to the engine.
+pub async fn fetch_txs(
+    peers: Peers,
+    enclave: EnclaveWorker,
+    ledger: SharedLedger,
+    engine: EngineHandle,
+    own: NodeId,
+    from: Vec<NodeId>,
+    hashes: Vec<Hash32>,
+) {
+    for peer in from {
+        let Some(mut link) = peers.link(&peer) else { continue };
+        let req = GetTxsRequest {
+            session_id: link.session.0.0.to_vec(),
+            tx_hashes: hashes.iter().map(|h| h.0.to_vec()).collect(),
+        };
+        let resp = match link.client.get_txs(with_from(&own, req)).await {
+            Ok(r) => r.into_inner(),
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "GetTxs failed");
+                continue;
+            }
+        };
+        let Some(msgs) = resp.payload.and_then(from_payload) else { continue };
+        let contexts = match enclave.call(move |e| e.peer_tx_propose(msgs)).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(%peer, error = %e, "fetched bodies refused by the enclave");
+                continue;
+            }
+        };
+        let mut txs = Vec::new();
+        for ctx in contexts {
+            match admit(&enclave, &ledger, ctx).await {
+                Ok(tx) => txs.push(tx),
+                Err(e) => tracing::debug!(%peer, error = %e, "fetched body not admitted"),
+            }
+        }
+        if !txs.is_empty() {
+            engine.notify(Input::TxsFetched { from: peer, txs }).await;
+            return;
+        }
+    }
+}
+
+/// Asks every peer of `from` for the blocks in `range` and hands each answer to the engine: a
+/// node stores only its own enclave's signature on the blocks it formed, so the signatures
+/// of a quorum slice come from several peers' answers (the engine gathers them per block).
+pub async fn fetch_blocks(
+    peers: Peers,
+    engine: EngineHandle,
+    own: NodeId,
+    from: Vec<NodeId>,
+    range: Range<u64>,
+) {
+    let limit = u32::try_from(range.end.saturating_sub(range.start)).unwrap_or(u32::MAX);
+    for peer in from {
+        let Some(mut link) = peers.link(&peer) else { continue };
+        let req = GetBlocksRequest { from: range.start, limit };
+        let resp = match link.client.get_blocks(with_from(&own, req)).await {
+            Ok(r) => r.into_inner(),
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "GetBlocks failed");
+                continue;
+            }
+        };
+        let blocks = mcnode_api::convert::requests::blocks_from_response(&resp);
+        match blocks {
+            Ok(blocks) if !blocks.is_empty() => {
+                engine.notify(Input::BlocksFetched { from: peer, blocks }).await;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(%peer, error = %e, "peer sent a malformed block"),
+        }
+    }
+}

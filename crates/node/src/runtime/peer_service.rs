@@ -1,0 +1,207 @@
+//! The peer API server (`mcnode.peer.v1.PeerApi`): the responder side of the attested
+//! handshake, relayed transactions, signed SCP messages, and the fetches peers make (bodies,
+//! blocks). Only configured peers may open a session; every refused handshake is counted
+//! ([`Services::refuse_peer`]).
+
+use mcnode_api::pb::common::v1 as pb;
+use mcnode_api::pb::peer::v1::peer_api_server::PeerApi;
+use mcnode_api::pb::peer::v1::*;
+use mcnode_enclave::channel::SessionId;
+use mcnode_types::{Hash32, NodeId};
+use tonic::{Request, Response, Status};
+
+use crate::engine::Input;
+
+use super::admit::admit;
+use super::clock::Clock;
+use super::peers::{FROM_HEADER, SIGNER_HEADER, from_payload, signer_in, to_payload};
+use super::results;
+use super::services::{MAX_TX_HASHES_PER_REQUEST, Services, node_id_field};
+
+/// Largest SCP envelope accepted.
+pub const MAX_ENVELOPE_BYTES: usize = mcnode_api::limits::MAX_ENVELOPE_LEN;
+
+/// The peer API.
+#[derive(Clone, Debug)]
+pub struct PeerService(pub Services);
+
+fn caller<T>(req: &Request<T>) -> Result<NodeId, Status> {
+    let v = req
+        .metadata()
+        .get(FROM_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| Status::invalid_argument(format!("missing {FROM_HEADER} header")))?;
+    let bytes = hex::decode(v).map_err(|_| Status::invalid_argument("bad node id header"))?;
+    node_id_field(FROM_HEADER, &bytes)
+}
+
+#[tonic::async_trait]
+impl PeerApi for PeerService {
+    async fn peer_auth(
+        &self,
+        request: Request<PeerAuthRequest>,
+    ) -> Result<Response<PeerAuthResponse>, Status> {
+        let s = &self.0;
+        let signer = signer_in(request.metadata());
+        let r = request.into_inner();
+        let from = node_id_field("from_node_id", &r.from_node_id)?;
+        let Some(signer) = signer else {
+            s.refuse_peer();
+            return Err(Status::invalid_argument(format!("missing {SIGNER_HEADER} header")));
+        };
+        if !s.known_peers.contains(&from) {
+            s.refuse_peer();
+            tracing::warn!(peer = %from, "handshake from a node that is not a configured peer");
+            return Err(Status::permission_denied("not a configured peer"));
+        }
+        let msg1 = r.handshake;
+        match s.enclave.call(move |e| e.peer_accept(signer, msg1)).await {
+            Ok(msg2) => Ok(s.reply(PeerAuthResponse { handshake: msg2 })),
+            Err(e) => {
+                s.refuse_peer();
+                tracing::warn!(peer = %from, error = %e, "peer handshake refused");
+                Err(Status::permission_denied(format!("handshake refused: {e}")))
+            }
+        }
+    }
+
+    async fn peer_auth_finish(
+        &self,
+        request: Request<PeerAuthFinishRequest>,
+    ) -> Result<Response<PeerAuthFinishResponse>, Status> {
+        let s = &self.0;
+        let signer = signer_in(request.metadata())
+            .ok_or_else(|| Status::invalid_argument(format!("missing {SIGNER_HEADER} header")))?;
+        let r = request.into_inner();
+        let from = node_id_field("from_node_id", &r.from_node_id)?;
+        if !s.known_peers.contains(&from) {
+            s.refuse_peer();
+            return Err(Status::permission_denied("not a configured peer"));
+        }
+        let msg3 = r.handshake;
+        let now = Clock::unix_secs();
+        match s.enclave.call(move |e| e.peer_finish(signer, msg3, now)).await {
+            Ok(session) => {
+                s.accept_session(session, from);
+                tracing::info!(peer = %from, "peer session accepted");
+                Ok(s.reply(PeerAuthFinishResponse { session_id: session.0.0.to_vec() }))
+            }
+            Err(e) => {
+                s.refuse_peer();
+                tracing::warn!(peer = %from, error = %e, "peer attestation refused");
+                Err(Status::permission_denied(format!("attestation refused: {e}")))
+            }
+        }
+    }
+
+    async fn peer_tx_propose(
+        &self,
+        request: Request<PeerTxProposeRequest>,
+    ) -> Result<Response<pb::ProposeTxResponse>, Status> {
+        let s = &self.0;
+        let payload = request
+            .into_inner()
+            .payload
+            .ok_or_else(|| Status::invalid_argument("payload is required"))?;
+        let msgs = from_payload(payload)
+            .ok_or_else(|| Status::invalid_argument("malformed encrypted payload"))?;
+        let from = s
+            .session_peer(&msgs[0].session)
+            .ok_or_else(|| Status::unauthenticated("unknown peer session"))?;
+        let reply = |r: pb::ProposeTxResult| {
+            Ok(Response::new(pb::ProposeTxResponse { result: r as i32, block_count: s.height() }))
+        };
+        let contexts = match s.enclave.call(move |e| e.peer_tx_propose(msgs)).await {
+            Ok(c) => c,
+            Err(e) => return reply(results::enclave_code(&e)),
+        };
+        let mut last = pb::ProposeTxResult::Ok;
+        for ctx in contexts {
+            match admit(&s.enclave, &s.ledger, ctx).await {
+                Ok(tx) => {
+                    let input = Input::PeerTx { from, context: tx.context, payload: tx.payload };
+                    match s.engine.input(input).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => last = results::input_code(&e),
+                        Err(_) => last = pb::ProposeTxResult::NotServing,
+                    }
+                }
+                Err(e) => last = results::admit_code(&e),
+            }
+        }
+        reply(last)
+    }
+
+    async fn send_consensus_msg(
+        &self,
+        request: Request<SendConsensusMsgRequest>,
+    ) -> Result<Response<SendConsensusMsgResponse>, Status> {
+        let from = caller(&request)?;
+        let bytes = request.into_inner().envelope;
+        if bytes.len() > MAX_ENVELOPE_BYTES {
+            return Err(Status::invalid_argument("envelope too large"));
+        }
+        self.0.engine.notify(Input::PeerMessage { from, bytes }).await;
+        Ok(Response::new(SendConsensusMsgResponse {}))
+    }
+
+    async fn get_latest_msg(
+        &self,
+        _request: Request<GetLatestMsgRequest>,
+    ) -> Result<Response<GetLatestMsgResponse>, Status> {
+        // The engine sends its latest statements to every peer that connects, so a peer
+        // never needs to pull them; answered empty. Peers call it first to learn this node's
+        // block-signing key (response metadata).
+        Ok(self.0.reply(GetLatestMsgResponse { envelopes: Vec::new() }))
+    }
+
+    async fn get_txs(
+        &self,
+        request: Request<GetTxsRequest>,
+    ) -> Result<Response<GetTxsResponse>, Status> {
+        let s = &self.0;
+        let r = request.into_inner();
+        let session = SessionId(Hash32(
+            r.session_id
+                .try_into()
+                .map_err(|_| Status::invalid_argument("session_id must be 32 bytes"))?,
+        ));
+        if s.session_peer(&session).is_none() {
+            return Err(Status::unauthenticated("unknown peer session"));
+        }
+        if r.tx_hashes.is_empty() || r.tx_hashes.len() > MAX_TX_HASHES_PER_REQUEST {
+            return Err(Status::invalid_argument("tx_hashes: 1 to 500 hashes"));
+        }
+        let hashes = r
+            .tx_hashes
+            .into_iter()
+            .map(|h| h.try_into().map(Hash32))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| Status::invalid_argument("every tx hash must be 32 bytes"))?;
+        let found = s.engine.get_txs(hashes.clone()).await;
+        let missing = hashes
+            .iter()
+            .filter(|h| !found.iter().any(|t| t.context.tx_hash == **h))
+            .map(|h| h.0.to_vec())
+            .collect();
+        let payload = if found.is_empty() {
+            None
+        } else {
+            let txs = found.into_iter().map(|t| t.payload).collect();
+            let msgs = s
+                .enclave
+                .call(move |e| e.txs_for_peer(session, txs))
+                .await
+                .map_err(|e| Status::internal(e.to_string()))?;
+            Some(to_payload(session, msgs))
+        };
+        Ok(Response::new(GetTxsResponse { payload, missing }))
+    }
+
+    async fn get_blocks(
+        &self,
+        request: Request<pb::GetBlocksRequest>,
+    ) -> Result<Response<pb::GetBlocksResponse>, Status> {
+        Ok(Response::new(self.0.get_blocks(request.into_inner()).await?))
+    }
+}

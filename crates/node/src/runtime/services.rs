@@ -1,0 +1,110 @@
+//! What the gRPC servers share: the enclave, the ledger, the engine, the status, and the
+//! attested peer sessions this node accepted (session -> peer), plus request limits.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use mcnode_api::pb::common::v1 as pb;
+use mcnode_enclave::channel::SessionId;
+use mcnode_enclave::host_types::FeeEntry;
+use mcnode_ledger::Ledger;
+use mcnode_types::NodeId;
+use tokio::sync::watch;
+use tonic::Status;
+
+use super::actor::EngineHandle;
+use super::enclave_worker::EnclaveWorker;
+use super::ledger::SharedLedger;
+use super::status::NodeStatus;
+
+pub use mcnode_api::limits::{
+    MAX_BLOCKS_PER_REQUEST, MAX_OUTPUTS_PER_REQUEST, MAX_TX_HASHES_PER_REQUEST,
+};
+/// Most attested incoming peer sessions remembered (the enclave bounds its own table too).
+pub const MAX_INCOMING_SESSIONS: usize = 1024;
+
+/// Server state, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Services {
+    /// This node's id.
+    pub own_id: NodeId,
+    /// This node's enclave block-signing key.
+    pub own_signer: NodeId,
+    /// The enclave.
+    pub enclave: EnclaveWorker,
+    /// The ledger.
+    pub ledger: SharedLedger,
+    /// The engine.
+    pub engine: EngineHandle,
+    /// The status snapshot.
+    pub status: watch::Receiver<NodeStatus>,
+    /// Configured minimum fees.
+    pub fees: Arc<Vec<FeeEntry>>,
+    /// Nodes allowed to open peer sessions (the configured peers).
+    pub known_peers: Arc<BTreeSet<NodeId>>,
+    /// Sessions peers opened to this node.
+    pub incoming: Arc<Mutex<HashMap<SessionId, NodeId>>>,
+    /// Peer handshakes refused (unknown node, wrong chain or configuration, bad evidence).
+    pub peers_refused: Arc<AtomicU64>,
+}
+
+impl Services {
+    /// A response carrying this node's block-signing key (see `peers::SIGNER_HEADER`).
+    pub fn reply<T>(&self, msg: T) -> tonic::Response<T> {
+        let mut r = tonic::Response::new(msg);
+        super::peers::add_signer(r.metadata_mut(), &self.own_signer);
+        r
+    }
+
+    /// Counts a refused peer handshake.
+    pub fn refuse_peer(&self) {
+        self.peers_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Remembers an accepted peer session.
+    pub fn accept_session(&self, session: SessionId, peer: NodeId) {
+        let mut m = self.incoming.lock().unwrap_or_else(|p| p.into_inner());
+        if m.len() >= MAX_INCOMING_SESSIONS {
+            m.retain(|_, p| *p != peer);
+        }
+        if m.len() < MAX_INCOMING_SESSIONS {
+            m.insert(session, peer);
+        }
+    }
+
+    /// The peer that opened `session`.
+    pub fn session_peer(&self, session: &SessionId) -> Option<NodeId> {
+        self.incoming.lock().unwrap_or_else(|p| p.into_inner()).get(session).copied()
+    }
+
+    /// Number of blocks.
+    pub fn height(&self) -> u64 {
+        self.status.borrow().height
+    }
+
+    /// `GetBlocks`, shared by both APIs.
+    pub async fn get_blocks(
+        &self,
+        req: pb::GetBlocksRequest,
+    ) -> Result<pb::GetBlocksResponse, Status> {
+        if req.limit == 0 {
+            return Err(Status::invalid_argument("limit must be at least 1"));
+        }
+        let limit = u64::from(req.limit.min(MAX_BLOCKS_PER_REQUEST));
+        let blocks = self
+            .ledger
+            .with(move |l| l.blocks(req.from, limit))
+            .await
+            .map_err(|e| Status::internal(e.to_string()))?
+            .map_err(|e| Status::internal(e.to_string()))?;
+        Ok(mcnode_api::convert::requests::blocks_within_budget(&blocks))
+    }
+}
+
+/// The node id a 32-byte field names.
+pub fn node_id_field(field: &str, b: &[u8]) -> Result<NodeId, Status> {
+    b.try_into()
+        .map(NodeId)
+        .map_err(|_| Status::invalid_argument(format!("{field} must be 32 bytes")))
+}
