@@ -2,6 +2,8 @@
 //! decide whether to believe it.
 //!
 //! - [`evidence`]: evidence types and their strict canonical/JSON encodings.
+//! - [`evidence_file`]: evidence files for operators, whose one authority is the canonical
+//!   bytes (every other part must agree with them).
 //! - [`sim`]: the SIMULATED platform (root key -> platform key -> quote; sealing keys).
 //!   **SIMULATION ONLY**: its keys live in operator-readable memory and protect nothing against
 //!   the operator.
@@ -17,6 +19,7 @@
 //! [`fuzzing::fuzz_evidence`]).
 
 pub mod evidence;
+pub mod evidence_file;
 pub mod fuzzing;
 pub mod measurements;
 pub mod sim;

@@ -135,3 +135,98 @@ fn measurement_toml_is_a_valid_allow_list_for_this_release() {
     let summary = text(&mcnode(&["attest", "measurement"]));
     assert!(summary.contains("measurement"));
 }
+
+/// Fresh evidence JSON (as `attest evidence` prints it) for `chain`, issued at `now`.
+fn evidence_json(chain: &str, now: &str) -> serde_json::Value {
+    let o = mcnode(&["attest", "evidence", "--chain-id", chain, "--now", now]);
+    assert!(o.status.success());
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// Writes `v` to a file and runs `attest verify` on it with the simulation opt-in.
+fn verify_json(v: &serde_json::Value, extra: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("e.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+    let mut args = vec!["attest", "verify", file.to_str().unwrap(), "--allow-simulated"];
+    args.extend_from_slice(extra);
+    mcnode(&args)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The attack: the canonical bytes (what a peer or client receives) come from one enclave, the
+/// decoded view from another, genuine one. Verifying the view would accept bytes nobody checked.
+#[test]
+fn a_view_that_disagrees_with_the_canonical_bytes_is_refused_naming_the_field() {
+    let genuine = evidence_json("local", "1800000000");
+    let other = evidence_json("other", "1800000000");
+    let args = ["--now", "1800000100", "--chain-id", "local"];
+    assert_eq!(verify_json(&genuine, &args).status.code(), Some(0));
+
+    let mut mixed = genuine.clone();
+    mixed["evidence_hex"] = other["evidence_hex"].clone();
+    let o = verify_json(&mixed, &args);
+    assert_eq!(o.status.code(), Some(1), "{}{}", text(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("field `evidence.claims.block_signing_key` disagrees"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!text(&o).contains("ACCEPTED"));
+
+    // The canonical bytes are what is verified: the other chain's evidence, consistent file.
+    let o = verify_json(&other, &args);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("chain"), "{}", text(&o));
+}
+
+#[test]
+fn flags_that_disagree_with_the_canonical_bytes_are_refused() {
+    let genuine = evidence_json("local", "1800000000");
+    let args = ["--now", "1800000100"];
+    let mut unflagged = genuine.clone();
+    unflagged["simulated"] = serde_json::Value::Bool(false);
+    let o = verify_json(&unflagged, &args);
+    assert_eq!(o.status.code(), Some(1), "{}{}", text(&o), stderr(&o));
+    assert!(stderr(&o).contains("`simulated`"), "{}", stderr(&o));
+
+    let mut quiet = genuine.clone();
+    quiet["warning"] = serde_json::Value::String("all good".into());
+    let o = verify_json(&quiet, &args);
+    assert_eq!(o.status.code(), Some(1), "{}{}", text(&o), stderr(&o));
+    assert!(stderr(&o).contains("`warning`"), "{}", stderr(&o));
+
+    let mut missing = genuine.clone();
+    missing.as_object_mut().unwrap().remove("warning");
+    let o = verify_json(&missing, &args);
+    assert_eq!(o.status.code(), Some(1), "{}{}", text(&o), stderr(&o));
+    assert!(stderr(&o).contains("missing field `warning`"), "{}", stderr(&o));
+}
+
+#[test]
+fn unknown_fields_are_refused() {
+    let genuine = evidence_json("local", "1800000000");
+    let args = ["--now", "1800000100"];
+    let mut top = genuine.clone();
+    top["trusted"] = serde_json::Value::Bool(true);
+    let o = verify_json(&top, &args);
+    assert_eq!(o.status.code(), Some(1), "{}{}", text(&o), stderr(&o));
+    assert!(stderr(&o).contains("unknown field `trusted`"), "{}", stderr(&o));
+
+    let mut nested = genuine.clone();
+    nested["evidence"]["claims"]["note"] = serde_json::Value::String("x".into());
+    let o = verify_json(&nested, &args);
+    assert_eq!(o.status.code(), Some(1), "{}{}", text(&o), stderr(&o));
+    assert!(stderr(&o).contains("unknown field `evidence.claims.note`"), "{}", stderr(&o));
+
+    // A bare evidence object (no canonical bytes beside it) is strict too.
+    let mut bare = genuine["evidence"].clone();
+    assert_eq!(verify_json(&bare, &args).status.code(), Some(0));
+    bare["claims"]["note"] = serde_json::Value::String("x".into());
+    let o = verify_json(&bare, &args);
+    assert_eq!(o.status.code(), Some(1), "{}{}", text(&o), stderr(&o));
+    assert!(stderr(&o).contains("unknown field `note`"), "{}", stderr(&o));
+}

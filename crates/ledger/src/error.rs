@@ -154,6 +154,52 @@ pub enum LedgerError {
     /// Opening or creating the ledger failed.
     #[error(transparent)]
     Open(#[from] OpenError),
+    /// The block was committed, but recording it as acknowledged (`mcnode-ledger.ack`) failed.
+    /// Fatal for a node (fail-stop); the next open repairs the record from the database.
+    #[error("block committed, but recording it as acknowledged failed: {0}")]
+    AckWrite(#[source] OpenError),
+}
+
+impl LedgerError {
+    /// True when the error says the stored data is damaged (as opposed to a refused block,
+    /// a busy or missing ledger, or an I/O failure): undecodable or missing records, the
+    /// storage engine finding its own pages invalid, a rollback, a damaged acknowledged-block
+    /// record.
+    pub fn is_corruption(&self) -> bool {
+        use heed::MdbError as M;
+        match self {
+            LedgerError::Corrupt { .. } => true,
+            LedgerError::Storage(heed::Error::Mdb(e)) => mdb_corruption(e),
+            LedgerError::Open(OpenError::Env { source: heed::Error::Mdb(e), .. }) => {
+                mdb_corruption(e) || matches!(e, M::VersionMismatch)
+            }
+            LedgerError::Open(
+                OpenError::RolledBack { .. } | OpenError::AckRecordDamaged { .. },
+            ) => true,
+            _ => false,
+        }
+    }
+}
+
+/// LMDB errors that mean its own structures are damaged.
+fn mdb_corruption(e: &heed::MdbError) -> bool {
+    use heed::MdbError as M;
+    matches!(
+        e,
+        M::Corrupted
+            | M::PageNotFound
+            | M::Invalid
+            | M::Incompatible
+            | M::BadValSize
+            | M::Panic
+            // Only this process maps the ledger (lock file), so a meta page naming more pages
+            // than the map holds is damage, not another writer growing the map.
+            | M::MapResized
+            // LMDB's cursor setup ignores a failed root-page search (mdb_cursor_init) but marks
+            // the transaction failed: the next call then reports BAD_TXN instead of CORRUPTED.
+            // Nothing else in mcnode leaves a transaction failed and keeps using it.
+            | M::BadTxn
+    )
 }
 
 /// Why a ledger could not be opened or created.
@@ -209,6 +255,35 @@ pub enum OpenError {
         /// The OS error.
         #[source]
         source: std::io::Error,
+    },
+    /// The database holds fewer blocks than the ledger acknowledged, or another block at the
+    /// acknowledged height: it was rolled back (e.g. a damaged LMDB meta page made it open an
+    /// earlier commit).
+    #[error(
+        "ledger {path} is ROLLED BACK: it acknowledged {recorded_height} blocks ending in {recorded_id}, but the database holds {found_height} blocks{}",
+        match .found_id_at_recorded { Some(id) => format!(" and block {} is {id}", recorded_height.saturating_sub(1)), None => String::new() }
+    )]
+    RolledBack {
+        /// The ledger path.
+        path: PathBuf,
+        /// Blocks acknowledged (the record).
+        recorded_height: u64,
+        /// Id of the last acknowledged block.
+        recorded_id: BlockId,
+        /// Blocks in the database.
+        found_height: u64,
+        /// The id the database holds at the last acknowledged height, when it differs.
+        found_id_at_recorded: Option<BlockId>,
+    },
+    /// The acknowledged-block record does not decode.
+    #[error(
+        "the acknowledged-block record {path} is damaged ({reason}), so a rollback cannot be ruled out; if you trust the database as it is, delete this file and the next open records its state"
+    )]
+    AckRecordDamaged {
+        /// The record file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: &'static str,
     },
     /// LMDB refused to open the environment.
     #[error("cannot open the database in {path}: {source}")]

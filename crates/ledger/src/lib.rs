@@ -13,6 +13,9 @@
 //!   tree node, and checks every index table against the blocks: a ledger that passes is sound.
 //! - Only one process opens a ledger at a time (a lock file); a database of another schema
 //!   version is refused with a clear error.
+//! - A rolled-back database (e.g. LMDB opening an older commit after a damaged meta page) is
+//!   refused at open: [`LmdbLedger`] keeps an independent, checksummed record of its highest
+//!   acknowledged block ([`lmdb::ack`]), written after each durable commit.
 //! - Every decoder of stored data returns a typed error, never panics (fuzzed).
 //!
 //! Backends: [`LmdbLedger`] (heed 0.23 / LMDB, chosen by measurement, see DESIGN.md) and
@@ -21,12 +24,14 @@
 
 pub mod block;
 pub mod error;
+#[cfg(any(test, feature = "testkit"))]
 pub mod fuzzing;
 pub mod lmdb;
 pub mod memory;
 pub mod merkle;
 pub mod origin;
 pub mod store;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod verify;
 

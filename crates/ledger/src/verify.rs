@@ -113,11 +113,22 @@ fn check(ok: bool, block: u64, problem: Problem) -> Result<(), VerifyError> {
 
 /// Verifies the whole ledger in `s`.
 pub fn verify(s: &(impl StoreRead + ?Sized)) -> Result<VerifyReport, VerifyError> {
+    verify_with_progress(s, &mut |_| {})
+}
+
+/// [`verify`], calling `progress(i)` before reading block `i`, and `progress(height)` before
+/// the final table counts (so a caller can say what was being read if the storage engine
+/// crashes).
+pub fn verify_with_progress(
+    s: &(impl StoreRead + ?Sized),
+    progress: &mut dyn FnMut(u64),
+) -> Result<VerifyReport, VerifyError> {
     let height = s.num_blocks().map_err(at(0))?;
     let mut parent: Option<crate::Block> = None;
     let mut key_images = 0u64;
     let mut merkle_nodes = 0u64;
     for i in 0..height {
+        progress(i);
         let st = s.stored_block(i).map_err(at(i))?;
         let st = st.ok_or(VerifyError::Corrupt { block: i, problem: Problem::Missing })?;
         let b = st.block;
@@ -164,6 +175,7 @@ pub fn verify(s: &(impl StoreRead + ?Sized)) -> Result<VerifyReport, VerifyError
         parent = Some(b);
     }
     let outputs = parent.map_or(0, |p| p.cumulative_txo_count);
+    progress(height);
     let counts = s.table_counts().map_err(at(height))?;
     let want =
         TableCounts { outputs, output_keys: outputs, block_ids: height, key_images, merkle_nodes };

@@ -3,8 +3,11 @@
 //! - `measurement`: the measurement of the enclave built with this release (the default
 //!   allow-list), and a `trusted-measurements` file for it.
 //! - `evidence`: evidence from a freshly initialised SIMULATED enclave identity, as JSON.
-//! - `verify FILE`: the verdict on evidence and every failed check. Exit codes: 0 accepted,
-//!   1 refused, 2 unreadable input (evidence or trusted-measurements file).
+//! - `verify FILE`: the verdict on evidence and every failed check. What is verified is always
+//!   the canonical bytes; an evidence file whose decoded view or flags disagree with them, or
+//!   that has unknown or missing fields, is refused naming the field
+//!   (`mcnode_attest::evidence_file`). Exit codes: 0 accepted, 1 refused, 2 unreadable input
+//!   (evidence or trusted-measurements file).
 //!
 //! This build's platform is SIMULATED: its evidence protects nothing against the operator.
 
@@ -13,16 +16,12 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Subcommand};
+use mcnode_attest::evidence_file::{SIM_WARNING, evidence_file, read_evidence_file};
 use mcnode_attest::sim::{SimPlatform, SimRootKey};
-use mcnode_attest::{
-    Evidence, Expected, Policy, TeeType, TrustAnchor, TrustedMeasurements, Verifier,
-};
+use mcnode_attest::{Expected, Policy, TeeType, TrustAnchor, TrustedMeasurements, Verifier};
 use mcnode_enclave::identity::{EnclaveIdentity, IdentityParams};
 use mcnode_enclave::measurement::{self, RELEASE, RELEASE_MEASUREMENT, release_program};
 use mcnode_types::Hash32;
-
-const SIM_WARNING: &str = "SIMULATED attestation: the simulated platform's keys are public or \
-    operator-held; this evidence proves nothing against the node operator";
 
 /// `mcnode attest` subcommands.
 #[derive(Subcommand, Debug)]
@@ -60,8 +59,9 @@ pub struct EvidenceArgs {
 /// Options of `mcnode attest verify`.
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// Evidence file: JSON as printed by `mcnode attest evidence` (or just its `evidence`
-    /// object), or the canonical bytes (raw or hex).
+    /// Evidence file: JSON as printed by `mcnode attest evidence` (its `evidence_hex` is what
+    /// is verified; every other field must agree with it), just its `evidence` object, or the
+    /// canonical bytes (raw or hex).
     file: PathBuf,
     /// Allow-list file; default: the measurement of the enclave built with this release.
     #[arg(long)]
@@ -162,13 +162,7 @@ fn evidence(a: EvidenceArgs) -> ExitCode {
         }
     };
     eprintln!("WARNING: {SIM_WARNING}");
-    let out = serde_json::json!({
-        "simulated": true,
-        "warning": SIM_WARNING,
-        "evidence": id.evidence(),
-        "evidence_hex": hex::encode(id.evidence_bytes()),
-    });
-    match serde_json::to_string_pretty(&out) {
+    match serde_json::to_string_pretty(&evidence_file(id.evidence())) {
         Ok(s) => {
             println!("{s}");
             ExitCode::SUCCESS
@@ -180,23 +174,6 @@ fn evidence(a: EvidenceArgs) -> ExitCode {
     }
 }
 
-/// Reads evidence in any of the accepted forms.
-fn read_evidence(bytes: &[u8]) -> Result<Evidence, String> {
-    let text = std::str::from_utf8(bytes).ok().map(str::trim);
-    if let Some(t) = text.filter(|t| t.starts_with('{')) {
-        let v: serde_json::Value =
-            serde_json::from_str(t).map_err(|e| format!("invalid JSON: {e}"))?;
-        let inner = v.get("evidence").cloned().unwrap_or(v);
-        return serde_json::from_value(inner).map_err(|e| format!("JSON is not evidence: {e}"));
-    }
-    if let Some(t) = text
-        && let Ok(raw) = hex::decode(t)
-    {
-        return Evidence::from_bytes(&raw).map_err(|e| e.to_string());
-    }
-    Evidence::from_bytes(bytes).map_err(|e| e.to_string())
-}
-
 fn verify(a: VerifyArgs) -> ExitCode {
     let bytes = match std::fs::read(&a.file) {
         Ok(b) => b,
@@ -205,11 +182,16 @@ fn verify(a: VerifyArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let ev = match read_evidence(&bytes) {
+    let ev = match read_evidence_file(&bytes) {
         Ok(ev) => ev,
-        Err(e) => {
+        Err(e) if e.is_unreadable() => {
             eprintln!("error: {} is not readable evidence: {e}", a.file.display());
             return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("error: evidence file {} refused: {e}", a.file.display());
+            println!("verdict: REFUSED (the file's parts disagree with its canonical bytes)");
+            return ExitCode::FAILURE;
         }
     };
     let trusted = match &a.trusted_measurements {

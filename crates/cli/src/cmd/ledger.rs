@@ -1,9 +1,14 @@
 //! `mcnode ledger init|info|verify|blocks`: create and inspect a node's durable ledger.
 //!
-//! Exit codes: 0 success (for `verify`: the ledger is sound); 1 `verify` found corruption (the
-//! first bad block is named); 2 bad input (missing or non-ledger path, ledger in use, bad
-//! origin file); 3 the storage engine failed.
+//! `info`, `verify` and `blocks` read the ledger in a child process ([`super::contained`]), so
+//! a storage-engine crash on a damaged `data.mdb` is reported, never suffered.
+//!
+//! Exit codes: 0 success (for `verify`: the ledger is sound); 1 the ledger is corrupt or rolled
+//! back (for `verify`, the first bad block is named; a crash of the storage engine names what
+//! was being read); 2 bad input (missing or non-ledger path, ledger in use, bad origin file);
+//! 3 the storage engine failed (I/O).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,6 +16,8 @@ use clap::Subcommand;
 use mcnode_ledger::origin::{self, OriginError};
 use mcnode_ledger::{BlockData, Ledger, LedgerError, LmdbLedger, VerifyError};
 use serde_json::{Value, json};
+
+use super::contained::{self, progress};
 
 /// Ledger operations.
 #[derive(Subcommand, Debug)]
@@ -23,6 +30,21 @@ pub enum LedgerCommand {
         #[arg(long)]
         origin: PathBuf,
     },
+    /// Reads (each run in a child process).
+    #[command(flatten)]
+    Read(ReadCommand),
+    /// Runs a read in this process (what `info`, `verify` and `blocks` start as their child).
+    #[command(name = "contained-read", hide = true)]
+    ContainedRead {
+        /// The read.
+        #[command(subcommand)]
+        read: ReadCommand,
+    },
+}
+
+/// Ledger reads, which a damaged database may crash.
+#[derive(Subcommand, Debug)]
+pub enum ReadCommand {
     /// Height, last block id and time, output and key-image counts, size on disk.
     Info {
         /// Ledger directory.
@@ -31,8 +53,8 @@ pub enum LedgerCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Recompute every id, parent link, contents hash and Merkle root, and check the indexes.
-    /// Exit 0 if sound, 1 if corrupt (naming the first bad block).
+    /// Recompute every id, parent link, contents hash and Merkle root, and check the indexes
+    /// and the acknowledged-block record. Exit 0 if sound, 1 if corrupt or rolled back.
     Verify {
         /// Ledger directory.
         path: PathBuf,
@@ -58,16 +80,68 @@ pub enum LedgerCommand {
 
 /// Runs a ledger subcommand.
 pub fn run(cmd: LedgerCommand) -> ExitCode {
-    let result = match cmd {
-        LedgerCommand::Init { path, origin } => init(&path, &origin),
-        LedgerCommand::Info { path, json } => info(&path, json),
-        LedgerCommand::Verify { path, json } => return verify(&path, json),
-        LedgerCommand::Blocks { path, from, count, json } => blocks(&path, from, count, json),
-    };
+    match cmd {
+        LedgerCommand::Init { path, origin } => done(init(&path, &origin)),
+        LedgerCommand::Read(read) => contain(&read),
+        LedgerCommand::ContainedRead { read } => match read {
+            ReadCommand::Info { path, json } => done(info(&path, json)),
+            ReadCommand::Verify { path, json } => verify(&path, json),
+            ReadCommand::Blocks { path, from, count, json } => {
+                done(blocks(&path, from, count, json))
+            }
+        },
+    }
+}
+
+fn done(result: Result<(), CmdError>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
+}
+
+impl ReadCommand {
+    /// The arguments that repeat this read in a child process.
+    fn to_args(&self) -> Vec<OsString> {
+        let (name, path, json) = match self {
+            ReadCommand::Info { path, json } => ("info", path, *json),
+            ReadCommand::Verify { path, json } => ("verify", path, *json),
+            ReadCommand::Blocks { path, json, .. } => ("blocks", path, *json),
+        };
+        let mut a: Vec<OsString> = vec![name.into(), path.into()];
+        if let ReadCommand::Blocks { from, count, .. } = self {
+            a.extend(["--from".into(), from.to_string().into()]);
+            a.extend(["--count".into(), count.to_string().into()]);
+        }
+        if json {
+            a.push("--json".into());
+        }
+        a
+    }
+}
+
+/// Runs `read` in a child process; a crash of the child is reported as corruption (exit 1).
+fn contain(read: &ReadCommand) -> ExitCode {
+    let crash = match contained::run(read.to_args()) {
+        Ok(Ok(code)) => return code,
+        Ok(Err(crash)) => crash,
+        Err(e) => {
+            eprintln!("error: cannot run the ledger reader in a child process: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let what = format!(
+        "the storage engine crashed ({}) while {}: the database is damaged",
+        crash.how, crash.reading
+    );
+    match read {
+        ReadCommand::Verify { json: true, .. } => {
+            println!("{}", json!({"sound": false, "crashed": true, "problem": what}));
+        }
+        ReadCommand::Verify { .. } => println!("ledger is CORRUPT: {what}"),
+        _ => eprintln!("error: ledger is corrupt: {what}"),
+    }
+    ExitCode::from(1)
 }
 
 /// Why a ledger command failed.
@@ -90,7 +164,8 @@ enum CmdError {
 fn fail(e: &CmdError) -> ExitCode {
     eprintln!("error: {e}");
     match e {
-        CmdError::Ledger(LedgerError::Storage(_)) => ExitCode::from(3),
+        CmdError::Ledger(e) if e.is_corruption() => ExitCode::from(1),
+        CmdError::Ledger(LedgerError::Storage(_) | LedgerError::AckWrite(_)) => ExitCode::from(3),
         _ => ExitCode::from(2),
     }
 }
@@ -138,13 +213,25 @@ fn last_signed_at(b: &BlockData) -> Option<u64> {
     b.signatures.iter().map(|s| s.signed_at).max()
 }
 
+/// Opens the ledger, saying so first (the open scans every table and reads the last block).
+fn open(path: &Path) -> Result<LmdbLedger, LedgerError> {
+    progress(format_args!(
+        "opening the ledger (scanning the outputs and blocks tables, checking the acknowledged-block record)"
+    ));
+    LmdbLedger::open(path)
+}
+
 fn info(path: &Path, as_json: bool) -> Result<(), CmdError> {
-    let l = LmdbLedger::open(path)?;
+    let l = open(path)?;
     let height = l.num_blocks()?;
     let last = match height {
         0 => None,
-        h => l.block(h - 1)?,
+        h => {
+            progress(format_args!("reading block {}", h - 1));
+            l.block(h - 1)?
+        }
     };
+    progress(format_args!("counting outputs and key images"));
     let outputs = l.num_outputs()?;
     let key_images = l.num_key_images()?;
     let disk = l.disk_size()?;
@@ -173,11 +260,19 @@ fn info(path: &Path, as_json: bool) -> Result<(), CmdError> {
 }
 
 fn verify(path: &Path, as_json: bool) -> ExitCode {
-    let l = match LmdbLedger::open(path) {
+    let l = match open(path) {
         Ok(l) => l,
+        Err(e) if e.is_corruption() => return corrupt(as_json, &format!("at open: {e}")),
         Err(e) => return fail(&e.into()),
     };
-    match l.verify() {
+    // (Progress must not read the database itself: a swallowed LMDB error poisons the
+    // transaction, and verify would then see MDB_BAD_TXN instead of the corruption.)
+    let report = l.snapshot().map_err(VerifyError::Storage).and_then(|s| {
+        mcnode_ledger::verify::verify_with_progress(&*s, &mut |i| {
+            progress(format_args!("verifying block {i} (past the last block: counting entries)"))
+        })
+    });
+    match report {
         Ok(r) => {
             if as_json {
                 let v = json!({"sound": true, "blocks": r.blocks, "outputs": r.outputs,
@@ -201,8 +296,21 @@ fn verify(path: &Path, as_json: bool) -> ExitCode {
             }
             ExitCode::from(1)
         }
+        Err(VerifyError::Storage(e)) if e.is_corruption() => {
+            corrupt(as_json, &format!("the storage engine found its pages damaged ({e})"))
+        }
         Err(VerifyError::Storage(e)) => fail(&e.into()),
     }
+}
+
+/// Reports corruption found other than at a block (`verify`, exit 1).
+fn corrupt(as_json: bool, what: &str) -> ExitCode {
+    if as_json {
+        println!("{}", json!({"sound": false, "problem": what}));
+    } else {
+        println!("ledger is CORRUPT: {what}");
+    }
+    ExitCode::from(1)
 }
 
 fn block_json(b: &BlockData) -> Value {
@@ -223,7 +331,8 @@ fn block_json(b: &BlockData) -> Value {
 }
 
 fn blocks(path: &Path, from: u64, count: u64, as_json: bool) -> Result<(), CmdError> {
-    let l = LmdbLedger::open(path)?;
+    let l = open(path)?;
+    progress(format_args!("reading up to {count} blocks from block {from}"));
     let list = l.blocks(from, count)?;
     if as_json {
         println!("{}", Value::Array(list.iter().map(block_json).collect()));

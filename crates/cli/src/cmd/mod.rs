@@ -11,6 +11,7 @@ macro_rules! out {
 pub mod attest;
 pub mod bench;
 pub mod config;
+pub mod contained;
 pub mod devnet;
 pub mod keys;
 pub mod ledger;

@@ -2,7 +2,8 @@
 //!
 //! Layout: a ledger is a directory holding LMDB's `data.mdb` and `lock.mdb`, plus our own
 //! `mcnode-ledger.lock`, which a process holds (an exclusive `flock`) for as long as it has the
-//! ledger open. Tables (named LMDB databases), keys big-endian so that LMDB's byte order is
+//! ledger open, and `mcnode-ledger.ack`, the record of the highest acknowledged block, written
+//! after each commit and compared with the database at open to detect a rollback ([`ack`]). Tables (named LMDB databases), keys big-endian so that LMDB's byte order is
 //! numeric order:
 //!
 //! | table | key | value |
@@ -43,6 +44,7 @@ use crate::merkle::NodeSource;
 use crate::store::{self, StoreRead, TableCounts};
 use crate::{Ledger, impl_ledger_view};
 
+pub mod ack;
 mod index;
 use index::KeyIndex;
 
@@ -159,6 +161,8 @@ impl LmdbLedger {
                 Ok(CommitOrAbort::<_, ()>::Commit(arr))
             })?
             .unwrap_commit();
+        let rec = ack::AckRecord { schema: SCHEMA_VERSION, height: 0, last_id: BlockId::default() };
+        ack::write(path, rec)?;
         Ok(LmdbLedger {
             env,
             index: KeyIndex::default(),
@@ -169,7 +173,9 @@ impl LmdbLedger {
     }
 
     /// Opens an existing ledger. Refuses a missing path, a directory that is not a ledger, a
-    /// ledger another process has open, and another schema version.
+    /// ledger another process has open, another schema version, and a database behind its
+    /// acknowledged-block record ([`OpenError::RolledBack`]; see [`ack`]). A database ahead
+    /// of the record (a crash between a commit and the record write) repairs the record.
     pub fn open(path: &Path) -> Result<LmdbLedger, LedgerError> {
         if !path.exists() {
             return Err(OpenError::NotFound { path: path.to_path_buf() })?;
@@ -181,6 +187,15 @@ impl LmdbLedger {
             return Err(not_ledger(path, "no data.mdb in it"))?;
         }
         let lock = lock(path)?;
+        // A directory with our acknowledged-block record was a ledger: if its tables are gone
+        // now, the database is damaged, not foreign.
+        let missing = |reason| -> LedgerError {
+            if path.join(ack::ACK_FILE).is_file() {
+                LedgerError::Corrupt { what: reason, key: 0, source: None }
+            } else {
+                not_ledger(path, reason).into()
+            }
+        };
         let env = open_env(path)?;
         let rtxn = env.read_txn()?;
         let opened = env
@@ -196,24 +211,33 @@ impl LmdbLedger {
             })
             .map_err(|e| match e {
                 // A data.mdb whose main table is not a table directory, e.g. another LMDB app.
-                heed::Error::Mdb(heed::MdbError::Incompatible) => {
-                    LedgerError::from(not_ledger(path, "foreign LMDB database"))
-                }
+                heed::Error::Mdb(heed::MdbError::Incompatible) => missing("foreign LMDB database"),
                 e => e.into(),
             })?;
         let tables = match opened {
             CommitOrAbort::Commit(t) => Tables::from_array(t),
-            CommitOrAbort::Abort(_) => return Err(not_ledger(path, "ledger tables missing"))?,
+            CommitOrAbort::Abort(_) => return Err(missing("ledger tables missing")),
         };
         let rtxn = env.read_txn()?;
         let found = match tables.meta.get(&rtxn, SCHEMA_KEY)? {
             Some(v) => <[u8; 4]>::try_from(v).map(u32::from_be_bytes).map_err(|_| {
                 LedgerError::Corrupt { what: "schema version", key: 0, source: None }
             })?,
-            None => return Err(not_ledger(path, "no schema version"))?,
+            None => return Err(missing("no schema version")),
         };
         drop(rtxn);
         if found != SCHEMA_VERSION {
+            // Our own record says which version wrote this database: if it is ours, the
+            // schema field is damaged (a newer version rewrites the record with its own).
+            if let Ok(Some(rec)) = ack::read(path)
+                && rec.schema == SCHEMA_VERSION
+            {
+                return Err(LedgerError::Corrupt {
+                    what: "schema version (differs from the acknowledged-block record's)",
+                    key: u64::from(found),
+                    source: None,
+                });
+            }
             return Err(OpenError::SchemaVersion {
                 path: path.to_path_buf(),
                 found,
@@ -221,7 +245,9 @@ impl LmdbLedger {
             })?;
         }
         let index = KeyIndex::build(&env, &tables)?;
-        Ok(LmdbLedger { env, tables, index, path: path.to_path_buf(), _lock: lock })
+        let ledger = LmdbLedger { env, tables, index, path: path.to_path_buf(), _lock: lock };
+        ack::check(path, SCHEMA_VERSION, &*ledger.snapshot()?)?;
+        Ok(ledger)
     }
 
     /// The ledger directory.
@@ -240,7 +266,9 @@ impl LmdbLedger {
         let mut w = self.env.write_txn()?;
         self.tables.meta.put(&mut w, SCHEMA_KEY, &v.to_be_bytes())?;
         w.commit()?;
-        Ok(())
+        // As a build of version `v` would: its record names its version.
+        let rec = ack::AckRecord::of(v, &*self.snapshot()?)?;
+        ack::write(&self.path, rec).map_err(LedgerError::AckWrite)
     }
 }
 
@@ -439,7 +467,9 @@ impl Ledger for LmdbLedger {
         t.block_ids.put(&mut w, data.block.id.0.as_bytes(), &idx)?;
         w.commit()?;
         self.index.add(data);
-        Ok(())
+        let rec =
+            ack::AckRecord { schema: SCHEMA_VERSION, height: index + 1, last_id: data.block.id };
+        ack::write(&self.path, rec).map_err(LedgerError::AckWrite)
     }
 }
 
