@@ -37,7 +37,7 @@ pub fn bundle_object(size: u64, first: u64) -> String {
 
 /// The bundle sizes that block `index` completes (the block is the last of those bundles).
 pub fn bundles_closed_by(index: u64) -> impl Iterator<Item = u64> {
-    BUNDLE_SIZES.into_iter().filter(move |s| (index + 1) % s == 0)
+    BUNDLE_SIZES.into_iter().filter(move |s| (index + 1).is_multiple_of(*s))
 }
 
 /// The index object: the highest block the archive holds.

@@ -231,7 +231,7 @@ async fn archive_through(
     let total = height.saturating_sub(start);
     for index in start..height {
         let id = put_block(archive, ledger, index, &mut report).await?;
-        if (index + 1) % INDEX_EVERY == 0 || index + 1 == height {
+        if (index + 1).is_multiple_of(INDEX_EVERY) || index + 1 == height {
             put_index(archive, index, id, &mut report).await?;
         }
         progress(index + 1 - start, total);

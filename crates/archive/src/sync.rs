@@ -92,7 +92,7 @@ pub enum SyncError {
     Store(#[from] StoreError),
     /// Reading or writing the local ledger failed.
     #[error("local ledger: {0}")]
-    Ledger(#[source] LedgerError),
+    Ledger(#[source] Box<LedgerError>),
     /// No index object: not an archive (or nothing archived yet).
     #[error("{object} is missing: not a block archive, or an empty one")]
     NoIndex {
@@ -157,7 +157,7 @@ pub enum SyncError {
         index: u64,
         /// Why.
         #[source]
-        source: LedgerError,
+        source: Box<LedgerError>,
     },
     /// Only the origin block is archived and no expected origin was given.
     #[error("{object}: the origin block alone cannot be verified (give the expected origin)")]
@@ -248,7 +248,7 @@ async fn fetch(
     report: &mut SyncReport,
 ) -> Result<(String, Vec<BlockData>), SyncError> {
     for size in layout::BUNDLE_SIZES {
-        if next % size != 0 || next + size - 1 > highest {
+        if !next.is_multiple_of(size) || next + size - 1 > highest {
             continue;
         }
         let name = layout::bundle_object(size, next);
@@ -314,6 +314,10 @@ fn verify(
     })
 }
 
+fn local(e: LedgerError) -> SyncError {
+    SyncError::Ledger(Box::new(e))
+}
+
 fn append(
     ledger: &mut (impl Ledger + ?Sized),
     object: &str,
@@ -322,9 +326,10 @@ fn append(
     match ledger.append_block(data) {
         Ok(()) => Ok(()),
         Err(source @ LedgerError::Rejected(_)) => {
+            let source = Box::new(source);
             Err(SyncError::Refused { object: object.to_string(), index: data.block.index, source })
         }
-        Err(e) => Err(SyncError::Ledger(e)),
+        Err(e) => Err(local(e)),
     }
 }
 
@@ -338,12 +343,12 @@ pub async fn sync(
     progress: &mut dyn FnMut(SyncProgress) -> ControlFlow<()>,
 ) -> Result<SyncReport, SyncError> {
     let (highest, highest_id) = read_index(archive).await?;
-    let height = ledger.num_blocks().map_err(SyncError::Ledger)?;
+    let height = ledger.num_blocks().map_err(local)?;
     let mut report = SyncReport { appended: 0, height, bundles: 0, singles: 0 };
     if height > highest {
         // Nothing to fetch: check that the archive is of this ledger's chain.
         let (object, blocks) = fetch(archive, highest, highest, &mut report).await?;
-        let local = ledger.block_header(highest).map_err(SyncError::Ledger)?;
+        let local = ledger.block_header(highest).map_err(local)?;
         if let (Some(a), Some(l)) = (blocks.first(), local)
             && a.block.id != l.id
         {
@@ -357,7 +362,7 @@ pub async fn sync(
         return Ok(report);
     }
     let target = highest + 1;
-    let mut parent = ledger.last_block().map_err(SyncError::Ledger)?;
+    let mut parent = ledger.last_block().map_err(local)?;
     let mut pending_origin: Option<(String, BlockData)> = None;
     let mut next = height;
     while next <= highest {
