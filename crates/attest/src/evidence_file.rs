@@ -303,6 +303,24 @@ mod tests {
         assert!(matches!(read(&f), Err(EvidenceFileError::NotHex)));
     }
 
+    proptest::proptest! {
+        /// Arbitrary bytes, and a genuine file with one byte changed, never panic the reader,
+        /// and whatever it accepts is canonical evidence.
+        #[test]
+        fn reading_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600),
+                                at in 0usize..4000, to in proptest::num::u8::ANY) {
+            if let Ok(ev) = read_evidence_file(&bytes) {
+                proptest::prop_assert_eq!(Evidence::from_bytes(&ev.to_bytes()), Ok(ev));
+            }
+            let mut file = evidence_file(&evidence("local", false)).to_string().into_bytes();
+            let at = at % file.len();
+            file[at] = to;
+            if let Ok(ev) = read_evidence_file(&file) {
+                proptest::prop_assert_eq!(Evidence::from_bytes(&ev.to_bytes()), Ok(ev));
+            }
+        }
+    }
+
     #[test]
     fn a_bare_view_must_encode_canonically() {
         let mut view = evidence_file(&evidence("local", false))["evidence"].clone();

@@ -43,6 +43,17 @@ fn init_info_verify_blocks() {
     let b = mcnode(&["ledger", "blocks", other.to_str().unwrap(), "--json"]);
     let w: serde_json::Value = serde_json::from_slice(&b.stdout).unwrap();
     assert_eq!(v[0]["id"], w[0]["id"]);
+    // The read commands run in a child process with the same arguments, however spelt.
+    let dashed = dir.path().join("-dashed");
+    mcnode(&["ledger", "init", "--origin", &origin_example(), "--", dashed.to_str().unwrap()]);
+    let o = Command::new(env!("CARGO_BIN_EXE_mcnode"))
+        .args(["ledger", "blocks", "--json", "--count", "1", "--", "-dashed"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(d[0]["id"], v[0]["id"]);
     // init refuses to overwrite.
     let o = mcnode(&["ledger", "init", p, "--origin", &origin_example()]);
     assert_eq!(o.status.code(), Some(2));

@@ -15,4 +15,12 @@ pub enum CryptoError {
     /// An Ed25519 signature that does not verify.
     #[error("Ed25519 signature does not verify")]
     BadSignature,
+    /// A domain tag longer than the hash encoding's one-byte length prefix can carry.
+    #[error("domain tag of {len} bytes; at most {max} fit the encoding")]
+    DomainTagTooLong {
+        /// Length of the tag given.
+        len: usize,
+        /// Longest tag allowed.
+        max: usize,
+    },
 }

@@ -10,6 +10,8 @@
 //!   print as `<redacted>` in `Debug`; they have no `Display`.
 //! - [`hash_to_scalar`] / [`hash_to_point`] are Blake2b-512 over `len(tag) ‖ tag ‖ data`, mapped
 //!   with the wide reduction / Ristretto Elligator map. Distinct tags give independent outputs.
+//!   A tag is a [`DomainTag`]: one too long for the length byte is a compile error (constants)
+//!   or [`CryptoError::DomainTagTooLong`] (run time), never silently cut.
 //! - [`CompressedPoint`] has the canonical 32-byte encoding; decoding to a curve point is an
 //!   explicit, fallible step ([`CompressedPoint::decompress`]) with a typed error.
 //! - No function reads the clock or the OS random number generator: randomness is an argument
@@ -27,6 +29,6 @@ pub use curve25519_dalek::{
 };
 pub use ed25519::{Ed25519Signature, SigningIdentity, VerifyingIdentity, verify_batch};
 pub use error::CryptoError;
-pub use hash::{DomainHasher, hash_to_point, hash_to_scalar};
+pub use hash::{DomainHasher, DomainTag, MAX_DOMAIN_TAG_LEN, hash_to_point, hash_to_scalar};
 pub use keys::{CompressedPoint, RistrettoPrivate};
 pub use rand_core::CryptoRng;

@@ -52,10 +52,12 @@
 
 pub mod api;
 pub mod call;
+#[cfg(feature = "testkit")]
 mod call_fuzz;
 mod call_params;
 pub mod channel;
 pub mod chunks;
+#[cfg(feature = "testkit")]
 pub mod fuzzing;
 pub mod host;
 pub mod host_types;

@@ -57,6 +57,10 @@ code_enum!(
         DuplicateOutputTargetKey = 8,
         /// Output key not a valid point.
         InvalidOutputKey = 9,
+        /// A ledger output in two rings of the transaction.
+        DuplicateRingMember = 40,
+        /// An output without its encrypted memo.
+        MissingMemo = 41,
         /// Tombstone block reached.
         TombstoneExpired = 10,
         /// Tombstone too far in the future.
@@ -112,6 +116,8 @@ impl From<&TxError> for TxRule {
             TxError::DuplicateKeyImage { .. } => TxRule::DuplicateKeyImage,
             TxError::DuplicateOutputTargetKey { .. } => TxRule::DuplicateOutputTargetKey,
             TxError::InvalidOutputKey { .. } => TxRule::InvalidOutputKey,
+            TxError::DuplicateRingMember { .. } => TxRule::DuplicateRingMember,
+            TxError::MissingMemo { .. } => TxRule::MissingMemo,
             TxError::TombstoneExpired { .. } => TxRule::TombstoneExpired,
             TxError::TombstoneTooFar { .. } => TxRule::TombstoneTooFar,
             TxError::UnknownToken { .. } => TxRule::UnknownToken,

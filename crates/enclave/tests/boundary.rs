@@ -395,7 +395,8 @@ fn one_block_of_two_transactions_pads_fee_outputs() {
 
 #[test]
 fn a_sixteen_input_transaction_spans_several_channel_messages() {
-    let mut w = world(0, 60, 16);
+    // 16 rings of 11 with no member in two rings need at least 176 distinct outputs.
+    let mut w = world(0, 170, 16);
     let (mut e, _) = enclave(&w, 9);
     let mut s = client_session(&mut e, &w.channel_config(), root().public(), 20);
     let height = w.ledger.num_blocks().unwrap();

@@ -23,7 +23,8 @@ use serde::Deserialize;
 use crate::block::{BLOCK_VERSION, Block, BlockContents, BlockData};
 
 /// Domain tag of origin output secrets.
-pub const ORIGIN_OUTPUT_DOMAIN: &[u8] = b"mcnode-origin-output-v1";
+pub const ORIGIN_OUTPUT_DOMAIN: mcnode_crypto::DomainTag<'static> =
+    mcnode_crypto::DomainTag::new(b"mcnode-origin-output-v1");
 
 /// The origin file.
 #[derive(Clone, Debug, Deserialize)]

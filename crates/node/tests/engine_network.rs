@@ -41,6 +41,7 @@ fn tx(seed: u64) -> PooledTx {
             tombstone: 10_000,
             priority: 128,
             highest_index: 0,
+            leaf_count: 1,
             size: 100,
         },
         payload: WellFormedEncryptedTx(seed.to_be_bytes().to_vec()),

@@ -5,25 +5,43 @@
 //! Privacy rules it follows (MobileCoin `mc-transaction-builder`): each ring is the real input
 //! plus 10 decoys, sorted by target key, so the real input's position depends only on the
 //! decoys drawn (uniform when the decoys are a uniform sample) and nothing in the encoding
-//! marks it; outputs are sorted by public key so the change output's position says nothing;
-//! a change output (to subaddress 1) is always present, even for zero change, so every
+//! marks it; no output is in two rings (validation refuses it, as MobileCoin's does); outputs
+//! are sorted by public key so the change output's position says nothing; a change output (to subaddress 1) is always present, even for zero change, so every
 //! transaction of a payment has the same shape.
 
+use std::collections::HashSet;
+
 use curve25519_dalek::Scalar;
-use mcnode_crypto::{CryptoRng, RistrettoPrivate};
-use zeroize::Zeroizing;
+use mcnode_crypto::{CompressedPoint, CryptoRng, RistrettoPrivate};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::amount::commit;
 use crate::range::{self, RangeProofError};
 use crate::ring::{Clsag, RING_SIZE, RingError, RingMember};
 use crate::tx::{MAX_INPUTS, MAX_OUTPUTS, Tx, TxIn, TxPrefix, TxSignature, signing_message};
-use crate::tx_out::{MEMO_LEN, OwnedOutput};
+use crate::tx_out::{MEMO_DATA_LEN, OwnedOutput};
 use crate::{AccountKey, Amount, CompressedCommitment, PublicAddress, TokenId, TxOut, TxOutError};
 
 /// Supplies decoys for rings (a wallet asks a node or its own ledger copy).
 pub trait RingSource {
-    /// `count` distinct ledger outputs, none equal to `real`, to hide `real` among.
+    /// `count` distinct ledger outputs, none equal to `real`, to hide `real` among, in random
+    /// order (a uniform sample of the ledger keeps the real input's position uniform).
     fn decoys(&mut self, real: &TxOut, count: usize) -> Vec<TxOut>;
+
+    /// Like [`Self::decoys`], but none whose target key is in `exclude` (the other rings'
+    /// members and the other real inputs: no output may be in two rings of a transaction).
+    /// The default asks [`Self::decoys`] for `count + exclude.len()` and drops the excluded.
+    fn decoys_excluding(
+        &mut self,
+        real: &TxOut,
+        count: usize,
+        exclude: &HashSet<CompressedPoint>,
+    ) -> Vec<TxOut> {
+        let mut v = self.decoys(real, count + exclude.len());
+        v.retain(|d| !exclude.contains(&d.target_key));
+        v.truncate(count);
+        v
+    }
 }
 
 /// An output the account can spend.
@@ -74,7 +92,14 @@ pub enum BuildError {
         /// Why.
         source: TxOutError,
     },
-    /// The ring source returned the wrong number of decoys, a duplicate, or the real output.
+    /// The same output given as two inputs.
+    #[error("input {input} repeats an earlier input")]
+    DuplicateInput {
+        /// Input index.
+        input: usize,
+    },
+    /// The ring source returned the wrong number of decoys, a duplicate, the real output, or
+    /// a member of another ring of the transaction.
     #[error("ring source gave unusable decoys for input {input}")]
     BadDecoys {
         /// Input index.
@@ -140,7 +165,25 @@ pub struct TransactionBuilder<'a> {
     fee: u64,
     tombstone_block: u64,
     inputs: Vec<SpendableOutput>,
-    outputs: Vec<(u64, PublicAddress, Option<[u8; MEMO_LEN]>)>,
+    outputs: Vec<(u64, PublicAddress, Option<[u8; MEMO_DATA_LEN]>)>,
+}
+
+/// Output openings `(value, blinding)`: secret, zeroized on drop.
+struct Openings(Vec<(u64, Scalar)>);
+
+impl Zeroize for Openings {
+    fn zeroize(&mut self) {
+        for (v, b) in &mut self.0 {
+            v.zeroize();
+            b.zeroize();
+        }
+    }
+}
+
+impl Drop for Openings {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
 }
 
 struct PreparedInput {
@@ -173,7 +216,7 @@ impl<'a> TransactionBuilder<'a> {
         &mut self,
         value: u64,
         to: &PublicAddress,
-        memo: Option<[u8; MEMO_LEN]>,
+        memo: Option<[u8; MEMO_DATA_LEN]>,
     ) -> &mut Self {
         self.outputs.push((value, *to, memo));
         self
@@ -185,18 +228,29 @@ impl<'a> TransactionBuilder<'a> {
         source: &mut S,
         rng: &mut R,
     ) -> Result<Tx, BuildError> {
-        self.build_tampered(source, rng, |_, _, _| {})
+        self.build_with(source, rng, |_, _, _| {})
     }
 
     /// Like [`Self::build`], but calls `tamper` on the prefix, pseudo-outputs and range proof
     /// just before signing, and signs what it leaves. For tests that must break exactly one
     /// rule while every signature stays valid (anyone holding the keys can do the same).
+    /// Only with the `testkit` feature: not part of the production API.
+    #[cfg(feature = "testkit")]
     pub fn build_tampered<S, R, F>(
         &self,
         source: &mut S,
         rng: &mut R,
         tamper: F,
     ) -> Result<Tx, BuildError>
+    where
+        S: RingSource + ?Sized,
+        R: CryptoRng,
+        F: FnOnce(&mut TxPrefix, &mut Vec<CompressedCommitment>, &mut Vec<u8>),
+    {
+        self.build_with(source, rng, tamper)
+    }
+
+    fn build_with<S, R, F>(&self, source: &mut S, rng: &mut R, tamper: F) -> Result<Tx, BuildError>
     where
         S: RingSource + ?Sized,
         R: CryptoRng,
@@ -210,6 +264,13 @@ impl<'a> TransactionBuilder<'a> {
         }
         let mut prepared = Vec::with_capacity(self.inputs.len());
         let mut available: u128 = 0;
+        // Target keys no ring may take as a decoy: every real input, then each ring's members.
+        let mut used: HashSet<CompressedPoint> = HashSet::new();
+        for (i, input) in self.inputs.iter().enumerate() {
+            if !used.insert(input.tx_out.target_key) {
+                return Err(BuildError::DuplicateInput { input: i });
+            }
+        }
         for (i, input) in self.inputs.iter().enumerate() {
             let owned = input
                 .tx_out
@@ -219,9 +280,15 @@ impl<'a> TransactionBuilder<'a> {
                 return Err(BuildError::WrongToken { input: i });
             }
             available += owned.amount.value as u128;
-            let decoys = source.decoys(&input.tx_out, RING_SIZE - 1);
+            let mut exclude = used.clone();
+            exclude.remove(&input.tx_out.target_key);
+            let decoys = source.decoys_excluding(&input.tx_out, RING_SIZE - 1, &exclude);
+            if decoys.iter().any(|d| exclude.contains(&d.target_key)) {
+                return Err(BuildError::BadDecoys { input: i });
+            }
             let (ring, real_index) =
                 assemble_ring(input.tx_out, decoys).ok_or(BuildError::BadDecoys { input: i })?;
+            used.extend(ring.iter().map(|m| m.target_key));
             prepared.push(PreparedInput { ring, real_index, owned });
         }
         prepared.sort_by(|a, b| {
@@ -249,15 +316,17 @@ impl<'a> TransactionBuilder<'a> {
             outs.push((out, value, blinding));
         }
         outs.sort_by_key(|a| a.0.public_key);
-        let openings: Vec<(u64, Scalar)> = outs.iter().map(|(_, v, b)| (*v, *b.scalar())).collect();
-        let range_proof = range::prove(&openings, self.token_id, rng)?;
+        // Secrets from here on (output openings, blinding sums, pseudo-output blindings) are
+        // wiped on every return path: `Openings` and `Zeroizing` zeroize on drop.
+        let openings = Openings(outs.iter().map(|(_, v, b)| (*v, *b.scalar())).collect());
+        let range_proof = range::prove(&openings.0, self.token_id, rng)?;
 
-        let out_blinding_sum: Scalar = outs.iter().map(|(_, _, b)| b.scalar()).sum();
-        // Secret: wiped on every return path.
+        let out_blinding_sum: Zeroizing<Scalar> =
+            Zeroizing::new(outs.iter().map(|(_, _, b)| b.scalar()).sum());
         let mut pseudo_blindings: Zeroizing<Vec<Scalar>> =
             Zeroizing::new((1..prepared.len()).map(|_| Scalar::random(rng)).collect());
-        let partial: Scalar = pseudo_blindings.iter().sum();
-        pseudo_blindings.push(out_blinding_sum - partial);
+        let partial: Zeroizing<Scalar> = Zeroizing::new(pseudo_blindings.iter().sum());
+        pseudo_blindings.push(*out_blinding_sum - *partial);
         let pseudo_outputs: Vec<CompressedCommitment> = prepared
             .iter()
             .zip(pseudo_blindings.iter())
@@ -288,5 +357,17 @@ impl<'a> TransactionBuilder<'a> {
             )?);
         }
         Ok(Tx { prefix, signature: TxSignature { pseudo_outputs, ring_signatures, range_proof } })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openings_are_wiped() {
+        let mut o = Openings(vec![(7, Scalar::from(9u64)), (u64::MAX, Scalar::ONE)]);
+        o.zeroize();
+        assert!(o.0.iter().all(|(v, b)| *v == 0 && *b == Scalar::ZERO));
     }
 }

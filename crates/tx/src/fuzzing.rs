@@ -60,7 +60,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
-        fn fuzz_tx_on_mutated_valid_tx(pos in 0usize..2642, byte in any::<u8>(), cut in 0usize..40) {
+        fn fuzz_tx_on_mutated_valid_tx(pos in 0usize..3500, byte in any::<u8>(), cut in 0usize..40) {
             let mut b = valid_tx_bytes().to_vec();
             let pos = pos % b.len();
             b[pos] = byte;
@@ -88,7 +88,7 @@ mod tests {
         }
 
         #[test]
-        fn fuzz_tx_out_on_mutated_valid_output(pos in 0usize..113, bit in 0u8..8) {
+        fn fuzz_tx_out_on_mutated_valid_output(pos in 0usize..179, bit in 0u8..8) {
             let mut rng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(9);
             let acct = crate::AccountKey::random(&mut rng);
             let r = mcnode_crypto::RistrettoPrivate::random(&mut rng);

@@ -125,7 +125,7 @@ pub fn prove<R: CryptoRng>(
     let statement = RangeStatement::init(params, commitments, vec![None; agg], None)
         .map_err(|_| RangeProofError::Library)?;
     let witness = RangeWitness::init(witness).map_err(|_| RangeProofError::Library)?;
-    let mut t = Transcript::new(domain::RANGE_PROOF_TRANSCRIPT);
+    let mut t = Transcript::new(domain::RANGE_PROOF_TRANSCRIPT.as_bytes());
     let proof = RangeProof::prove_with_rng(&mut t, &statement, &witness, rng)
         .map_err(|_| RangeProofError::Library)?;
     Ok(proof.to_bytes())
@@ -211,8 +211,10 @@ pub fn verify_prepared_refs(proofs: &[&PreparedRangeProof]) -> Result<(), RangeP
             group.iter().map(|p| p.statement.clone()).collect();
         let parsed: Vec<RangeProof<RistrettoPoint>> =
             group.iter().map(|p| p.proof.clone()).collect();
-        let mut transcripts: Vec<Transcript> =
-            group.iter().map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT)).collect();
+        let mut transcripts: Vec<Transcript> = group
+            .iter()
+            .map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT.as_bytes()))
+            .collect();
         RangeProof::verify_batch(&mut transcripts, &statements, &parsed, VerifyAction::VerifyOnly)
             .map_err(|_| RangeProofError::Invalid)?;
     }
@@ -236,8 +238,10 @@ pub fn verify_each(proofs: Vec<PreparedRangeProof>) -> Vec<Result<(), RangeProof
     }
     let run = |statements: &[RangeStatement<RistrettoPoint>],
                proofs: &[RangeProof<RistrettoPoint>]| {
-        let mut transcripts: Vec<Transcript> =
-            statements.iter().map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT)).collect();
+        let mut transcripts: Vec<Transcript> = statements
+            .iter()
+            .map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT.as_bytes()))
+            .collect();
         RangeProof::verify_batch(&mut transcripts, statements, proofs, VerifyAction::VerifyOnly)
             .is_ok()
     };
@@ -287,7 +291,7 @@ impl RangeBatch {
         let mut transcripts: Vec<Transcript> = self
             .statements
             .iter()
-            .map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT))
+            .map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT.as_bytes()))
             .collect();
         RangeProof::verify_batch(
             &mut transcripts,

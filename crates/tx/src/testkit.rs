@@ -132,6 +132,15 @@ impl<'a> UniformDecoys<'a> {
 
 impl RingSource for UniformDecoys<'_> {
     fn decoys(&mut self, real: &TxOut, count: usize) -> Vec<TxOut> {
+        self.decoys_excluding(real, count, &HashSet::new())
+    }
+
+    fn decoys_excluding(
+        &mut self,
+        real: &TxOut,
+        count: usize,
+        exclude: &HashSet<CompressedPoint>,
+    ) -> Vec<TxOut> {
         let mut picked: Vec<TxOut> = Vec::with_capacity(count);
         let n = self.outputs.len() as u64;
         // Bounded attempts: a ledger too small for `count` distinct decoys returns fewer, and
@@ -142,6 +151,7 @@ impl RingSource for UniformDecoys<'_> {
             }
             let c = self.outputs[(self.next_u64() % n) as usize];
             if c.target_key != real.target_key
+                && !exclude.contains(&c.target_key)
                 && !picked.iter().any(|p| p.target_key == c.target_key)
             {
                 picked.push(c);

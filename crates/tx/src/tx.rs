@@ -6,10 +6,21 @@
 //! - [`TxSignature`]: one pseudo-output commitment and one CLSAG per input (in input order), and
 //!   one aggregated range proof over the outputs.
 //!
-//! Hashes: the transaction hash is `Hash32::digest(TX_HASH_DOMAIN, prefix bytes)` (what
-//! consensus nominates; signatures cannot change it). Every ring signature signs the message
-//! `Hash32::digest(TX_SIGNING_DOMAIN, prefix bytes ‖ pseudo-outputs ‖ range proof)`, which binds
-//! the prefix and the balance and range-proof data.
+//! Hashes:
+//! - the transaction hash, [`Tx::hash`], is `Hash32::digest(TX_HASH_DOMAIN, canonical bytes of
+//!   the whole Tx)`: prefix, every ring signature with its key image, the pseudo-output
+//!   commitments and the range proof (MobileCoin's `Tx::tx_hash` likewise digests the whole
+//!   `Tx`). It is what consensus nominates, so it must name exactly one transaction: a client
+//!   that owns two outputs of one ring can sign the same prefix twice, as the owner of each,
+//!   giving two valid transactions with different key images. A hash of the prefix alone
+//!   would name both, and two nodes holding different variants would agree on one value and
+//!   form different blocks. The canonical encoding is injective, so two transactions that
+//!   differ anywhere have different hashes (up to SHA-256 collisions).
+//! - every ring signature signs `Hash32::digest(TX_SIGNING_DOMAIN, prefix bytes ‖
+//!   pseudo-outputs ‖ range proof)`, which binds the prefix and the balance and range-proof
+//!   data (the signatures cannot sign themselves, hence the two hashes).
+//!
+//! The two tags differ from each other and from every other tag of the protocol (tested).
 
 use mcnode_types::{Decode, DecodeError, Encode, Hash32, Reader, encode_bytes};
 
@@ -17,8 +28,8 @@ use crate::range::MAX_PROOF_BYTES;
 use crate::ring::{Clsag, RING_SIZE};
 use crate::{CompressedCommitment, KeyImage, TokenId, TxOut};
 
-/// Domain tag of the transaction hash.
-pub const TX_HASH_DOMAIN: &[u8] = b"mcnode-tx-hash-v1";
+/// Domain tag of the transaction hash (v2: the whole transaction; v1 hashed the prefix only).
+pub const TX_HASH_DOMAIN: &[u8] = b"mcnode-tx-hash-v2";
 /// Domain tag of the message the ring signatures sign.
 pub const TX_SIGNING_DOMAIN: &[u8] = b"mcnode-tx-signing-v1";
 /// Most inputs per transaction (MobileCoin `MAX_INPUTS`).
@@ -72,13 +83,6 @@ pub struct Tx {
     pub signature: TxSignature,
 }
 
-impl TxPrefix {
-    /// The transaction hash.
-    pub fn hash(&self) -> Hash32 {
-        Hash32::of(TX_HASH_DOMAIN, self)
-    }
-}
-
 /// The message the ring signatures sign.
 pub fn signing_message(
     prefix: &TxPrefix,
@@ -92,9 +96,10 @@ pub fn signing_message(
 }
 
 impl Tx {
-    /// The transaction hash (of the prefix).
+    /// The transaction hash: of the whole transaction, signatures and proofs included (what
+    /// consensus nominates; see the module documentation).
     pub fn hash(&self) -> Hash32 {
-        self.prefix.hash()
+        Hash32::of(TX_HASH_DOMAIN, self)
     }
 
     /// The message its ring signatures sign.

@@ -12,14 +12,24 @@
 //!   masks are the first 8 bytes of `H(AMOUNT_VALUE_MASK, S)` and `H(AMOUNT_TOKEN_MASK, S)`.
 //!   The recipient unmasks and checks that the commitment recomputes, so a wrong key or a
 //!   tampered amount is detected.
-//! - An optional 64-byte memo is encrypted with the keystream `H(MEMO_KEYSTREAM, S)`.
+//! - Every output [`TxOut::new`] creates carries a memo of one fixed size,
+//!   [`ENCRYPTED_MEMO_LEN`] = 66 bytes (MobileCoin's `e_memo`: a 2-byte memo type and 64 bytes
+//!   of data), the change and fee outputs included, so no output can be told apart by its
+//!   memo. Plaintext: memo type (u16 BE: [`MEMO_TYPE_UNUSED`], all data zero, or
+//!   [`MEMO_TYPE_DATA`], 64 bytes the sender chose) ‖ data; encrypted by XOR with the
+//!   keystream `H(MEMO_KEYSTREAM, S ‖ 0) ‖ H(MEMO_KEYSTREAM, S ‖ 1)` (first 66 bytes).
+//!   Validation refuses a transaction output without one ([`crate::validation::TxError::MissingMemo`]);
+//!   a memo of another size does not decode (the field is a fixed-width array).
 //!
 //! The canonical encoding is `target_key ‖ public_key ‖ commitment ‖ masked_value (u64 BE) ‖
-//! masked_token_id (8 bytes) ‖ memo (option: tag byte, then 64 bytes)`: 113 bytes without a
-//! memo, 177 with one.
+//! masked_token_id (8 bytes) ‖ memo (option: tag byte, then 66 bytes)`: 179 bytes with the
+//! memo, 113 without (only outputs made outside a transaction, such as synthetic test
+//! outputs, can lack one).
 
 use curve25519_dalek::{RistrettoPoint, Scalar, constants::RISTRETTO_BASEPOINT_TABLE};
-use mcnode_crypto::{CompressedPoint, CryptoError, DomainHasher, RistrettoPrivate, domain};
+use mcnode_crypto::{
+    CompressedPoint, CryptoError, DomainHasher, DomainTag, RistrettoPrivate, domain,
+};
 use mcnode_types::{Decode, DecodeError, Encode, Hash32, Reader};
 
 use crate::account::{AccountKey, PublicAddress};
@@ -29,12 +39,18 @@ use crate::amount::{Amount, CompressedCommitment, TokenId, commit};
 pub const TXOUT_LEAF_DOMAIN: &[u8] = b"mcnode-txout-leaf-v1";
 /// Domain tag of a TxOut's hash.
 pub const TXOUT_HASH_DOMAIN: &[u8] = b"mcnode-txout-hash-v1";
-/// Length of an encrypted memo.
-pub const MEMO_LEN: usize = 64;
+/// Length of an encrypted memo: memo type (2 bytes) and data (MobileCoin's 66-byte `e_memo`).
+pub const ENCRYPTED_MEMO_LEN: usize = 66;
+/// Length of a memo's data (what a sender may write).
+pub const MEMO_DATA_LEN: usize = 64;
+/// Memo type of an output whose sender wrote nothing (data all zero).
+pub const MEMO_TYPE_UNUSED: u16 = 0x0000;
+/// Memo type of an output carrying 64 bytes the sender chose.
+pub const MEMO_TYPE_DATA: u16 = 0x0001;
 
-/// An encrypted 64-byte memo.
+/// An encrypted memo: always [`ENCRYPTED_MEMO_LEN`] bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct EncryptedMemo(pub [u8; MEMO_LEN]);
+pub struct EncryptedMemo(pub [u8; ENCRYPTED_MEMO_LEN]);
 
 /// The amount of an output as the public sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,8 +85,9 @@ pub struct OwnedOutput {
     pub blinding: RistrettoPrivate,
     /// The one-time private key `x` (spends the output).
     pub onetime_private: RistrettoPrivate,
-    /// The decrypted memo, if any.
-    pub memo: Option<[u8; MEMO_LEN]>,
+    /// The data of a [`MEMO_TYPE_DATA`] memo; `None` for an unused memo, a memo of a type
+    /// this version does not know, or an output without a memo.
+    pub memo: Option<[u8; MEMO_DATA_LEN]>,
 }
 
 /// Why an output could not be created or read.
@@ -87,13 +104,13 @@ pub enum TxOutError {
     AmountMismatch,
 }
 
-fn hs(tag: &[u8], s: &CompressedPoint) -> Scalar {
+fn hs(tag: DomainTag<'_>, s: &CompressedPoint) -> Scalar {
     let mut h = DomainHasher::new(tag);
     h.update(s.as_bytes());
     h.finalize_scalar()
 }
 
-fn mask8(tag: &[u8], s: &CompressedPoint) -> [u8; 8] {
+fn mask8(tag: DomainTag<'_>, s: &CompressedPoint) -> [u8; 8] {
     let mut h = DomainHasher::new(tag);
     h.update(s.as_bytes());
     let d = h.finalize_bytes();
@@ -102,15 +119,35 @@ fn mask8(tag: &[u8], s: &CompressedPoint) -> [u8; 8] {
     m
 }
 
-fn memo_xor(s: &CompressedPoint, data: &[u8; MEMO_LEN]) -> [u8; MEMO_LEN] {
-    let mut h = DomainHasher::new(domain::MEMO_KEYSTREAM);
-    h.update(s.as_bytes());
-    let ks = h.finalize_bytes();
-    let mut out = [0u8; MEMO_LEN];
-    for (o, (d, k)) in out.iter_mut().zip(data.iter().zip(ks.iter())) {
+fn memo_xor(s: &CompressedPoint, data: &[u8; ENCRYPTED_MEMO_LEN]) -> [u8; ENCRYPTED_MEMO_LEN] {
+    let block = |i: u8| {
+        let mut h = DomainHasher::new(domain::MEMO_KEYSTREAM);
+        h.update(s.as_bytes()).update(&[i]);
+        h.finalize_bytes()
+    };
+    let (k0, k1) = (block(0), block(1));
+    let ks = k0.iter().chain(k1.iter());
+    let mut out = [0u8; ENCRYPTED_MEMO_LEN];
+    for (o, (d, k)) in out.iter_mut().zip(data.iter().zip(ks)) {
         *o = d ^ k;
     }
     out
+}
+
+/// The memo plaintext: type ‖ data.
+fn memo_plaintext(data: Option<&[u8; MEMO_DATA_LEN]>) -> [u8; ENCRYPTED_MEMO_LEN] {
+    let mut p = [0u8; ENCRYPTED_MEMO_LEN];
+    if let Some(d) = data {
+        p[..2].copy_from_slice(&MEMO_TYPE_DATA.to_be_bytes());
+        p[2..].copy_from_slice(d);
+    }
+    p
+}
+
+/// The data of a [`MEMO_TYPE_DATA`] plaintext.
+fn memo_data(plain: &[u8; ENCRYPTED_MEMO_LEN]) -> Option<[u8; MEMO_DATA_LEN]> {
+    let (ty, data) = plain.split_first_chunk::<2>()?;
+    (u16::from_be_bytes(*ty) == MEMO_TYPE_DATA).then(|| data.first_chunk().copied()).flatten()
 }
 
 impl MaskedAmount {
@@ -142,11 +179,13 @@ impl MaskedAmount {
 impl TxOut {
     /// Creates an output paying `amount` to `to`, using the per-output secret `r` (draw it fresh
     /// from a CSPRNG: `RistrettoPrivate::random`). Returns the output and its blinding factor.
+    /// The output always carries an encrypted memo: of type [`MEMO_TYPE_DATA`] with `memo`,
+    /// else [`MEMO_TYPE_UNUSED`].
     pub fn new(
         amount: Amount,
         to: &PublicAddress,
         r: &RistrettoPrivate,
-        memo: Option<&[u8; MEMO_LEN]>,
+        memo: Option<&[u8; MEMO_DATA_LEN]>,
     ) -> Result<(TxOut, RistrettoPrivate), TxOutError> {
         let c = to.view_public.decompress()?;
         let d = to.spend_public.decompress()?;
@@ -158,7 +197,7 @@ impl TxOut {
             target_key: CompressedPoint::from_point(&target),
             public_key,
             masked_amount,
-            memo: memo.map(|m| EncryptedMemo(memo_xor(&s, m))),
+            memo: Some(EncryptedMemo(memo_xor(&s, &memo_plaintext(memo)))),
         };
         Ok((out, RistrettoPrivate::from_scalar(blinding)))
     }
@@ -212,7 +251,7 @@ impl TxOut {
             amount,
             blinding: RistrettoPrivate::from_scalar(blinding),
             onetime_private: x,
-            memo: self.memo.map(|m| memo_xor(&s, &m.0)),
+            memo: self.memo.and_then(|m| memo_data(&memo_xor(&s, &m.0))),
         })
     }
 

@@ -106,24 +106,63 @@ fn one_pseudo_output_and_signature_per_input() {
 
 #[test]
 fn key_images_unique_in_tx() {
-    // Spend the same output twice: two rings, valid signatures, one key image. When the real
-    // output is the smallest key of both rings the inputs tie (InputsNotSorted); try seeds
-    // until the rings differ in their first member.
-    let mut found = false;
-    for seed in 0..20 {
-        let mut s = setup(900 + seed);
-        s.inputs = vec![s.inputs[1].clone(), s.inputs[1].clone()];
-        let tx = s.valid();
-        match stateless(&tx) {
-            Err(TxError::DuplicateKeyImage { .. }) => {
-                found = true;
-                break;
+    // Spending one output twice puts its key in two rings, which the ring-member rule refuses
+    // first; this rule is the second line: the same key image claimed by two inputs (checked
+    // before any signature, so the forged image is not what refuses it).
+    let mut s = setup(9);
+    let mut tx = s.valid();
+    let first = tx.signature.ring_signatures[0].key_image;
+    tx.signature.ring_signatures[1].key_image = first;
+    assert!(matches!(
+        stateless(&tx),
+        Err(TxError::DuplicateKeyImage { key_image }) if key_image == first
+    ));
+}
+
+#[test]
+fn ring_members_unique_across_rings() {
+    // Replace a decoy of ring 1 with a member of ring 0 that sorts into the same slot, before
+    // signing: every ring stays sorted, every signature and membership proof is valid, and
+    // one ledger output sits in two rings.
+    let mut s = setup(24);
+    let reals: Vec<_> = s.inputs.iter().map(|i| i.tx_out.target_key).collect();
+    let mut placed = None;
+    let tx = s.tampered(|p, _, _| {
+        let (r0, r1) = (p.inputs[0].ring.clone(), &mut p.inputs[1].ring);
+        for m in r0.iter().filter(|m| !reals.contains(&m.target_key)) {
+            let pos = r1.partition_point(|x| x.target_key < m.target_key);
+            if r1.get(pos).is_some_and(|x| x.target_key == m.target_key) {
+                continue;
             }
-            Err(TxError::InputsNotSorted) => continue,
-            other => panic!("unexpected {other:?}"),
+            // Replace the neighbour below or above, whichever is a decoy.
+            for k in [pos.checked_sub(1), Some(pos).filter(|&k| k < r1.len())].into_iter().flatten()
+            {
+                if !reals.contains(&r1[k].target_key) {
+                    r1[k] = *m;
+                    placed = Some(k);
+                    return;
+                }
+            }
         }
-    }
-    assert!(found);
+    });
+    let member = placed.expect("a ring-0 member fits a slot of ring 1");
+    validate_with_ledger(&tx, &s.fx.ledger).unwrap();
+    assert!(matches!(
+        stateless(&tx),
+        Err(TxError::DuplicateRingMember { input: 1, member: m, other_input: 0 }) if m == member
+    ));
+}
+
+#[test]
+fn every_output_has_a_memo() {
+    let mut s = setup(25);
+    // Every output the builder makes, the change included, carries a memo of the one size.
+    let tx = s.valid();
+    assert!(tx.prefix.outputs.iter().all(|o| o.memo.is_some()));
+    // An output without one, re-signed: refused by the memo rule and no other.
+    let tx = s.tampered(|p, _, _| p.outputs[1].memo = None);
+    validate_with_ledger(&tx, &s.fx.ledger).unwrap();
+    assert!(matches!(stateless(&tx), Err(TxError::MissingMemo { output: 1 })));
 }
 
 #[test]
@@ -208,13 +247,15 @@ fn ring_signatures_verify() {
         stateless(&tx),
         Err(TxError::RingSignature { input: 1, source: RingError::Invalid })
     ));
-    // A key image that is not the signer's: forgery attempt.
+    // A key image that is not the signer's (a valid point, not repeated): the signature
+    // refuses it. See also `attacks.rs` for a key image of another output the signer owns.
     let mut tx = valid.clone();
-    let other = tx.signature.ring_signatures[0].key_image;
-    tx.signature.ring_signatures[1].key_image = other;
     tx.signature.ring_signatures[0].key_image =
         mcnode_tx::KeyImage(tx.signature.ring_signatures[0].commitment_key_image);
-    assert!(matches!(stateless(&tx), Err(TxError::RingSignature { input: 0, .. })));
+    assert!(matches!(
+        stateless(&tx),
+        Err(TxError::RingSignature { input: 0, source: RingError::Invalid })
+    ));
     // A non-canonical scalar.
     let mut tx = valid;
     tx.signature.ring_signatures[0].responses[0] = CurveScalar([0xff; 32]);
@@ -250,9 +291,9 @@ fn ring_members_in_ledger() {
 #[test]
 fn ring_members_match_the_ledger_by_membership_proof() {
     let mut s = setup(19);
-    // A ring member with a memo the ledger's output does not have: same keys and commitment
+    // A ring member whose memo differs from the ledger output's: same keys and commitment
     // (so the signature is valid), different leaf.
-    let tx = s.tampered(|p, _, _| p.inputs[0].ring[2].memo = Some(EncryptedMemo([9; 64])));
+    let tx = s.tampered(|p, _, _| p.inputs[0].ring[2].memo = Some(EncryptedMemo([9; 66])));
     stateless(&tx).unwrap();
     assert!(matches!(
         validate_with_ledger(&tx, &s.fx.ledger),

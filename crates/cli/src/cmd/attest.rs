@@ -190,7 +190,9 @@ fn verify(a: VerifyArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: evidence file {} refused: {e}", a.file.display());
-            println!("verdict: REFUSED (the file's parts disagree with its canonical bytes)");
+            println!(
+                "verdict: REFUSED (the evidence file is not consistent with its canonical bytes)"
+            );
             return ExitCode::FAILURE;
         }
     };

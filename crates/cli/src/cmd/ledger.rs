@@ -113,7 +113,7 @@ impl ReadCommand {
             ReadCommand::Verify { path, json } => ("verify", path, *json),
             ReadCommand::Blocks { path, json, .. } => ("blocks", path, *json),
         };
-        let mut a: Vec<OsString> = vec![name.into(), path.into()];
+        let mut a: Vec<OsString> = vec![name.into()];
         if let ReadCommand::Blocks { from, count, .. } = self {
             a.extend(["--from".into(), from.to_string().into()]);
             a.extend(["--count".into(), count.to_string().into()]);
@@ -121,6 +121,8 @@ impl ReadCommand {
         if json {
             a.push("--json".into());
         }
+        // `--`: a path that starts with `-` is still a path.
+        a.extend(["--".into(), path.into()]);
         a
     }
 }

@@ -99,7 +99,9 @@ impl ClientHandshake {
     }
 
     /// Finishes WITHOUT verifying the evidence: only for the fuzz harness, which needs an
-    /// established session in builds without the `simulated` feature. Not public.
+    /// established session in builds without the `simulated` feature. Not public; compiled only
+    /// with the `testkit` feature, like the fuzz harness.
+    #[cfg(feature = "testkit")]
     pub(crate) fn finish_unverified(mut self, msg2: &[u8]) -> Result<Session, ChannelError> {
         read(&mut self.hs, msg2)?;
         into_session(self.hs)

@@ -111,6 +111,9 @@ impl Tree<'_> {
 
 /// Domain tag of the fee outputs' one-time secrets.
 pub const FEE_OUTPUT_DOMAIN: &[u8] = b"mcnode-fee-output-v1";
+/// [`FEE_OUTPUT_DOMAIN`] as the hash-to-scalar tag (same bytes).
+const FEE_OUTPUT_TAG: mcnode_crypto::DomainTag<'static> =
+    mcnode_crypto::DomainTag::new(b"mcnode-fee-output-v1");
 
 /// Everything `form_block` needs from the enclave's state.
 pub struct Former<'a> {
@@ -239,7 +242,7 @@ impl Former<'_> {
             .map(|(slot, a)| {
                 let mut data = Zeroizing::new(seed.to_vec());
                 data.extend_from_slice(&(slot as u64).to_be_bytes());
-                let r = RistrettoPrivate::from_scalar(hash_to_scalar(FEE_OUTPUT_DOMAIN, &data));
+                let r = RistrettoPrivate::from_scalar(hash_to_scalar(FEE_OUTPUT_TAG, &data));
                 TxOut::new(a, self.fee_recipient, &r, None)
                     .map(|(o, _)| o)
                     .map_err(|_| EnclaveError::Internal)

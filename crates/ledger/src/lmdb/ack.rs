@@ -192,4 +192,14 @@ mod tests {
         }
         assert_eq!(AckRecord::from_bytes(&b[..LEN - 1]), Err("wrong length"));
     }
+
+    proptest::proptest! {
+        /// Any file content decodes or is refused with a reason; never a panic.
+        #[test]
+        fn decoding_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            if let Ok(rec) = AckRecord::from_bytes(&bytes) {
+                proptest::prop_assert_eq!(&rec.to_bytes()[..], &bytes[..]);
+            }
+        }
+    }
 }

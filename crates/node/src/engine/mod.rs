@@ -89,6 +89,7 @@
 //!     tombstone: 100,
 //!     priority: 128,
 //!     highest_index: 0,
+//!     leaf_count: 1,
 //!     size: 10,
 //! };
 //! let payload = WellFormedEncryptedTx(vec![]);

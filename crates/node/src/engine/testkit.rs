@@ -23,6 +23,7 @@ pub(crate) fn pooled(seed: u8, priority: u64, tombstone: u64) -> PooledTx {
             tombstone,
             priority,
             highest_index: 0,
+            leaf_count: 1,
             size: 100,
         },
         payload: WellFormedEncryptedTx(vec![seed]),

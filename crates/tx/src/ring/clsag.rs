@@ -17,7 +17,7 @@ use curve25519_dalek::{
 };
 use mcnode_crypto::{CompressedPoint, CryptoRng, DomainHasher, RistrettoPrivate, domain};
 use mcnode_types::{Decode, DecodeError, Encode, Reader};
-use zeroize::Zeroize;
+use zeroize::Zeroizing;
 
 use super::{CurveScalar, PreparedRing, RingError, RingMember, hash_ring};
 use crate::{CompressedCommitment, KeyImage};
@@ -105,13 +105,15 @@ impl Clsag {
             .get(real_index)
             .ok_or(RingError::RealIndexOutOfRange { index: real_index, size: n })?;
         let p = onetime_private.scalar();
-        let mut z = input_blinding - pseudo_blinding;
+        // Secrets (the blinding difference, the nonce, the combined key): wiped on every
+        // return path by `Zeroizing`.
+        let z = Zeroizing::new(input_blinding - pseudo_blinding);
         let real_commitment = real
             .commitment
             .0
             .decompress()
             .map_err(|_| RingError::InvalidPoint { what: "ring member commitment" })?;
-        let pseudo_point = real_commitment - RISTRETTO_BASEPOINT_TABLE * &z;
+        let pseudo_point = real_commitment - RISTRETTO_BASEPOINT_TABLE * &*z;
         if CompressedPoint::from_point(&onetime_private.public()) != real.target_key {
             return Err(RingError::SecretMismatch);
         }
@@ -119,7 +121,7 @@ impl Clsag {
         let prepared = PreparedRing::new(ring, &pseudo_point)?;
         let hp = prepared.key_image_bases[real_index];
         let key_image = KeyImage(CompressedPoint::from_point(&(hp * p)));
-        let d_point = hp * z;
+        let d_point = hp * *z;
         let d = CompressedPoint::from_point(&d_point);
         let ki_point =
             key_image.0.decompress().map_err(|_| RingError::InvalidPoint { what: "key image" })?;
@@ -127,11 +129,11 @@ impl Clsag {
         let w_tilde = ki_point * mu_p + d_point * mu_c;
         let prefix = round_prefix(ring, &pseudo, message);
 
-        let mut alpha = Scalar::random(rng);
+        let alpha = Zeroizing::new(Scalar::random(rng));
         let mut s = vec![Scalar::ZERO; n];
         let mut c = vec![Scalar::ZERO; n];
         let mut next = (real_index + 1) % n;
-        c[next] = round_hash(&prefix, &(RISTRETTO_BASEPOINT_TABLE * &alpha), &(hp * alpha));
+        c[next] = round_hash(&prefix, &(RISTRETTO_BASEPOINT_TABLE * &*alpha), &(hp * *alpha));
         while next != real_index {
             let i = next;
             s[i] = Scalar::random(rng);
@@ -150,10 +152,8 @@ impl Clsag {
             next = (i + 1) % n;
             c[next] = round_hash(&prefix, &l, &r);
         }
-        s[real_index] = alpha - c[real_index] * (mu_p * p + mu_c * z);
-        // The nonce and the blinding difference would reveal the secrets: wipe them.
-        alpha.zeroize();
-        z.zeroize();
+        let combined = Zeroizing::new(mu_p * p + mu_c * *z);
+        s[real_index] = *alpha - c[real_index] * *combined;
         Ok(Clsag {
             c_zero: CurveScalar::from_scalar(&c[0]),
             responses: s.iter().map(CurveScalar::from_scalar).collect(),

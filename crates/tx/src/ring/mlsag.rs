@@ -9,7 +9,7 @@
 use curve25519_dalek::{RistrettoPoint, Scalar, constants::RISTRETTO_BASEPOINT_TABLE};
 use mcnode_crypto::{CompressedPoint, CryptoRng, DomainHasher, RistrettoPrivate, domain};
 use mcnode_types::{Decode, DecodeError, Encode, Reader};
-use zeroize::Zeroize;
+use zeroize::Zeroizing;
 
 use super::{CurveScalar, PreparedRing, RingError, RingMember, hash_ring};
 use crate::{CompressedCommitment, KeyImage};
@@ -72,13 +72,14 @@ impl Mlsag {
             return Err(RingError::SecretMismatch);
         }
         let p = onetime_private.scalar();
-        let mut z = input_blinding - pseudo_blinding;
+        // Secrets: wiped on every return path by `Zeroizing`.
+        let z = Zeroizing::new(input_blinding - pseudo_blinding);
         let real_c = real
             .commitment
             .0
             .decompress()
             .map_err(|_| RingError::InvalidPoint { what: "ring member commitment" })?;
-        let pseudo_point = real_c - RISTRETTO_BASEPOINT_TABLE * &z;
+        let pseudo_point = real_c - RISTRETTO_BASEPOINT_TABLE * &*z;
         let pseudo = CompressedCommitment::from_point(&pseudo_point);
         let prepared = PreparedRing::new(ring, &pseudo_point)?;
         let hp = prepared.key_image_bases[real_index];
@@ -86,16 +87,16 @@ impl Mlsag {
         let key_image = KeyImage(CompressedPoint::from_point(&ki_point));
         let pre = prefix(ring, &pseudo, message, &key_image);
 
-        let mut a0 = Scalar::random(rng);
-        let mut a1 = Scalar::random(rng);
+        let a0 = Zeroizing::new(Scalar::random(rng));
+        let a1 = Zeroizing::new(Scalar::random(rng));
         let mut r = vec![Scalar::ZERO; 2 * n];
         let mut c = vec![Scalar::ZERO; n];
         let mut next = (real_index + 1) % n;
         c[next] = challenge(
             &pre,
-            &(RISTRETTO_BASEPOINT_TABLE * &a0),
-            &(hp * a0),
-            &(RISTRETTO_BASEPOINT_TABLE * &a1),
+            &(RISTRETTO_BASEPOINT_TABLE * &*a0),
+            &(hp * *a0),
+            &(RISTRETTO_BASEPOINT_TABLE * &*a1),
         );
         while next != real_index {
             let i = next;
@@ -116,11 +117,8 @@ impl Mlsag {
             next = (i + 1) % n;
             c[next] = challenge(&pre, &l0, &r0, &l1);
         }
-        r[2 * real_index] = a0 - c[real_index] * p;
-        r[2 * real_index + 1] = a1 - c[real_index] * z;
-        a0.zeroize();
-        a1.zeroize();
-        z.zeroize();
+        r[2 * real_index] = *a0 - c[real_index] * p;
+        r[2 * real_index + 1] = *a1 - c[real_index] * *z;
         Ok(Mlsag {
             c_zero: CurveScalar::from_scalar(&c[0]),
             responses: r.iter().map(CurveScalar::from_scalar).collect(),

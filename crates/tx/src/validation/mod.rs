@@ -80,6 +80,17 @@ pub enum TxError {
         /// Input index.
         input: usize,
     },
+    /// Rule: no ledger output is a member of two rings of one transaction (MobileCoin
+    /// `validate_ring_elements_are_unique`): members are compared by target key.
+    #[error("ring member {member} of input {input} is also in the ring of input {other_input}")]
+    DuplicateRingMember {
+        /// Input whose ring repeats the member.
+        input: usize,
+        /// Position of the repeat in that ring.
+        member: usize,
+        /// Earlier input whose ring holds it.
+        other_input: usize,
+    },
     /// Rule: inputs sorted by their rings (`TxIn::ring_order`), so input order leaks nothing.
     #[error("inputs are not sorted by their rings")]
     InputsNotSorted,
@@ -109,6 +120,13 @@ pub enum TxError {
     DuplicateOutputTargetKey {
         /// The repeated key.
         target_key: CompressedPoint,
+    },
+    /// Rule: every output carries an encrypted memo (of the one fixed size
+    /// [`crate::tx_out::ENCRYPTED_MEMO_LEN`]), so change cannot be told from payment.
+    #[error("output {output} has no encrypted memo")]
+    MissingMemo {
+        /// Output index.
+        output: usize,
     },
     /// Rule: output keys are valid curve points.
     #[error("output {output} has a key that is not a valid point")]

@@ -1,6 +1,6 @@
 //! Checks that need only the transaction, the fee configuration and the height.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use curve25519_dalek::{RistrettoPoint, traits::Identity};
 
@@ -20,7 +20,8 @@ pub fn validate_stateless(tx: &Tx, ctx: &ValidationContext) -> Result<(), TxErro
     Ok(())
 }
 
-/// Counts, sort orders, uniqueness, tombstone, fee, output key validity (cheap rules first).
+/// Counts, sort orders, uniqueness (ring members across rings, key images, output keys),
+/// tombstone, fee, memos, output key validity (cheap rules first).
 pub fn check_structure(tx: &Tx, ctx: &ValidationContext) -> Result<(), TxError> {
     let p = &tx.prefix;
     let s = &tx.signature;
@@ -36,6 +37,15 @@ pub fn check_structure(tx: &Tx, ctx: &ValidationContext) -> Result<(), TxError> 
         }
         if !input.ring.windows(2).all(|w| w[0].target_key < w[1].target_key) {
             return Err(TxError::RingNotSorted { input: i });
+        }
+    }
+    let mut members = HashMap::with_capacity(p.inputs.len() * RING_SIZE);
+    for (i, input) in p.inputs.iter().enumerate() {
+        for (m, member) in input.ring.iter().enumerate() {
+            if let Some(&other_input) = members.get(&member.target_key) {
+                return Err(TxError::DuplicateRingMember { input: i, member: m, other_input });
+            }
+            members.insert(member.target_key, i);
         }
     }
     if !p.inputs.windows(2).all(|w| w[0].ring_order(&w[1]) != std::cmp::Ordering::Greater) {
@@ -77,6 +87,9 @@ pub fn check_structure(tx: &Tx, ctx: &ValidationContext) -> Result<(), TxError> 
         ctx.fees.minimum_fee(p.token_id).ok_or(TxError::UnknownToken { token: p.token_id })?;
     if p.fee < minimum {
         return Err(TxError::FeeTooLow { fee: p.fee, minimum });
+    }
+    if let Some(output) = p.outputs.iter().position(|o| o.memo.is_none()) {
+        return Err(TxError::MissingMemo { output });
     }
     for (i, o) in p.outputs.iter().enumerate() {
         if o.target_key.decompress().is_err() || o.public_key.decompress().is_err() {

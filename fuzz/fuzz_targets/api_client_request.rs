@@ -1,0 +1,3 @@
+//! mcnode-api: protobuf decoding and domain conversion of every client request type on arbitrary bytes.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| mcnode_api::fuzzing::fuzz_client_request(data));
