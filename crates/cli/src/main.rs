@@ -29,7 +29,9 @@ enum Command {
         #[command(subcommand)]
         command: cmd::bench::BenchCommand,
     },
-    /// Create and inspect a durable ledger (`init`, `info`, `verify`, `blocks`).
+    /// Publish a ledger's blocks to a block archive (a directory, file:// or s3:// URL).
+    Archive(cmd::archive::ArchiveArgs),
+    /// Create and inspect a durable ledger (`init`, `info`, `verify`, `blocks`, `sync`).
     Ledger {
         /// What to do.
         #[command(subcommand)]
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Version => cmd::version::run(),
         Command::Bench { command } => cmd::bench::run(command),
+        Command::Archive(args) => cmd::archive::run_archive(args),
         Command::Ledger { command } => cmd::ledger::run(command),
         Command::Sim(args) => cmd::sim::run(args),
         Command::Attest(c) => cmd::attest::run(c),

@@ -1,4 +1,5 @@
-//! `mcnode ledger init|info|verify|blocks`: create and inspect a node's durable ledger.
+//! `mcnode ledger init|info|verify|blocks`: create and inspect a node's durable ledger
+//! (`sync`, building one from a block archive, is in [`super::archive`]).
 //!
 //! `info`, `verify` and `blocks` read the ledger in a child process ([`super::contained`]), so
 //! a storage-engine crash on a damaged `data.mdb` is reported, never suffered.
@@ -30,6 +31,9 @@ pub enum LedgerCommand {
         #[arg(long)]
         origin: PathBuf,
     },
+    /// Build or extend a ledger from a block archive, verifying every block (see `mcnode
+    /// archive`). Exit 1 if the archive is refused (the bad object is named).
+    Sync(super::archive::SyncArgs),
     /// Reads (each run in a child process).
     #[command(flatten)]
     Read(ReadCommand),
@@ -82,6 +86,7 @@ pub enum ReadCommand {
 pub fn run(cmd: LedgerCommand) -> ExitCode {
     match cmd {
         LedgerCommand::Init { path, origin } => done(init(&path, &origin)),
+        LedgerCommand::Sync(args) => super::archive::run_sync(args),
         LedgerCommand::Read(read) => contain(&read),
         LedgerCommand::ContainedRead { read } => match read {
             ReadCommand::Info { path, json } => done(info(&path, json)),

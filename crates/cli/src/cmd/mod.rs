@@ -8,6 +8,7 @@ macro_rules! out {
     }};
 }
 
+pub mod archive;
 pub mod attest;
 pub mod bench;
 pub mod config;

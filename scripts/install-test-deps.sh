@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond Rust crates (run by .ci/run before the tests).
+# - moto's S3 server (PyPI `moto[server]`): the block archive's s3:// tests start a real
+#   S3-compatible server on a loopback port (crates/archive/src/testkit.rs).
+set -euo pipefail
+if command -v moto_server >/dev/null 2>&1; then
+    echo "moto_server: present ($(command -v moto_server))"
+else
+    python3 -m pip install --quiet 'moto[server]'
+    command -v moto_server >/dev/null 2>&1 || {
+        echo "moto_server is not on PATH after installing moto[server]" >&2
+        exit 1
+    }
+fi
