@@ -7,6 +7,9 @@ if command -v moto_server >/dev/null 2>&1; then
     echo "moto_server: present ($(command -v moto_server))"
 else
     python3 -m pip install --quiet 'moto[server]'
+    # pyenv installs console scripts behind shims that exist only after a rehash.
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+    PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
     command -v moto_server >/dev/null 2>&1 || {
         echo "moto_server is not on PATH after installing moto[server]" >&2
         exit 1
