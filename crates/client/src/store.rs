@@ -11,9 +11,6 @@
 //! verified blocks, so the next run resumes from the last saved tip. A file that fails its
 //! checksum (disk damage, an edit) is refused with [`StoreError::Corrupt`], never half-read.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use mcnode_types::{Decode, Encode, Hash32};
@@ -98,12 +95,6 @@ impl StateFile {
         &self.path
     }
 
-    fn temp_path(&self) -> PathBuf {
-        let mut name = self.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        name.push(".tmp");
-        self.path.with_file_name(name)
-    }
-
     fn io(&self, source: std::io::Error) -> StoreError {
         StoreError::Io { path: self.path.clone(), source }
     }
@@ -131,21 +122,7 @@ impl StateFile {
     }
 
     fn save_bytes(&self, bytes: &[u8]) -> Result<(), StoreError> {
-        let tmp = self.temp_path();
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(|e| self.io(e))?;
-        f.write_all(bytes).and_then(|()| f.sync_all()).map_err(|e| self.io(e))?;
-        drop(f);
-        std::fs::rename(&tmp, &self.path).map_err(|e| self.io(e))?;
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        File::open(dir).and_then(|d| d.sync_all()).map_err(|e| self.io(e))
+        mcnode_types::durable::write_atomic(&self.path, bytes, 0o600)
+            .map_err(|e| StoreError::Io { path: e.path, source: e.source })
     }
 }

@@ -10,6 +10,7 @@
 //!   `tests/golden.rs` pin the bytes: changing them is a protocol change.
 //! - [`Hash32::digest`] is domain separated: every use names its own tag.
 
+pub mod durable;
 mod encoding;
 pub mod fuzzing;
 mod hash;

@@ -23,7 +23,6 @@
 //! bytes)`.
 //! Writes are atomic: temporary file, fsync, rename over the record, fsync of the directory.
 
-use std::io::Write;
 use std::path::Path;
 
 use mcnode_types::Hash32;
@@ -34,7 +33,6 @@ use crate::store::StoreRead;
 
 /// Name of the record file inside the ledger directory.
 pub const ACK_FILE: &str = "mcnode-ledger.ack";
-const ACK_TMP: &str = "mcnode-ledger.ack.tmp";
 const MAGIC: &[u8; 8] = b"MCLACK01";
 const ACK_DOMAIN: &[u8] = b"mcnode-ledger-ack-v1";
 const LEN: usize = 84;
@@ -110,14 +108,12 @@ pub fn read(dir: &Path) -> Result<Option<AckRecord>, OpenError> {
 
 /// Writes `rec` atomically and durably in ledger directory `dir`.
 pub fn write(dir: &Path, rec: AckRecord) -> Result<(), OpenError> {
-    let tmp = dir.join(ACK_TMP);
     let path = dir.join(ACK_FILE);
-    let mut f = std::fs::File::create(&tmp).map_err(io("cannot create", &tmp))?;
-    f.write_all(&rec.to_bytes()).map_err(io("cannot write", &tmp))?;
-    f.sync_all().map_err(io("cannot fsync", &tmp))?;
-    drop(f);
-    std::fs::rename(&tmp, &path).map_err(io("cannot rename into place", &path))?;
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io("cannot fsync", dir))
+    mcnode_types::durable::write_atomic(&path, &rec.to_bytes(), 0o644).map_err(|e| OpenError::Io {
+        op: e.op,
+        path: e.path,
+        source: e.source,
+    })
 }
 
 /// Compares the database in `s` (of schema version `schema`) with the record in `dir` (see

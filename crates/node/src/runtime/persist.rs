@@ -16,8 +16,6 @@
 //!   panic and never a silent start without the statements: starting without them could make
 //!   the node vote against its own earlier statements.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use mcnode_scp::{Statement, TxHashSet};
@@ -96,12 +94,6 @@ impl StatementStore {
         &self.path
     }
 
-    fn temp_path(&self) -> PathBuf {
-        let mut name = self.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        name.push(".tmp");
-        self.path.with_file_name(name)
-    }
-
     /// Encodes `p` as the file holds it.
     pub fn encode(p: &Persisted) -> Vec<u8> {
         let mut body = Vec::new();
@@ -143,24 +135,8 @@ impl StatementStore {
 
     /// Replaces the file atomically (temporary file, fsync, rename, fsync of the directory).
     pub fn save(&self, p: &Persisted) -> Result<(), PersistError> {
-        let tmp = self.temp_path();
-        let bytes = Self::encode(p);
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)
-            .map_err(io_err(&tmp))?;
-        f.write_all(&bytes).map_err(io_err(&tmp))?;
-        f.sync_all().map_err(io_err(&tmp))?;
-        drop(f);
-        std::fs::rename(&tmp, &self.path).map_err(io_err(&self.path))?;
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
-        Ok(())
+        mcnode_types::durable::write_atomic(&self.path, &Self::encode(p), 0o600)
+            .map_err(|e| PersistError::Io { path: e.path, source: e.source })
     }
 }
 
@@ -192,7 +168,10 @@ mod tests {
         let empty = Persisted { slot: 6, statements: vec![] };
         store.save(&empty).unwrap();
         assert_eq!(store.load().unwrap(), Some(empty));
-        assert!(!store.temp_path().exists(), "the temporary file is renamed away");
+        assert!(
+            !mcnode_types::durable::temp_path(&store.path).exists(),
+            "the temporary file is renamed away"
+        );
     }
 
     #[test]
@@ -202,7 +181,8 @@ mod tests {
         store.save(&sample()).unwrap();
         // A save killed after writing half of its temporary file.
         let half = StatementStore::encode(&Persisted { slot: 6, statements: vec![] });
-        std::fs::write(store.temp_path(), &half[..half.len() / 2]).unwrap();
+        std::fs::write(mcnode_types::durable::temp_path(&store.path), &half[..half.len() / 2])
+            .unwrap();
         assert_eq!(store.load().unwrap(), Some(sample()));
         store.save(&sample()).unwrap();
         assert_eq!(store.load().unwrap(), Some(sample()));

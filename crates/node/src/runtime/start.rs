@@ -94,21 +94,12 @@ fn file_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     move |e| RunError::File { path: path.to_path_buf(), message: e.to_string() }
 }
 
-/// Writes `bytes` to `path` atomically (temporary file, fsync, rename), mode 0600.
+/// Writes `bytes` to `path` atomically and durably, mode 0600.
 fn write_secret_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(file_err(&tmp))?;
-    f.write_all(bytes).map_err(file_err(&tmp))?;
-    f.sync_all().map_err(file_err(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(file_err(path))
+    mcnode_types::durable::write_atomic(path, bytes, 0o600).map_err(|e| RunError::File {
+        path: e.path,
+        message: format!("cannot {}: {}", e.op, e.source),
+    })
 }
 
 fn urandom32() -> Result<[u8; 32], RunError> {
