@@ -11,66 +11,18 @@
 //!    API (one read snapshot per call), on one thread, for `--seconds` each.
 //! 3. Open time: drop the ledger, time `open` + the first read (page cache warm); median of 3.
 //!
-//! Outputs are synthetic (hash-derived bytes, not curve points; [`synthetic`]): the ledger
+//! Outputs are synthetic (hash-derived bytes, not curve points; `mcnode_ledger::testkit`): the ledger
 //! does not decompress points, so its costs are the same as with real outputs.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use mcnode_crypto::CompressedPoint;
-use mcnode_ledger::{BlockContents, BlockData, Ledger, LedgerError, LmdbLedger, MemoryLedger};
-use mcnode_tx::{CompressedCommitment, KeyImage, MaskedAmount, TxOut};
-use mcnode_types::Hash32;
+use mcnode_ledger::testkit::{make_block, synthetic_contents, synthetic_key_image};
+use mcnode_ledger::{Ledger, LedgerError, LmdbLedger, MemoryLedger};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use serde_json::json;
-
-/// Synthetic ledger contents: unique per seed, hash-derived.
-mod synthetic {
-    use super::*;
-
-    fn bytes(tag: &[u8], seed: u64) -> [u8; 32] {
-        Hash32::digest(tag, &seed.to_be_bytes()).0
-    }
-
-    fn output(seed: u64) -> TxOut {
-        TxOut {
-            target_key: CompressedPoint(bytes(b"bench-target", seed)),
-            public_key: CompressedPoint(bytes(b"bench-public", seed)),
-            masked_amount: MaskedAmount {
-                commitment: CompressedCommitment(CompressedPoint(bytes(b"bench-commit", seed))),
-                masked_value: seed,
-                masked_token_id: [0; 8],
-            },
-            memo: None,
-        }
-    }
-
-    /// The key image of seed `seed`.
-    pub fn key_image(seed: u64) -> KeyImage {
-        KeyImage::from(bytes(b"bench-key-image", seed))
-    }
-
-    /// Outputs of seeds `[first_output, +outputs)`, key images of `[first_key_image, +key_images)`.
-    pub fn contents(
-        first_output: u64,
-        outputs: u64,
-        first_key_image: u64,
-        key_images: u64,
-    ) -> BlockContents {
-        BlockContents::new(
-            (first_key_image..first_key_image + key_images).map(key_image).collect(),
-            (first_output..first_output + outputs).map(output).collect(),
-        )
-    }
-
-    /// The next (unsigned) block for `contents` on `ledger`.
-    pub fn block(ledger: &impl Ledger, contents: BlockContents) -> Result<BlockData, LedgerError> {
-        let block = ledger.next_block(&contents)?;
-        Ok(BlockData { block, contents, signatures: Vec::new() })
-    }
-}
 
 /// Arguments of `mcnode bench ledger`.
 #[derive(clap::Args, Debug)]
@@ -165,7 +117,7 @@ fn bench(a: &LedgerArgs) -> Result<(), BenchError> {
     };
     let blocks = a.outputs.div_ceil(a.block_outputs);
     let contents_of = |n: u64| {
-        synthetic::contents(
+        synthetic_contents(
             n * a.block_outputs,
             a.block_outputs,
             n * a.block_key_images,
@@ -181,7 +133,7 @@ fn bench(a: &LedgerArgs) -> Result<(), BenchError> {
     for n in 0..blocks {
         let contents = contents_of(n);
         let t = Instant::now();
-        let block = synthetic::block(&lmdb, contents)?;
+        let block = make_block(&lmdb, contents, &[], 0)?;
         next.push(ms(t.elapsed()));
         let t = Instant::now();
         lmdb.append_block(&block)?;
@@ -212,7 +164,7 @@ fn bench(a: &LedgerArgs) -> Result<(), BenchError> {
     let ki_total = blocks * a.block_key_images;
     let lookups = rate(a.seconds, || {
         let seed = rng.next_u64() % (2 * ki_total.max(1));
-        let found = lmdb.key_image_block(&synthetic::key_image(seed))?;
+        let found = lmdb.key_image_block(&synthetic_key_image(seed))?;
         debug_assert_eq!(found.is_some(), seed < ki_total);
         Ok(())
     })?;
