@@ -9,6 +9,7 @@ pub mod enclave;
 mod enclave_fixture;
 pub mod ledger;
 pub mod tx;
+mod tx_stages;
 
 /// What to measure.
 #[derive(Subcommand, Debug)]
