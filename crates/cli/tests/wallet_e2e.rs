@@ -256,10 +256,8 @@ fn double_spend(dir: &Path, nodes: &[NodeInfo]) {
             memo: None,
         };
         let (mut ra, mut rb) = (seeded(11), seeded(12));
-        let (x, y) = tokio::join!(
-            a.pay(&mut na, &pay(5_000_000), &mut ra),
-            b.pay(&mut nb, &pay(7_000_000), &mut rb)
-        );
+        let (p5, p7) = (pay(5_000_000), pay(7_000_000));
+        let (x, y) = tokio::join!(a.pay(&mut na, &p5, &mut ra), b.pay(&mut nb, &p7, &mut rb));
         assert!(x.is_ok() || y.is_ok(), "neither copy was accepted: {x:?} {y:?}");
         for r in [&x, &y] {
             if let Err(e) = r {
