@@ -119,6 +119,8 @@ pub struct SendArgs {
     pub tombstone_blocks: Option<u64>,
     /// Return once the node accepted it.
     pub no_wait: bool,
+    /// Longest wait for a block, seconds.
+    pub wait_secs: u64,
 }
 
 /// `send`.
@@ -157,7 +159,21 @@ pub async fn send(c: &Common, a: &SendArgs) -> Result<Output, Failed> {
         return Ok(Output { json: j, text });
     }
     let pause = || tokio::time::sleep(Duration::from_millis(500));
-    match w.await_inclusion(&mut api, &sent, pause).await? {
+    let limit = Duration::from_secs(a.wait_secs);
+    let Ok(waited) = tokio::time::timeout(limit, w.await_inclusion(&mut api, &sent, pause)).await
+    else {
+        return Err(Failed {
+            code: "not_confirmed",
+            exit: 1,
+            message: format!(
+                "transaction {} is not in a block after {} s; it stays pending until block {} \
+                 (see `mcwallet balance`)",
+                sent.tx_hash, a.wait_secs, sent.tombstone
+            ),
+            details: json!({"tx_hash": sent.tx_hash.to_string(), "tombstone_block": sent.tombstone}),
+        });
+    };
+    match waited? {
         Inclusion::Included { block } => {
             j["status"] = json!("included");
             j["block"] = json!(block);

@@ -88,6 +88,10 @@ enum Command {
         /// Return as soon as the node accepted the transaction.
         #[arg(long)]
         no_wait: bool,
+        /// Longest wait for the block that includes it, seconds (then exit 1,
+        /// `not_confirmed`; the payment stays pending until its tombstone).
+        #[arg(long, default_value_t = 120)]
+        wait_secs: u64,
     },
     /// Sync and list what the wallet received and spent, by block.
     History,
@@ -115,7 +119,7 @@ async fn dispatch(cli: &Cli) -> Result<commands::Output, Failed> {
         Command::New { out, network_name } => commands::new(out, network_name),
         Command::Address { subaddress } => commands::address(c, *subaddress),
         Command::Balance => commands::balance(c).await,
-        Command::Send { to, amount, token, fee, tombstone_blocks, no_wait } => {
+        Command::Send { to, amount, token, fee, tombstone_blocks, no_wait, wait_secs } => {
             let a = commands::SendArgs {
                 to: to.clone(),
                 amount: amount.clone(),
@@ -123,6 +127,7 @@ async fn dispatch(cli: &Cli) -> Result<commands::Output, Failed> {
                 fee: fee.clone(),
                 tombstone_blocks: *tombstone_blocks,
                 no_wait: *no_wait,
+                wait_secs: *wait_secs,
             };
             commands::send(c, &a).await
         }
