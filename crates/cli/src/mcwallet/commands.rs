@@ -1,7 +1,7 @@
 //! The mcwallet commands. Each returns the JSON document `--json` prints and the text lines
 //! printed otherwise; failures are [`Failed`].
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 use mcnode_client::keyfile::{encode_account_key, read_secret_file, write_account_key};
@@ -28,7 +28,7 @@ fn network_name(n: Network) -> &'static str {
 }
 
 /// `new --out FILE`.
-pub fn new(out: &PathBuf, network: &str) -> Result<Output, Failed> {
+pub fn new(out: &Path, network: &str) -> Result<Output, Failed> {
     let network = match network {
         "devnet" => Network::Devnet,
         "testnet" => Network::Testnet,
