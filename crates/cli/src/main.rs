@@ -51,9 +51,9 @@ enum Command {
     /// Node configuration (`mcnode config check node.toml`).
     #[command(subcommand)]
     Config(cmd::config::ConfigCommand),
-    /// Local test networks (`mcnode devnet init DIR`).
-    #[command(subcommand)]
-    Devnet(cmd::devnet::DevnetCommand),
+    /// Local test networks: `mcnode devnet --demo` (payments through a 4-node network, with
+    /// a verdict), `mcnode devnet` (create and run), `init DIR`, `up DIR`.
+    Devnet(cmd::devnet::DevnetArgs),
     /// Run a validator node until SIGTERM/SIGINT (`mcnode run --config node.toml`).
     Run(cmd::run::RunArgs),
     /// The enclave process a node (and `bench enclave`) spawns: serves enclave calls on

@@ -125,7 +125,7 @@ pub enum NodeError {
     },
 }
 
-/// The node calls the wallet makes. Implementations: the gRPC client (later), and the
+/// The node calls the wallet makes. Implementations: [`crate::GrpcNode`], [`crate::Nodes`] and the
 /// in-memory fake of the tests.
 pub trait NodeApi {
     /// `GetLastBlockInfo`.

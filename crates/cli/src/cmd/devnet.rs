@@ -6,6 +6,9 @@
 //! - `origin.json`: the origin file every node shares (funds the demo wallets);
 //! - `wallets/wallet-I.json` (funded demo accounts) and `wallets/fees.json` (the fee
 //!   recipient), account key files (0600) in the format of `mcnode_node::config::keyfile`;
+//! - `wallets/network.json`: the network file `mcwallet` reads (chain id, configuration
+//!   digest, origin block id, client URLs; `mcnode_client::network`), so
+//!   `mcwallet --wallet DIR/wallets/wallet-0.json --allow-simulated balance` works as is;
 //! - `devnet.json`: what `--json` prints (nodes with their URLs, wallet files).
 //!
 //! Quorum sets come from `mcnode-sim`'s generators (`mesh:N:K`, `orgs:O:S`) or a stellarbeat
@@ -23,6 +26,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use mcnode_crypto::SigningIdentity;
+use mcnode_enclave::call::config_digest;
+use mcnode_enclave::host_types::FeeEntry;
 use mcnode_ledger::{Ledger as _, LmdbLedger};
 use mcnode_node::config::{Overrides, keyfile};
 use mcnode_scp::QuorumSet;
@@ -36,8 +41,12 @@ use serde_json::{Value, json};
 
 use super::keys::{MESSAGE_KEY_FILE, NODE_ID_FILE, create_private_dir, os_random32};
 
-/// Demo funds per wallet: token 0.
-const FUNDS_TOKEN0: u64 = 1_000_000_000_000_000;
+/// Demo funds per wallet: token 0, in [`TOKEN0_OUTPUTS`] equal outputs.
+const FUNDS_TOKEN0: u64 = 1_200_000_000_000_000;
+/// Origin outputs of token 0 per wallet. With the token-1 output that makes four per wallet,
+/// so the default four wallets give the origin 16 outputs: enough for a ring of 11 (one real
+/// input, ten decoys), and each wallet can have three payments in flight at once.
+const TOKEN0_OUTPUTS: u64 = 3;
 /// Demo funds per wallet: token 1.
 const FUNDS_TOKEN1: u64 = 1_000_000_000;
 /// Minimum fee of each devnet token.
@@ -62,6 +71,27 @@ pub enum DevnetCommand {
     /// Run every node of a devnet (made by `init`) as a child process, with a live status
     /// view; Ctrl-C stops them all cleanly. Logs: DIR/node-I/node.log.
     Up(super::devnet_up::UpArgs),
+}
+
+/// `mcnode devnet [--demo]` or a subcommand.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DevnetArgs {
+    /// What to do; without one: create a devnet in --dir (unless one is there) and run it.
+    #[command(subcommand)]
+    command: Option<DevnetCommand>,
+    /// Create a fresh 4-node devnet in --dir, run it, make payments between the demo
+    /// wallets for --duration-secs, print blocks as they form, and end with a verdict
+    /// (exit 0 only if every payment was confirmed, balances add up and every node holds
+    /// the same blocks). Replaces an earlier devnet in --dir.
+    #[arg(long)]
+    demo: bool,
+    /// The devnet directory (without a subcommand).
+    #[arg(long, default_value = "mcnode-devnet")]
+    dir: PathBuf,
+    /// How long the demo makes payments, seconds.
+    #[arg(long, default_value_t = 30)]
+    duration_secs: u64,
 }
 
 /// Arguments of `devnet init`.
@@ -94,8 +124,46 @@ pub struct InitArgs {
     json: bool,
 }
 
-/// Runs a `devnet` subcommand.
-pub fn run(cmd: DevnetCommand) -> ExitCode {
+impl InitArgs {
+    /// The demo's devnet: 4 nodes, 4 wallets, blocks at most every second, replacing an
+    /// earlier devnet in `dir`.
+    pub fn for_demo(dir: PathBuf) -> InitArgs {
+        InitArgs {
+            dir,
+            nodes: None,
+            topology: None,
+            block_interval_ms: 1000,
+            wallets: 4,
+            chain_id: "devnet".into(),
+            force: true,
+            json: false,
+        }
+    }
+}
+
+/// Runs `mcnode devnet`: a subcommand, the demo, or (neither) init-if-needed then up.
+pub fn run(args: DevnetArgs) -> ExitCode {
+    let cmd = match (args.command, args.demo) {
+        (Some(c), _) => c,
+        (None, true) => return super::devnet_demo::run(&args.dir, args.duration_secs),
+        (None, false) => {
+            if !args.dir.join("devnet.json").exists() {
+                let mut a = InitArgs::for_demo(args.dir.clone());
+                a.block_interval_ms = mcnode_node::config::DEFAULT_BLOCK_INTERVAL_MS;
+                a.force = false;
+                match init(&a) {
+                    Ok(c) if c == ExitCode::SUCCESS => {}
+                    Ok(c) => return c,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            out!("running the devnet in {} (mcnode devnet up {0})", args.dir.display());
+            DevnetCommand::Up(super::devnet_up::UpArgs { dir: args.dir })
+        }
+    };
     match cmd {
         DevnetCommand::Init(a) => match init(&a) {
             Ok(code) => code,
@@ -246,7 +314,8 @@ fn node_toml(a: &InitArgs, me: usize, nodes: &[Node], recipient: &str) -> String
     s
 }
 
-fn init(a: &InitArgs) -> Result<ExitCode, String> {
+/// Runs `devnet init`.
+pub fn init(a: &InitArgs) -> Result<ExitCode, String> {
     let topo = topology(a)?;
     prepare_dir(&a.dir, a.force)?;
     // Absolute paths in the output and manifest: they are read from other directories.
@@ -295,7 +364,10 @@ fn init(a: &InitArgs) -> Result<ExitCode, String> {
         let file = wallets_dir.join(format!("wallet-{w}.json"));
         keyfile::write_account_key(&file, &key, Network::Devnet).map_err(|e| e.to_string())?;
         let addr = address(&key);
-        outputs.push(json!({"address": addr, "value": FUNDS_TOKEN0, "token_id": 0}));
+        for _ in 0..TOKEN0_OUTPUTS {
+            let value = FUNDS_TOKEN0 / TOKEN0_OUTPUTS;
+            outputs.push(json!({"address": addr, "value": value, "token_id": 0}));
+        }
         outputs.push(json!({"address": addr, "value": FUNDS_TOKEN1, "token_id": 1}));
         wallets.push(json!({"file": file.display().to_string(), "address": addr,
             "funds": {"0": FUNDS_TOKEN0, "1": FUNDS_TOKEN1}}));
@@ -336,13 +408,16 @@ fn init(a: &InitArgs) -> Result<ExitCode, String> {
         }));
         configs.push(config);
     }
+    let net = network_file(&configs, &origin.block.block.id, &listed)?;
+    let net_path = wallets_dir.join("network.json");
+    std::fs::write(&net_path, net.to_json()).map_err(io(&net_path))?;
     let summary = json!({
         "dir": dir.display().to_string(), "chain_id": a.chain_id, "topology": topo.source,
         "block_interval_ms": a.block_interval_ms, "origin": origin_path.display().to_string(),
         "origin_block_id": origin.block.block.id.to_string(),
         "nodes": listed, "wallets": wallets,
         "fee_recipient": {"file": fees_file.display().to_string(), "address": recipient},
-        "simulated_attestation": true,
+        "simulated_attestation": true, "network_file": net_path.display().to_string(),
     });
     let manifest = dir.join("devnet.json");
     let pretty = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
@@ -360,6 +435,35 @@ fn init(a: &InitArgs) -> Result<ExitCode, String> {
         print_summary(&summary, &configs);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The wallets' network file: chain id and configuration digest as node 0's enclave attests
+/// them (every node has the same consensus configuration), the origin id, the client URLs.
+fn network_file(
+    configs: &[PathBuf],
+    origin: &mcnode_ledger::BlockId,
+    listed: &[Value],
+) -> Result<mcnode_client::NetworkFile, String> {
+    let first = configs.first().ok_or("no node")?;
+    let cfg = mcnode_node::config::load(first, &Overrides::default())
+        .map_err(|e| format!("{}: {e}", first.display()))?
+        .config;
+    let fees: Vec<FeeEntry> = cfg
+        .fees
+        .minimum_fees()
+        .into_iter()
+        .map(|(t, f)| FeeEntry { token: mcnode_tx::TokenId(t), minimum_fee: f })
+        .collect();
+    let policy = mcnode_node::runtime::start::peer_policy(&cfg).map_err(|e| e.to_string())?;
+    let digest = config_digest(&cfg.chain_id, &fees, &cfg.fees.recipient.address, &policy);
+    Ok(mcnode_client::NetworkFile {
+        network: Network::Devnet,
+        chain_id: cfg.chain_id.clone(),
+        config_digest: digest,
+        origin: *origin,
+        nodes: listed.iter().filter_map(|n| n["client_url"].as_str().map(str::to_owned)).collect(),
+        simulated: true,
+    })
 }
 
 fn print_summary(s: &Value, configs: &[PathBuf]) {

@@ -21,16 +21,16 @@ pub struct UpArgs {
     pub dir: PathBuf,
 }
 
-struct Node {
-    name: String,
-    admin: String,
+pub(crate) struct Node {
+    pub(crate) name: String,
+    pub(crate) admin: String,
     child: Option<Child>,
     exited: Option<Option<i32>>,
     last_inputs: Option<(u64, Instant)>,
     rate: f64,
 }
 
-fn get_info(admin: &str) -> Option<Value> {
+pub(crate) fn get_info(admin: &str) -> Option<Value> {
     let mut s = std::net::TcpStream::connect(admin).ok()?;
     s.set_read_timeout(Some(Duration::from_millis(800))).ok()?;
     write!(s, "GET /info HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\n\r\n").ok()?;
@@ -39,7 +39,7 @@ fn get_info(admin: &str) -> Option<Value> {
     serde_json::from_str(buf.split_once("\r\n\r\n")?.1).ok()
 }
 
-fn start(dir: &Path) -> Result<Vec<Node>, String> {
+pub(crate) fn start(dir: &Path) -> Result<Vec<Node>, String> {
     let text = std::fs::read_to_string(dir.join("devnet.json")).map_err(|e| {
         format!("{}: {e} (run `mcnode devnet init` first)", dir.join("devnet.json").display())
     })?;
@@ -78,7 +78,7 @@ fn start(dir: &Path) -> Result<Vec<Node>, String> {
     Ok(nodes)
 }
 
-fn render(nodes: &mut [Node], dir: &Path) -> String {
+pub(crate) fn render(nodes: &mut [Node], dir: &Path) -> String {
     let mut out = format!(
         "mcnode devnet: {} ({} nodes; logs in node-*/node.log; Ctrl-C stops all)\n\n",
         dir.display(),
@@ -136,7 +136,7 @@ fn render(nodes: &mut [Node], dir: &Path) -> String {
     out
 }
 
-fn stop_all(nodes: &mut [Node]) -> bool {
+pub(crate) fn stop_all(nodes: &mut [Node]) -> bool {
     for n in nodes.iter() {
         if let Some(c) = &n.child {
             let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();

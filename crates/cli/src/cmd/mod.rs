@@ -14,6 +14,7 @@ pub mod bench;
 pub mod config;
 pub mod contained;
 pub mod devnet;
+pub mod devnet_demo;
 pub mod devnet_up;
 pub mod enclave_process;
 pub mod keys;
