@@ -6,7 +6,7 @@
 //! [`EventDigest`] over every processed event proves it.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::ops::Range;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -49,11 +49,18 @@ pub(crate) enum Body {
 pub(crate) struct Envelope {
     pub id: u64,
     pub body: Body,
+    /// Sent by a liar as a lie (counted with what the receiving honest engine did with it).
+    pub lie: bool,
 }
 
 impl Envelope {
     pub(crate) fn scp(wire: Wire) -> Rc<Envelope> {
-        Rc::new(Envelope { id: message_id(&wire), body: Body::Scp(wire) })
+        Rc::new(Envelope { id: message_id(&wire), body: Body::Scp(wire), lie: false })
+    }
+
+    /// A lie: bytes a liar sends that an honest node would not.
+    pub(crate) fn lie(wire: Wire) -> Rc<Envelope> {
+        Rc::new(Envelope { id: message_id(&wire), body: Body::Scp(wire), lie: true })
     }
 
     pub(crate) fn direct(body: Body) -> Rc<Envelope> {
@@ -61,7 +68,7 @@ impl Envelope {
             Body::Tx(h) => message_id(h.as_bytes()),
             _ => 0,
         };
-        Rc::new(Envelope { id, body })
+        Rc::new(Envelope { id, body, lie: false })
     }
 }
 
@@ -83,10 +90,22 @@ pub(crate) fn message_id(bytes: &[u8]) -> u64 {
 
 #[derive(Debug)]
 pub(crate) enum Event {
-    Deliver { to: usize, from: usize, env: Rc<Envelope> },
-    Wake { node: usize, epoch: u32 },
+    Deliver {
+        to: usize,
+        from: usize,
+        env: Rc<Envelope>,
+    },
+    Wake {
+        node: usize,
+        epoch: u32,
+    },
     Submit(u64),
     Fault(usize),
+    /// A garbage liar's flood tick.
+    Flood {
+        node: usize,
+        epoch: u32,
+    },
 }
 
 struct Scheduled {
@@ -153,8 +172,11 @@ pub struct Sim {
     pub(crate) catchup_ms: u64,
     /// The engine configuration's (unused) message key.
     pub(crate) unused_key: SigningIdentity,
-    /// Drop counters of engines that crashed.
+    /// Drop counters of honest engines that crashed.
     pub(crate) retired_drops: Vec<DropCounters>,
+    /// What honest engines did with the lies delivered to them: a drop cause, `processed`,
+    /// or for block answers `block-refused` / `block-appended`.
+    pub(crate) lie_outcomes: BTreeMap<String, u64>,
 }
 
 impl Sim {
@@ -194,8 +216,10 @@ impl Sim {
                     known_tx: Default::default(),
                     wake_at: None,
                     catchup_from: None,
-                    history: VecDeque::new(),
-                    recent: VecDeque::new(),
+                    history: Vec::new(),
+                    recent: Default::default(),
+                    lies: BTreeMap::new(),
+                    flood_sent: 0,
                 })
             })
             .collect();
@@ -227,6 +251,7 @@ impl Sim {
             catchup_ms,
             unused_key: crate::lifecycle::unused_key(),
             retired_drops: Vec::new(),
+            lie_outcomes: BTreeMap::new(),
             cfg,
         };
         for i in 0..sim.nodes.len() {
@@ -247,6 +272,9 @@ impl Sim {
         for (i, b) in sim.cfg.byzantine.clone() {
             let label = sim.nodes[i].label.clone();
             sim.note(format!("{label} is Byzantine ({})", b.name()));
+            if b == Behaviour::Garbage && sim.cfg.garbage_rate > 0 {
+                sim.schedule(1, Event::Flood { node: i, epoch: 0 });
+            }
         }
         sim
     }
@@ -335,6 +363,7 @@ impl Sim {
             Event::Wake { node, epoch } => (2, *node, u64::from(*epoch)),
             Event::Submit(k) => (3, 0, *k),
             Event::Fault(i) => (7, 0, *i as u64),
+            Event::Flood { node, epoch } => (8, *node, u64::from(*epoch)),
         };
         self.digest.mix(tag << 56 ^ node as u64);
         self.digest.mix(x);
@@ -350,6 +379,7 @@ impl Sim {
             }
             Event::Submit(k) => self.on_submit(k),
             Event::Fault(i) => self.on_fault(i),
+            Event::Flood { node, epoch } => self.on_flood(node, epoch),
         }
     }
 
@@ -425,6 +455,7 @@ impl Sim {
                 } else {
                     format!("only {} can still decide", live.join(" and "))
                 };
+                self.on_partition_lies();
                 self.note(format!(
                     "network partitioned into {} (plus everyone unlisted): no messages cross; {verdict}",
                     names.join(" | ")
@@ -432,6 +463,7 @@ impl Sim {
             }
             FaultKind::Heal => {
                 self.group = None;
+                self.on_partition_lies();
                 let q = self.quorum_sentence();
                 self.note(format!("partition healed: all links work again; {q}"));
             }
@@ -490,8 +522,19 @@ impl Sim {
     }
 
     fn finish(mut self, wall_ms: u64) -> Report {
-        let live = self.nodes.iter().filter_map(|n| n.engine.as_ref()).map(|e| e.drops().clone());
+        let live = self
+            .nodes
+            .iter()
+            .filter(|n| n.behaviour.is_none())
+            .filter_map(|n| n.engine.as_ref())
+            .map(|e| e.drops().clone());
         let all: Vec<DropCounters> = self.retired_drops.iter().cloned().chain(live).collect();
+        let mut drops_by_cause = BTreeMap::new();
+        for d in &all {
+            for (cause, n) in d.iter() {
+                *drops_by_cause.entry(cause.label()).or_insert(0) += n;
+            }
+        }
         for d in &all {
             let s = &mut self.stats;
             s.duplicates += d.get(DropCause::Duplicate);
@@ -542,6 +585,14 @@ impl Sim {
                 stats: self.stats,
                 expect_liveness: self.cfg.expect_liveness,
                 events: self.events,
+                lies: self
+                    .nodes
+                    .iter()
+                    .filter(|n| n.behaviour.is_some())
+                    .map(|n| (n.label.clone(), n.lies.clone()))
+                    .collect(),
+                lie_outcomes: self.lie_outcomes,
+                drops_by_cause,
             },
         }
     }
