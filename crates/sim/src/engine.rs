@@ -516,9 +516,21 @@ impl Sim {
         self.liveness()
     }
 
+    /// Whether node `i` is honest and among the nodes the scenario judges.
+    pub(crate) fn judged(&self, i: usize) -> bool {
+        self.nodes[i].behaviour.is_none() && self.cfg.judged.as_ref().is_none_or(|j| j.contains(&i))
+    }
+
+    /// Every judged running node holds every submitted value, and at least one runs (a network
+    /// whose judged nodes are all down makes no progress).
     fn liveness(&self) -> bool {
         let want = self.workload.submitted.get();
-        self.nodes.iter().filter(|n| n.up && n.behaviour.is_none()).all(|n| n.ledger_values == want)
+        let mut running = (0..self.nodes.len()).filter(|i| self.nodes[*i].up && self.judged(*i));
+        let mut any = false;
+        running.all(|i| {
+            any = true;
+            self.nodes[i].ledger_values == want
+        }) && any
     }
 
     fn finish(mut self, wall_ms: u64) -> Report {

@@ -39,6 +39,7 @@ mod node;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod theory;
 pub mod topology;
 
 pub use byzantine::Behaviour;

@@ -326,6 +326,7 @@ impl Sim {
                 let before = stats(self);
                 self.input(to, Input::BlocksFetched { from: from_id, blocks });
                 if judged && let (Some(b), Some(a)) = (before, stats(self)) {
+                    *self.lie_outcomes.entry("block-answer-delivered".into()).or_insert(0) += 1;
                     *self.lie_outcomes.entry("block-refused".into()).or_insert(0) += a.0 - b.0;
                     *self.lie_outcomes.entry("block-appended".into()).or_insert(0) += a.1 - b.1;
                 }
@@ -348,7 +349,7 @@ impl Sim {
     fn append(&mut self, i: usize, data: BlockData, synced: bool) {
         let slot = data.block.index;
         let value = block_value(&data);
-        if self.nodes[i].behaviour.is_none()
+        if self.judged(i)
             && let Err(f) = self.checker.check(&self.workload, i, slot, &value)
         {
             self.violation(f.kind, i, f.other, slot, f.detail);

@@ -82,8 +82,8 @@ pub struct Details {
     pub lies: BTreeMap<String, BTreeMap<String, u64>>,
     /// What honest engines did with the lies delivered to them: the drop cause
     /// (`mcnode_node::engine::DropCause::label`), `processed` (passed every check and reached
-    /// SCP, or waits for its slot or bodies), or for block answers `block-refused` and
-    /// `block-appended`.
+    /// SCP, or waits for its slot or bodies), or for a liar's block answers
+    /// `block-answer-delivered`, `block-refused` (failed the id check) and `block-appended`.
     pub lie_outcomes: BTreeMap<String, u64>,
     /// Every honest engine's dropped messages, by cause label (liars' engines not counted).
     pub drops_by_cause: BTreeMap<&'static str, u64>,

@@ -169,8 +169,8 @@ impl Sim {
         let real: Vec<BlockData> = n.blocks[lo as usize..hi as usize].to_vec();
         let b = n.behaviour;
         let forged = || forge_blocks(&n.blocks[lo as usize - 1], &real, n, self.now);
-        let stale =
-            || n.blocks[(lo as usize).saturating_sub(real.len()).max(1)..lo as usize].to_vec();
+        // Blocks the asker already has (the origin at least).
+        let stale = || n.blocks[(lo as usize).saturating_sub(real.len())..lo as usize].to_vec();
         let answers: Vec<(&str, Vec<BlockData>)> = match b {
             None => vec![("", real)],
             Some(Behaviour::Silent) => Vec::new(),
