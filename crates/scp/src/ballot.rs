@@ -362,6 +362,7 @@ impl<V: Value> Slot<V> {
         hint: &Statement<V>,
     ) {
         if self.bal.depth >= MAX_ADVANCE_DEPTH {
+            *ctx.depth_limit_hits += 1;
             return;
         }
         self.bal.depth += 1;

@@ -213,6 +213,8 @@ pub(crate) struct Ctx<'a, V, D> {
     pub out: &'a mut VecDeque<Output<V>>,
     pub timers: &'a mut BTreeMap<TimerId, Time>,
     pub now: Time,
+    /// Times `advance_slot` hit its recursion bound (see [`Node::depth_limit_hits`]).
+    pub depth_limit_hits: &'a mut u64,
 }
 
 impl<V: Value, D> Ctx<'_, V, D> {
@@ -247,6 +249,7 @@ pub struct Node<V, D> {
     out: VecDeque<Output<V>>,
     timers: BTreeMap<TimerId, Time>,
     oldest: SlotIndex,
+    depth_limit_hits: u64,
 }
 
 impl<V: std::fmt::Debug, D> std::fmt::Debug for Node<V, D> {
@@ -290,6 +293,7 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
             out: VecDeque::new(),
             timers: BTreeMap::new(),
             oldest: 0,
+            depth_limit_hits: 0,
         })
     }
 
@@ -306,6 +310,20 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
     /// Hash of the local quorum set, as carried in the node's statements.
     pub fn quorum_set_hash(&self) -> Hash32 {
         self.qset_hash
+    }
+
+    /// How many node ids the node has indexed (its own, those of registered quorum sets, and
+    /// the senders of accepted statements). A rejected statement never adds one.
+    pub fn known_nodes(&self) -> usize {
+        self.index.len()
+    }
+
+    /// How many times handling one input hit the bound on nested state transitions
+    /// (stellar-core `MAX_ADVANCE_SLOT_RECURSION`) and stopped advancing the slot there. Never
+    /// expected in a correct run: a non-zero count is an error to report (the rest of the
+    /// advance happens on the next statement or timer).
+    pub fn depth_limit_hits(&self) -> u64 {
+        self.depth_limit_hits
     }
 
     /// The configuration.
@@ -344,7 +362,10 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
         self.oldest
     }
 
-    fn ctx_parts(&mut self, now: Time) -> (Ctx<'_, V, D>, &mut BTreeMap<SlotIndex, Slot<V>>) {
+    pub(crate) fn ctx_parts(
+        &mut self,
+        now: Time,
+    ) -> (Ctx<'_, V, D>, &mut BTreeMap<SlotIndex, Slot<V>>) {
         (
             Ctx {
                 local_id: self.local_id,
@@ -357,6 +378,7 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
                 out: &mut self.out,
                 timers: &mut self.timers,
                 now,
+                depth_limit_hits: &mut self.depth_limit_hits,
             },
             &mut self.slots,
         )
@@ -465,22 +487,29 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
                 }
             },
         };
-        let idx = self.index.index(statement.node_id);
+        let sender = statement.node_id;
+        let known = self.index.len();
+        let idx = self.index.index(sender);
         let qset = qset.unwrap_or_else(|| Arc::new(Compiled::singleton(idx)));
         let validator = self.config.is_validator;
         let index = statement.slot;
         let (mut ctx, slots) = self.ctx_parts(now);
         let rec = Recorded { st: statement, idx, qset };
-        match slots.get_mut(&index) {
+        let result = match slots.get_mut(&index) {
             Some(s) => s.process(&mut ctx, rec),
             None => {
                 // Check on a fresh slot first so that a rejected statement leaves no trace.
                 let mut s = Slot::new(index, validator);
-                s.process(&mut ctx, rec)?;
-                slots.insert(index, s);
-                Ok(())
+                s.process(&mut ctx, rec).map(|()| {
+                    slots.insert(index, s);
+                })
             }
+        };
+        if result.is_err() && self.index.len() > known {
+            // Nor in the node index: a sender first seen in a rejected statement is forgotten.
+            self.index.forget_newest(sender);
         }
+        result
     }
 
     /// Fires every timer whose deadline is at or before `now`. Calling it early or twice is

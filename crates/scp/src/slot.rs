@@ -114,3 +114,41 @@ impl<V: Value> Slot<V> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use mcnode_types::{Hash32, NodeId};
+
+    use super::*;
+    use crate::ballot::MAX_ADVANCE_DEPTH;
+    use crate::statement::{Ballot, Prepare};
+    use crate::{Node, QuorumSet, ScpConfig, Time, TxHashSet, TxSetDriver};
+
+    #[test]
+    fn hitting_the_advance_depth_bound_is_counted() {
+        let ids: Vec<NodeId> = (1..=3u8).map(|i| NodeId([i; 32])).collect();
+        let qset = QuorumSet::new(2, ids.clone());
+        let mut node =
+            Node::new(ids[0], qset, ScpConfig::default(), TxSetDriver { max_values: 10 }).unwrap();
+        let hint = Statement {
+            node_id: ids[1],
+            slot: 1,
+            quorum_set_hash: node.quorum_set_hash(),
+            pledge: Pledge::Prepare(Prepare {
+                ballot: Ballot::new(1, TxHashSet::from_hashes([Hash32([1; 32])])),
+                prepared: None,
+                prepared_prime: None,
+                n_c: 0,
+                n_h: 0,
+            }),
+        };
+        let mut slot: Slot<TxHashSet> = Slot::new(1, true);
+        slot.bal.depth = MAX_ADVANCE_DEPTH;
+        {
+            let (mut ctx, _) = node.ctx_parts(Time(0));
+            slot.advance_slot(&mut ctx, &hint);
+        }
+        assert_eq!(node.depth_limit_hits(), 1);
+        assert_eq!(slot.bal.depth, MAX_ADVANCE_DEPTH, "nothing advanced past the bound");
+    }
+}
