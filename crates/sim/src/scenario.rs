@@ -308,7 +308,8 @@ pub fn parse_scenario(text: &str, path: &Path, base: &Path) -> Result<SimConfig,
     cfg.block_interval_ms = file.block_interval_ms.unwrap_or(cfg.block_interval_ms);
     let resolve = |name: &str| cfg.topology.resolve(name);
     cfg.submit = match file.submit {
-        None => Submit::All,
+        // New scenarios exercise validity per node: each value reaches one node and travels.
+        None => Submit::One,
         Some(SubmitSpec::Mode(m)) if m == "all" => Submit::All,
         Some(SubmitSpec::Mode(m)) if m == "one" => Submit::One,
         Some(SubmitSpec::Mode(m)) => {
