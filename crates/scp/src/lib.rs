@@ -94,6 +94,7 @@ mod ballot;
 mod ballot_steps;
 mod compiled;
 mod config;
+mod context;
 mod driver;
 mod federated;
 pub mod fuzzing;

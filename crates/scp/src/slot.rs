@@ -1,14 +1,20 @@
 //! One consensus slot: its nomination and ballot state side by side (draft §2: a slot runs
 //! nomination until a candidate exists, and the ballot protocol from then until it
 //! externalizes; both keep the latest statement of every node).
+//!
+//! `impl Slot` is split by protocol, on purpose: this file holds what concerns both (routing a
+//! statement, restore, snapshots), `nomination.rs` the nomination protocol (draft §2.2),
+//! `ballot.rs` the ballot protocol's intake and state and `ballot_steps.rs` its federated
+//! steps (draft §3), each under its source's section names and small enough to read against
+//! it. None of them imports `node`: what they need from the node comes in a `context::Ctx`.
 
 use mcnode_types::SlotIndex;
 
 use crate::Value;
 use crate::ballot::BallotState;
+use crate::context::{Ctx, Phase, RestoreError, SlotInfo, StatementError, TimerKind};
 use crate::driver::Driver;
 use crate::federated::Recorded;
-use crate::node::{Ctx, Phase, RestoreError, SlotInfo, StatementError, TimerKind};
 use crate::nomination::NominationState;
 use crate::statement::{Pledge, Statement};
 
