@@ -33,6 +33,7 @@ pub mod byzantine;
 pub mod driver;
 pub mod enclave;
 mod engine;
+mod faults;
 pub mod fuzzing;
 mod lifecycle;
 mod node;
