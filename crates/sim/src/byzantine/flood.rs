@@ -35,7 +35,7 @@ impl Sim {
         let n = &self.nodes[i];
         let tip = n.blocks[n.blocks.len() - 1].block.id;
         let chain = crate::enclave::SIM_CHAIN_ID;
-        let latest = n.engine.as_ref().and_then(|e| e.latest_statements().into_iter().next());
+        let latest = n.engine.as_ref().and_then(|e| e.own_statements().into_iter().next());
         let st = latest.unwrap_or_else(|| Statement {
             node_id: n.id,
             slot: n.current(),
