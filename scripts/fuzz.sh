@@ -9,5 +9,7 @@ export RUSTC_BOOTSTRAP=1
 targets=("$@"); [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo fuzz list)
 for t in "${targets[@]}"; do
   echo "== fuzzing $t for ${secs}s"
-  cargo fuzz run "$t" -- -max_total_time="$secs"
+  # Committed seed inputs (valid examples), when a target has them, start the corpus.
+  seeds=(); [ -d "seeds/$t" ] && seeds=("corpus/$t" "seeds/$t") && mkdir -p "corpus/$t"
+  cargo fuzz run "$t" "${seeds[@]}" -- -max_total_time="$secs"
 done

@@ -16,9 +16,9 @@ use mcnode_types::NodeId;
 
 use crate::Value;
 use crate::compiled::Compiled;
+use crate::context::{Ctx, Output, Phase, StatementError, TimerId, TimerKind};
 use crate::driver::{Driver, Validity};
 use crate::federated::{Latest, Recorded, is_quorum};
-use crate::node::{Ctx, Output, Phase, StatementError, TimerId, TimerKind};
 use crate::slot::Slot;
 use crate::statement::{Ballot, Confirm, Externalize, Pledge, Prepare, Statement};
 
@@ -362,6 +362,7 @@ impl<V: Value> Slot<V> {
         hint: &Statement<V>,
     ) {
         if self.bal.depth >= MAX_ADVANCE_DEPTH {
+            *ctx.depth_limit_hits += 1;
             return;
         }
         self.bal.depth += 1;

@@ -14,9 +14,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::context::{Ctx, Output, Phase};
 use crate::driver::Driver;
 use crate::federated::{federated_accept, federated_ratify, is_v_blocking};
-use crate::node::{Ctx, Output, Phase};
 use crate::slot::Slot;
 use crate::statement::{Ballot, Pledge, Statement};
 use crate::{Value, ballot::statement_counter};

@@ -25,6 +25,19 @@ impl NodeIndex {
         let next = self.ids.len() as u32;
         *self.ids.entry(id).or_insert(next)
     }
+
+    /// How many ids have an index.
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Takes back the index just given to `id` by [`NodeIndex::index`] when it was new (the
+    /// last index, so no other id moves).
+    pub(crate) fn forget_newest(&mut self, id: NodeId) {
+        if self.ids.get(&id).is_some_and(|i| *i as usize + 1 == self.ids.len()) {
+            self.ids.remove(&id);
+        }
+    }
 }
 
 /// A set of node indices.

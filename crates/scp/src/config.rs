@@ -74,7 +74,46 @@ impl Default for ScpConfig {
     }
 }
 
+/// Longest `max_timeout` a configuration may set: beyond a day a stuck slot would look dead.
+pub const MAX_TIMEOUT_CEILING: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A timer setting [`ScpConfig::validate`] refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("SCP config field {field}: {reason}")]
+pub struct ScpConfigError {
+    /// The field.
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
 impl ScpConfig {
+    /// Refuses timers that make no sense: a zero base (round 1 would end as it starts, so the
+    /// node would spin through rounds without hearing anyone), a zero or absurd
+    /// `max_timeout` (above [`MAX_TIMEOUT_CEILING`]), and a base or increment above
+    /// `max_timeout` (the cap would hide it).
+    pub fn validate(&self) -> Result<(), ScpConfigError> {
+        let bad = |field, reason| Err(ScpConfigError { field, reason });
+        if self.max_timeout.is_zero() || self.max_timeout > MAX_TIMEOUT_CEILING {
+            return bad("max_timeout", "must be 1 ms to 24 h");
+        }
+        let timers = [
+            ("nomination_timeout_base", self.nomination_timeout_base, false),
+            ("nomination_timeout_increment", self.nomination_timeout_increment, true),
+            ("ballot_timeout_base", self.ballot_timeout_base, false),
+            ("ballot_timeout_increment", self.ballot_timeout_increment, true),
+        ];
+        for (field, d, zero_ok) in timers {
+            if d.as_millis() == 0 && !zero_ok {
+                return bad(field, "must be at least 1 ms");
+            }
+            if d > self.max_timeout {
+                return bad(field, "must not exceed max_timeout");
+            }
+        }
+        Ok(())
+    }
+
     /// Length of nomination round `round` (1-based).
     pub fn nomination_timeout(&self, round: u32) -> Duration {
         grow(
@@ -151,5 +190,31 @@ mod tests {
         assert_eq!(c.ballot_timeout(u32::MAX), Duration::from_secs(10));
         let back = ScpConfig::from_canonical_bytes(&c.to_canonical_bytes()).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn zero_and_absurd_timeouts_are_refused() {
+        assert_eq!(ScpConfig::default().validate(), Ok(()));
+        let ms = Duration::from_millis;
+        let field = |c: ScpConfig| c.validate().map_err(|e| e.field);
+        let d = ScpConfig::default;
+        assert_eq!(
+            field(ScpConfig { nomination_timeout_base: ms(0), ..d() }),
+            Err("nomination_timeout_base")
+        );
+        assert_eq!(
+            field(ScpConfig { ballot_timeout_base: ms(0), ..d() }),
+            Err("ballot_timeout_base")
+        );
+        assert_eq!(field(ScpConfig { max_timeout: ms(0), ..d() }), Err("max_timeout"));
+        assert_eq!(
+            field(ScpConfig { max_timeout: MAX_TIMEOUT_CEILING + ms(1), ..d() }),
+            Err("max_timeout")
+        );
+        assert_eq!(
+            field(ScpConfig { ballot_timeout_increment: ms(31 * 60 * 1000), ..d() }),
+            Err("ballot_timeout_increment")
+        );
+        assert_eq!(field(ScpConfig { nomination_timeout_increment: ms(0), ..d() }), Ok(()));
     }
 }

@@ -94,6 +94,7 @@ mod ballot;
 mod ballot_steps;
 mod compiled;
 mod config;
+mod context;
 mod driver;
 mod federated;
 pub mod fuzzing;
@@ -105,7 +106,7 @@ mod slot;
 mod statement;
 mod value;
 
-pub use config::{ScpConfig, Time};
+pub use config::{MAX_TIMEOUT_CEILING, ScpConfig, ScpConfigError, Time};
 pub use driver::{Driver, Validity, Value};
 pub use node::{
     Node, NominateError, Output, Phase, RestoreError, SlotInfo, StatementError, TimerId, TimerKind,

@@ -22,9 +22,9 @@ use std::collections::BTreeSet;
 
 use mcnode_types::{Encode, Hash32, NodeId};
 
+use crate::context::{Ctx, StatementError, TimerId, TimerKind};
 use crate::driver::{Driver, Validity};
 use crate::federated::{Recorded, federated_accept, federated_ratify};
-use crate::node::{Ctx, StatementError, TimerId, TimerKind};
 use crate::slot::Slot;
 use crate::statement::{Nominate, Pledge, Statement};
 use crate::{QuorumSet, Value};

@@ -1,14 +1,20 @@
 //! One consensus slot: its nomination and ballot state side by side (draft §2: a slot runs
 //! nomination until a candidate exists, and the ballot protocol from then until it
 //! externalizes; both keep the latest statement of every node).
+//!
+//! `impl Slot` is split by protocol, on purpose: this file holds what concerns both (routing a
+//! statement, restore, snapshots), `nomination.rs` the nomination protocol (draft §2.2),
+//! `ballot.rs` the ballot protocol's intake and state and `ballot_steps.rs` its federated
+//! steps (draft §3), each under its source's section names and small enough to read against
+//! it. None of them imports `node`: what they need from the node comes in a `context::Ctx`.
 
 use mcnode_types::SlotIndex;
 
 use crate::Value;
 use crate::ballot::BallotState;
+use crate::context::{Ctx, Phase, RestoreError, SlotInfo, StatementError, TimerKind};
 use crate::driver::Driver;
 use crate::federated::Recorded;
-use crate::node::{Ctx, Phase, RestoreError, SlotInfo, StatementError, TimerKind};
 use crate::nomination::NominationState;
 use crate::statement::{Pledge, Statement};
 
@@ -112,5 +118,43 @@ impl<V: Value> Slot<V> {
             heard_from_quorum: self.bal.heard_from_quorum,
             fully_validated: self.fully_validated,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mcnode_types::{Hash32, NodeId};
+
+    use super::*;
+    use crate::ballot::MAX_ADVANCE_DEPTH;
+    use crate::statement::{Ballot, Prepare};
+    use crate::{Node, QuorumSet, ScpConfig, Time, TxHashSet, TxSetDriver};
+
+    #[test]
+    fn hitting_the_advance_depth_bound_is_counted() {
+        let ids: Vec<NodeId> = (1..=3u8).map(|i| NodeId([i; 32])).collect();
+        let qset = QuorumSet::new(2, ids.clone());
+        let mut node =
+            Node::new(ids[0], qset, ScpConfig::default(), TxSetDriver { max_values: 10 }).unwrap();
+        let hint = Statement {
+            node_id: ids[1],
+            slot: 1,
+            quorum_set_hash: node.quorum_set_hash(),
+            pledge: Pledge::Prepare(Prepare {
+                ballot: Ballot::new(1, TxHashSet::from_hashes([Hash32([1; 32])])),
+                prepared: None,
+                prepared_prime: None,
+                n_c: 0,
+                n_h: 0,
+            }),
+        };
+        let mut slot: Slot<TxHashSet> = Slot::new(1, true);
+        slot.bal.depth = MAX_ADVANCE_DEPTH;
+        {
+            let (mut ctx, _) = node.ctx_parts(Time(0));
+            slot.advance_slot(&mut ctx, &hint);
+        }
+        assert_eq!(node.depth_limit_hits(), 1);
+        assert_eq!(slot.bal.depth, MAX_ADVANCE_DEPTH, "nothing advanced past the bound");
     }
 }

@@ -65,6 +65,17 @@ fn two_silent_nodes_of_five_block_but_never_disagree() {
     net.start();
     net.run(60_000, |_| false);
     assert!(net.externalized.iter().all(|e| e.is_empty()), "no quorum: nothing decided");
+    // Blocked, not dead: once the two speak again (restarted, they hear every peer's latest
+    // statements and nominate), the five decide every slot and agree.
+    for i in [0, 1] {
+        net.silent[i] = false;
+        net.crash(i);
+        net.restart(i);
+    }
+    net.run(600_000, |n| n.all_done(&all(5)));
+    assert!(net.all_done(&all(5)), "the core is alive after the silent nodes recover");
+    net.check_agreement();
+    net.check_validity();
 }
 
 #[test]

@@ -237,6 +237,25 @@ fn a_rejected_statement_on_a_new_slot_leaves_no_slot_behind() {
 }
 
 #[test]
+fn a_rejected_statement_from_a_new_node_leaves_the_node_index_unchanged() {
+    // The crate promises that rejected input changes nothing; the table of known node ids
+    // (which only grows) is part of that state.
+    let (mut scp, qh) = core5();
+    let known = scp.node.known_nodes();
+    scp.node.driver_mut().invalid.insert(Z);
+    let stranger = v(77);
+    let st = prepare(stranger, qh, b(1, Z), None, 0, 0, None);
+    assert_eq!(scp.try_receive(st), Err(StatementError::InvalidValue));
+    assert_eq!(scp.node.known_nodes(), known, "a rejected statement indexed its sender");
+    let st = externalize(stranger, qh, b(1, Z), 1);
+    assert_eq!(scp.try_receive(st), Err(StatementError::InvalidValue));
+    assert_eq!(scp.node.known_nodes(), known);
+    // An accepted one does index its sender.
+    scp.receive(prepare(stranger, qh, b(1, X), None, 0, 0, None));
+    assert_eq!(scp.node.known_nodes(), known + 1);
+}
+
+#[test]
 fn externalized_slot_rejects_contradictions() {
     let (mut scp, qh) = core5();
     assert!(scp.bump_state(1, X));

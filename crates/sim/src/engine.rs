@@ -6,7 +6,7 @@
 //! [`EventDigest`] over every processed event proves it.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::ops::Range;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use crate::enclave;
 use crate::node::SimNode;
 use crate::report::{Checker, Details, EventDigest, NodeSummary, Report, Stats, Violation};
 use crate::rng::SimRng;
-use crate::scenario::{FaultKind, Overlay, SimConfig, Submit};
+use crate::scenario::{Overlay, SimConfig, Submit};
 
 /// What travels over a simulated link.
 #[derive(Debug)]
@@ -49,11 +49,18 @@ pub(crate) enum Body {
 pub(crate) struct Envelope {
     pub id: u64,
     pub body: Body,
+    /// Sent by a liar as a lie (counted with what the receiving honest engine did with it).
+    pub lie: bool,
 }
 
 impl Envelope {
     pub(crate) fn scp(wire: Wire) -> Rc<Envelope> {
-        Rc::new(Envelope { id: message_id(&wire), body: Body::Scp(wire) })
+        Rc::new(Envelope { id: message_id(&wire), body: Body::Scp(wire), lie: false })
+    }
+
+    /// A lie: bytes a liar sends that an honest node would not.
+    pub(crate) fn lie(wire: Wire) -> Rc<Envelope> {
+        Rc::new(Envelope { id: message_id(&wire), body: Body::Scp(wire), lie: true })
     }
 
     pub(crate) fn direct(body: Body) -> Rc<Envelope> {
@@ -61,7 +68,7 @@ impl Envelope {
             Body::Tx(h) => message_id(h.as_bytes()),
             _ => 0,
         };
-        Rc::new(Envelope { id, body })
+        Rc::new(Envelope { id, body, lie: false })
     }
 }
 
@@ -83,10 +90,22 @@ pub(crate) fn message_id(bytes: &[u8]) -> u64 {
 
 #[derive(Debug)]
 pub(crate) enum Event {
-    Deliver { to: usize, from: usize, env: Rc<Envelope> },
-    Wake { node: usize, epoch: u32 },
+    Deliver {
+        to: usize,
+        from: usize,
+        env: Rc<Envelope>,
+    },
+    Wake {
+        node: usize,
+        epoch: u32,
+    },
     Submit(u64),
     Fault(usize),
+    /// A garbage liar's flood tick.
+    Flood {
+        node: usize,
+        epoch: u32,
+    },
 }
 
 struct Scheduled {
@@ -135,7 +154,7 @@ pub struct Sim {
     pub(crate) rng: SimRng,
     pub(crate) nodes: Vec<SimNode>,
     pub(crate) neighbors: Vec<Vec<usize>>,
-    group: Option<Vec<usize>>,
+    pub(crate) group: Option<Vec<usize>>,
     pub(crate) id_index: HashMap<NodeId, usize>,
     pub(crate) workload: Rc<Workload>,
     digest: EventDigest,
@@ -144,7 +163,7 @@ pub struct Sim {
     pub(crate) checker: Checker,
     pub(crate) story: Vec<(u64, String)>,
     pub(crate) violations: Vec<Violation>,
-    faults_left: usize,
+    pub(crate) faults_left: usize,
     pub(crate) check_done: bool,
     events: u64,
     /// How long a node's slot makes no progress before it re-broadcasts its statements.
@@ -153,8 +172,11 @@ pub struct Sim {
     pub(crate) catchup_ms: u64,
     /// The engine configuration's (unused) message key.
     pub(crate) unused_key: SigningIdentity,
-    /// Drop counters of engines that crashed.
+    /// Drop counters of honest engines that crashed.
     pub(crate) retired_drops: Vec<DropCounters>,
+    /// What honest engines did with the lies delivered to them: a drop cause, `processed`,
+    /// or for block answers `block-refused` / `block-appended`.
+    pub(crate) lie_outcomes: BTreeMap<String, u64>,
 }
 
 impl Sim {
@@ -194,8 +216,10 @@ impl Sim {
                     known_tx: Default::default(),
                     wake_at: None,
                     catchup_from: None,
-                    history: VecDeque::new(),
-                    recent: VecDeque::new(),
+                    history: Vec::new(),
+                    recent: Default::default(),
+                    lies: BTreeMap::new(),
+                    flood_sent: 0,
                 })
             })
             .collect();
@@ -227,6 +251,7 @@ impl Sim {
             catchup_ms,
             unused_key: crate::lifecycle::unused_key(),
             retired_drops: Vec::new(),
+            lie_outcomes: BTreeMap::new(),
             cfg,
         };
         for i in 0..sim.nodes.len() {
@@ -247,6 +272,9 @@ impl Sim {
         for (i, b) in sim.cfg.byzantine.clone() {
             let label = sim.nodes[i].label.clone();
             sim.note(format!("{label} is Byzantine ({})", b.name()));
+            if b == Behaviour::Garbage && sim.cfg.garbage_rate > 0 {
+                sim.schedule(1, Event::Flood { node: i, epoch: 0 });
+            }
         }
         sim
     }
@@ -335,6 +363,7 @@ impl Sim {
             Event::Wake { node, epoch } => (2, *node, u64::from(*epoch)),
             Event::Submit(k) => (3, 0, *k),
             Event::Fault(i) => (7, 0, *i as u64),
+            Event::Flood { node, epoch } => (8, *node, u64::from(*epoch)),
         };
         self.digest.mix(tag << 56 ^ node as u64);
         self.digest.mix(x);
@@ -350,6 +379,7 @@ impl Sim {
             }
             Event::Submit(k) => self.on_submit(k),
             Event::Fault(i) => self.on_fault(i),
+            Event::Flood { node, epoch } => self.on_flood(node, epoch),
         }
     }
 
@@ -389,93 +419,6 @@ impl Sim {
         }
     }
 
-    fn on_fault(&mut self, i: usize) {
-        self.faults_left -= 1;
-        self.check_done = true;
-        match self.cfg.faults[i].kind.clone() {
-            FaultKind::Crash(n) => self.crash(n),
-            FaultKind::Restart(n) => self.restart(n),
-            FaultKind::Partition(groups) => {
-                let mut g = vec![groups.len(); self.nodes.len()];
-                for (k, members) in groups.iter().enumerate() {
-                    for m in members {
-                        g[*m] = k;
-                    }
-                }
-                self.group = Some(g);
-                let names: Vec<String> = groups
-                    .iter()
-                    .map(|m| {
-                        let l: Vec<&str> =
-                            m.iter().map(|i| self.nodes[*i].label.as_str()).collect();
-                        format!("[{}]", l.join(", "))
-                    })
-                    .collect();
-                let up = self.speaking();
-                let g = self.group.clone().unwrap_or_default();
-                let live: Vec<String> = (0..=groups.len())
-                    .filter_map(|k| {
-                        let side: Vec<usize> = up.iter().copied().filter(|i| g[*i] == k).collect();
-                        let q = self.quorum_within(&side);
-                        (!q.is_empty()).then(|| format!("group {} ({} nodes)", k + 1, q.len()))
-                    })
-                    .collect();
-                let verdict = if live.is_empty() {
-                    "no side holds a quorum, so nothing can be decided until it heals".to_string()
-                } else {
-                    format!("only {} can still decide", live.join(" and "))
-                };
-                self.note(format!(
-                    "network partitioned into {} (plus everyone unlisted): no messages cross; {verdict}",
-                    names.join(" | ")
-                ));
-            }
-            FaultKind::Heal => {
-                self.group = None;
-                let q = self.quorum_sentence();
-                self.note(format!("partition healed: all links work again; {q}"));
-            }
-        }
-    }
-
-    /// The largest quorum (SCP paper Def. 3) among `members`: drop every node whose quorum set
-    /// is not satisfied by the rest until nothing changes. Empty means consensus cannot progress.
-    pub(crate) fn quorum_within(&self, members: &[usize]) -> Vec<usize> {
-        let mut set: Vec<usize> = members.to_vec();
-        loop {
-            let ids: std::collections::HashSet<NodeId> =
-                set.iter().map(|i| self.nodes[*i].id).collect();
-            let before = set.len();
-            set.retain(|i| self.nodes[*i].qset.is_slice_satisfied(&|n: &NodeId| ids.contains(n)));
-            if set.len() == before {
-                return set;
-            }
-        }
-    }
-
-    /// Running nodes that speak (not crashed, not silent).
-    pub(crate) fn speaking(&self) -> Vec<usize> {
-        (0..self.nodes.len()).filter(|i| self.nodes[*i].active()).collect()
-    }
-
-    /// A sentence saying whether the running nodes can still decide.
-    pub(crate) fn quorum_sentence(&self) -> String {
-        let up = self.speaking();
-        let q = self.quorum_within(&up);
-        if q.is_empty() {
-            format!(
-                "the {} running nodes no longer contain a quorum: consensus halts until enough come back",
-                up.len()
-            )
-        } else {
-            format!(
-                "{} of the {} running nodes form a quorum, so consensus can go on",
-                q.len(),
-                up.len()
-            )
-        }
-    }
-
     /// Honest running nodes, and whether each holds every submitted value.
     fn goal_reached(&self) -> bool {
         if self.faults_left > 0 || self.workload.submitted.get() < self.cfg.values {
@@ -484,14 +427,37 @@ impl Sim {
         self.liveness()
     }
 
+    /// Whether node `i` is honest and among the nodes the scenario judges.
+    pub(crate) fn judged(&self, i: usize) -> bool {
+        self.nodes[i].behaviour.is_none() && self.cfg.judged.as_ref().is_none_or(|j| j.contains(&i))
+    }
+
+    /// Every judged running node holds every submitted value, and at least one runs (a network
+    /// whose judged nodes are all down makes no progress).
     fn liveness(&self) -> bool {
         let want = self.workload.submitted.get();
-        self.nodes.iter().filter(|n| n.up && n.behaviour.is_none()).all(|n| n.ledger_values == want)
+        let mut running = (0..self.nodes.len()).filter(|i| self.nodes[*i].up && self.judged(*i));
+        let mut any = false;
+        running.all(|i| {
+            any = true;
+            self.nodes[i].ledger_values == want
+        }) && any
     }
 
     fn finish(mut self, wall_ms: u64) -> Report {
-        let live = self.nodes.iter().filter_map(|n| n.engine.as_ref()).map(|e| e.drops().clone());
+        let live = self
+            .nodes
+            .iter()
+            .filter(|n| n.behaviour.is_none())
+            .filter_map(|n| n.engine.as_ref())
+            .map(|e| e.drops().clone());
         let all: Vec<DropCounters> = self.retired_drops.iter().cloned().chain(live).collect();
+        let mut drops_by_cause = BTreeMap::new();
+        for d in &all {
+            for (cause, n) in d.iter() {
+                *drops_by_cause.entry(cause.label()).or_insert(0) += n;
+            }
+        }
         for d in &all {
             let s = &mut self.stats;
             s.duplicates += d.get(DropCause::Duplicate);
@@ -542,6 +508,14 @@ impl Sim {
                 stats: self.stats,
                 expect_liveness: self.cfg.expect_liveness,
                 events: self.events,
+                lies: self
+                    .nodes
+                    .iter()
+                    .filter(|n| n.behaviour.is_some())
+                    .map(|n| (n.label.clone(), n.lies.clone()))
+                    .collect(),
+                lie_outcomes: self.lie_outcomes,
+                drops_by_cause,
             },
         }
     }

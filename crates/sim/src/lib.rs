@@ -7,8 +7,10 @@
 //! on virtual time over simulated links with latency ranges, loss and partitions, through a
 //! simulated enclave whose transactions are 32-byte hashes ([`enclave`]); crashes and restarts
 //! nodes (a restarted engine restores its persisted statements); plays Byzantine nodes
-//! (`silent`, `equivocate`, `conflicting-values`, `replay`, `garbage`) by rewriting and
-//! re-signing their envelopes; and submits values at a configurable rate.
+//! (`silent`, `equivocate`, `conflicting-values`, `replay`, `garbage`, `lying-sync`) that lie
+//! on every path they reach, counts their lies and what honest engines did with each
+//! ([`byzantine`]); says which honest nodes theory protects past the tolerance limit
+//! ([`theory`]); and submits values at a configurable rate.
 //!
 //! # What it guarantees
 //! - **Reproducible**: all randomness comes from one seeded generator ([`rng::SimRng`]) and
@@ -33,12 +35,14 @@ pub mod byzantine;
 pub mod driver;
 pub mod enclave;
 mod engine;
+mod faults;
 pub mod fuzzing;
 mod lifecycle;
 mod node;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod theory;
 pub mod topology;
 
 pub use byzantine::Behaviour;

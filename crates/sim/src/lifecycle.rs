@@ -94,6 +94,7 @@ impl Sim {
             let peer = self.nodes[j].id;
             self.input(i, Input::PeerConnected(peer));
             self.input(j, Input::PeerConnected(me));
+            self.on_connection_lies(i, j);
         }
         self.pump(i);
     }
@@ -108,7 +109,10 @@ impl Sim {
         n.wake_at = None;
         n.catchup_from = None;
         n.known_tx.clear();
-        if let Some(e) = n.engine.take() {
+        let honest = n.behaviour.is_none();
+        if let Some(e) = n.engine.take()
+            && honest
+        {
             self.retired_drops.push(e.drops().clone());
         }
         let me = self.nodes[i].id;

@@ -11,15 +11,14 @@
 //! invariants when a ledger grows, and rewrites the outgoing messages of Byzantine nodes
 //! ([`crate::byzantine`]).
 
-use std::collections::{HashSet, VecDeque};
-use std::ops::Range;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 
 use mcnode_crypto::SigningIdentity;
 use mcnode_ledger::block::BlockData;
 use mcnode_node::engine::auth::SimMacAuth;
-use mcnode_node::engine::{Action, Engine, Input, ScpEnvelope, Wire};
+use mcnode_node::engine::{Action, DropCounters, Engine, Input, ScpEnvelope, Wire};
 use mcnode_scp::{Pledge, QuorumSet, Statement, Time, TxHashSet};
 use mcnode_types::{Decode, Encode, Hash32, NodeId, SlotIndex};
 
@@ -35,8 +34,6 @@ type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<PrehashedHasher>>;
 pub const LEDGER_DOMAIN: &[u8] = b"mcnode-sim-ledger";
 /// Messages kept per node for violation reports.
 const RECENT: usize = 4;
-/// Old messages a `replay` node keeps to resend.
-pub(crate) const HISTORY: usize = 256;
 /// Most peers asked at once for transaction bodies.
 const FETCH_FANOUT: usize = 2;
 
@@ -68,8 +65,13 @@ pub(crate) struct SimNode {
     pub wake_at: Option<u64>,
     /// Ledger length when the running catch-up began.
     pub catchup_from: Option<u64>,
-    pub history: VecDeque<Wire>,
+    /// Old messages a `replay` or `lying-sync` liar keeps to resend.
+    pub history: Vec<Wire>,
     pub recent: VecDeque<Wire>,
+    /// Lies told, by kind (liars only).
+    pub lies: BTreeMap<String, u64>,
+    /// Flood messages sent (`garbage` liars).
+    pub flood_sent: u64,
 }
 
 impl SimNode {
@@ -245,11 +247,11 @@ impl Sim {
     /// An own message of node `i`, to `to` or to every neighbor, as its behaviour has it.
     fn send_own(&mut self, i: usize, to: Option<usize>, msg: Wire) {
         let wires = match self.nodes[i].behaviour {
-            None => vec![(msg, None)],
-            Some(b) => self.byzantine_rewrite(i, b, msg),
+            None => vec![(msg, None, false)],
+            Some(b) => self.byzantine_rewrite(i, b, msg, to.is_some()),
         };
-        for (wire, parity) in wires {
-            let env = Envelope::scp(wire);
+        for (wire, parity, lie) in wires {
+            let env = if lie { Envelope::lie(wire) } else { Envelope::scp(wire) };
             match (to, parity) {
                 (Some(t), _) => self.send(i, t, env),
                 (None, None) => self.broadcast(i, &env, &[]),
@@ -276,10 +278,17 @@ impl Sim {
             Body::Scp(wire) => {
                 let n = &mut self.nodes[to];
                 remember(&mut n.recent, wire.clone(), RECENT);
+                let honest = n.behaviour.is_none();
                 if n.behaviour == Some(Behaviour::Replay) {
-                    remember(&mut n.history, wire.clone(), HISTORY);
+                    self.keep_history(to, wire.clone());
                 }
+                let before = (env.lie && honest)
+                    .then(|| self.nodes[to].engine.as_ref().map(|e| e.drops().clone()))
+                    .flatten();
                 self.input(to, Input::PeerMessage { from: from_id, bytes: wire.to_vec() });
+                if let Some(before) = before {
+                    self.record_lie_outcome(to, &before);
+                }
             }
             Body::Tx(h) => {
                 let h = *h;
@@ -306,24 +315,23 @@ impl Sim {
             Body::GetBlocks(range) => self.on_get_blocks(to, from, range.clone()),
             Body::Blocks(blocks) => {
                 let blocks = blocks.clone();
+                let judged =
+                    self.nodes[from].behaviour.is_some() && self.nodes[to].behaviour.is_none();
+                let stats = |sim: &Sim| {
+                    sim.nodes[to]
+                        .engine
+                        .as_ref()
+                        .map(|e| (e.stats().blocks_refused, e.stats().blocks_appended))
+                };
+                let before = stats(self);
                 self.input(to, Input::BlocksFetched { from: from_id, blocks });
+                if judged && let (Some(b), Some(a)) = (before, stats(self)) {
+                    *self.lie_outcomes.entry("block-answer-delivered".into()).or_insert(0) += 1;
+                    *self.lie_outcomes.entry("block-refused".into()).or_insert(0) += a.0 - b.0;
+                    *self.lie_outcomes.entry("block-appended".into()).or_insert(0) += a.1 - b.1;
+                }
             }
         }
-    }
-
-    fn on_get_blocks(&mut self, me: usize, asker: usize, range: Range<u64>) {
-        let n = &self.nodes[me];
-        let have = n.blocks.len() as u64;
-        let (lo, hi) = (range.start.min(have), range.end.min(have));
-        if lo >= hi {
-            return;
-        }
-        let mut blocks: Vec<BlockData> = n.blocks[lo as usize..hi as usize].to_vec();
-        if n.behaviour == Some(Behaviour::ConflictingValues) {
-            blocks =
-                crate::byzantine::forge_blocks(&n.blocks[lo as usize - 1], &blocks, n, self.now);
-        }
-        self.send(me, asker, Envelope::direct(Body::Blocks(blocks)));
     }
 
     /// A client submits `h` to node `i`.
@@ -341,7 +349,7 @@ impl Sim {
     fn append(&mut self, i: usize, data: BlockData, synced: bool) {
         let slot = data.block.index;
         let value = block_value(&data);
-        if self.nodes[i].behaviour.is_none()
+        if self.judged(i)
             && let Err(f) = self.checker.check(&self.workload, i, slot, &value)
         {
             self.violation(f.kind, i, f.other, slot, f.detail);
@@ -362,6 +370,20 @@ impl Sim {
             // The engine asked for exactly this block; a refusal would be an engine bug the
             // agreement checks would show.
             let _ = e.handle(now, Input::BlockAppended { block: data });
+        }
+    }
+
+    /// Records what honest node `i`'s engine did with the lie it was just handed, given its
+    /// drop counters `before`.
+    fn record_lie_outcome(&mut self, i: usize, before: &DropCounters) {
+        let Some(e) = self.nodes[i].engine.as_ref() else { return };
+        let cause = e.drops().iter().find(|(c, n)| *n > before.get(*c)).map(|(c, _)| c);
+        let key = cause.map_or("processed", |c| c.label());
+        match self.lie_outcomes.get_mut(key) {
+            Some(n) => *n += 1,
+            None => {
+                self.lie_outcomes.insert(key.to_string(), 1);
+            }
         }
     }
 

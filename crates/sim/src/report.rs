@@ -78,6 +78,27 @@ pub struct Details {
     pub expect_liveness: bool,
     /// Events processed.
     pub events: u64,
+    /// Per Byzantine node (by label): the lies it told, by kind (see `crate::byzantine`).
+    pub lies: BTreeMap<String, BTreeMap<String, u64>>,
+    /// What honest engines did with the lies delivered to them: the drop cause
+    /// (`mcnode_node::engine::DropCause::label`), `processed` (passed every check and reached
+    /// SCP, or waits for its slot or bodies), or for a liar's block answers
+    /// `block-answer-delivered`, `block-refused` (failed the id check) and `block-appended`.
+    pub lie_outcomes: BTreeMap<String, u64>,
+    /// Every honest engine's dropped messages, by cause label (liars' engines not counted).
+    pub drops_by_cause: BTreeMap<&'static str, u64>,
+}
+
+impl Details {
+    /// Lies of kinds starting with `prefix`, over every liar.
+    pub fn lies_of(&self, prefix: &str) -> u64 {
+        self.lies.values().flatten().filter(|(k, _)| k.starts_with(prefix)).map(|(_, n)| n).sum()
+    }
+
+    /// How many delivered lies ended as `outcome`.
+    pub fn outcome(&self, outcome: &str) -> u64 {
+        self.lie_outcomes.get(outcome).copied().unwrap_or(0)
+    }
 }
 
 /// The state of one node at the end.
@@ -99,7 +120,7 @@ pub struct NodeSummary {
     pub synced_slots: u64,
 }
 
-/// Message counters.
+/// Message counters (drops: honest engines only).
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     /// Lost to random drops.

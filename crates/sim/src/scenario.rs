@@ -88,6 +88,11 @@ pub struct SimConfig {
     pub expect_liveness: bool,
     /// Virtual time limit.
     pub stop_ms: u64,
+    /// Bad messages per virtual second each `garbage` liar floods (0: no flood).
+    pub garbage_rate: u64,
+    /// The honest nodes whose safety and liveness are judged (`None`: every honest node). A
+    /// scenario past the tolerance limit names the nodes theory still protects.
+    pub judged: Option<Vec<usize>>,
 }
 
 impl SimConfig {
@@ -112,9 +117,16 @@ impl SimConfig {
             byzantine: Vec::new(),
             expect_liveness: true,
             stop_ms: 600_000,
+            garbage_rate: DEFAULT_GARBAGE_RATE,
+            judged: None,
         }
     }
 }
+
+/// Default `garbage_rate`.
+pub const DEFAULT_GARBAGE_RATE: u64 = 200;
+/// Largest `garbage_rate` a scenario file may ask for.
+pub const MAX_GARBAGE_RATE: u64 = 1_000_000;
 
 fn default_overlay(n: usize) -> Overlay {
     if n <= 24 { Overlay::Full } else { Overlay::Degree(8) }
@@ -187,6 +199,8 @@ struct File {
     timeouts: Option<TimeoutSpec>,
     #[serde(default)]
     faults: Vec<FaultSpec>,
+    #[serde(default)]
+    garbage_rate: Option<u64>,
     #[serde(default)]
     expect_liveness: Option<bool>,
     #[serde(default)]
@@ -294,7 +308,8 @@ pub fn parse_scenario(text: &str, path: &Path, base: &Path) -> Result<SimConfig,
     cfg.block_interval_ms = file.block_interval_ms.unwrap_or(cfg.block_interval_ms);
     let resolve = |name: &str| cfg.topology.resolve(name);
     cfg.submit = match file.submit {
-        None => Submit::All,
+        // New scenarios exercise validity per node: each value reaches one node and travels.
+        None => Submit::One,
         Some(SubmitSpec::Mode(m)) if m == "all" => Submit::All,
         Some(SubmitSpec::Mode(m)) if m == "one" => Submit::One,
         Some(SubmitSpec::Mode(m)) => {
@@ -333,6 +348,12 @@ pub fn parse_scenario(text: &str, path: &Path, base: &Path) -> Result<SimConfig,
         }
         cfg.timeout_base_ms = t.base_ms;
         cfg.timeout_increment_ms = t.increment_ms;
+    }
+    if let Some(r) = file.garbage_rate {
+        if r > MAX_GARBAGE_RATE {
+            return Err(field("garbage_rate", "at most 1000000 messages per second"));
+        }
+        cfg.garbage_rate = r;
     }
     cfg.expect_liveness = file.expect_liveness.unwrap_or(true);
     cfg.stop_ms = file.stop.map(|s| s.virtual_ms).unwrap_or(cfg.stop_ms);

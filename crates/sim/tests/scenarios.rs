@@ -77,7 +77,9 @@ fn zero_latency_mobilecoin_style_runs_give_identical_sets_everywhere() {
         let r = run(SimConfig::quick(generated(spec), 1000, 100, 9));
         assert_safe_and_live(&r, spec);
         assert_identical_ledgers(&r, spec);
-        assert_eq!(r.slots, 10, "{spec}: full slots of 100");
+        // Theory bounds the slot count from below (1,000 values, at most 100 a slot); how the
+        // values fall into slots is the run's business.
+        assert!(r.slots >= 10, "{spec}: at most 100 values a slot");
     }
 }
 
@@ -145,19 +147,19 @@ fn crashes_beyond_tolerance_stop_progress_but_never_break_safety() {
 #[test]
 fn each_byzantine_behaviour_below_the_blocking_threshold_is_harmless() {
     // One liar among the 10 MobileCoin nodes: blocking needs 3 of a node's 9 peers.
-    for b in [
-        Behaviour::Silent,
-        Behaviour::Equivocate,
-        Behaviour::ConflictingValues,
-        Behaviour::Replay,
-        Behaviour::Garbage,
-    ] {
+    for b in Behaviour::ALL {
         let mut c = cfg(mobilecoin(), 80, 6);
         c.byzantine = vec![(3, b)];
         let r = run(c);
         assert_safe_and_live(&r, b.name());
         assert_identical_ledgers(&r, b.name());
         assert!(!r.ledger_digest.contains_key(&r.details.nodes[3].key), "liars are not judged");
+        // Harmless because handled, not because idle: every liar but the silent one lied, and
+        // its lies reached honest engines.
+        let lied: u64 = r.details.lies.values().flatten().map(|(_, n)| n).sum();
+        let reached: u64 = r.details.lie_outcomes.values().sum();
+        assert_eq!(lied > 0, b != Behaviour::Silent, "{}: {:?}", b.name(), r.details.lies);
+        assert_eq!(reached > 0, b != Behaviour::Silent, "{}", b.name());
         let s = &r.details.stats;
         match b {
             Behaviour::Garbage => assert!(s.malformed + s.forged + s.rejected > 0),
@@ -239,11 +241,32 @@ fn a_network_without_quorum_intersection_is_caught_splitting() {
 }
 
 #[test]
-#[ignore = "nightly-sized sweep: many seeds over every scenario family (minutes in release)"]
+fn sweep_short_in_ci() {
+    // The sweep below on two seeds, so CI runs every family (equivocation with crashes and
+    // loss, conflicting values on Stellar, a partition, a mix of liars at the limit).
+    sweep(0..2);
+}
+
+#[test]
+#[ignore = "nightly-sized sweep: many seeds over every scenario family (minutes in release); scripts/sim-sweep.sh"]
 fn sweep_many_seeds() {
     let seeds: u64 =
         std::env::var("MCNODE_SIM_SWEEP_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(50);
-    for seed in 0..seeds {
+    sweep(0..seeds);
+}
+
+fn sweep(seeds: std::ops::Range<u64>) {
+    for seed in seeds {
+        // Two liars of different kinds and a 3% loss among orgs:7:3 (every node needs a
+        // majority of its organisation's servers in more than two thirds of the organisations):
+        // one liar in each of two organisations is within tolerance.
+        let mut c = cfg(generated("orgs:7:3"), 60, seed);
+        c.drop = 0.03;
+        let kinds = Behaviour::ALL;
+        c.byzantine = vec![(3, kinds[(seed % 6) as usize]), (6, kinds[((seed + 1) % 6) as usize])];
+        c.submit = Submit::One;
+        let r = run(c);
+        assert_safe_and_live(&r, &format!("orgs mixed liars seed {seed}"));
         let mut c = cfg(mobilecoin(), 150, seed);
         c.drop = 0.05;
         c.byzantine = vec![((seed % 10) as usize, Behaviour::Equivocate)];

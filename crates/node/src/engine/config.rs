@@ -99,7 +99,8 @@ impl EngineConfig {
                 return bad(field, "must be at least 1 ms");
             }
         }
-        Ok(())
+        // The SCP timers: a zero or absurd timeout is refused here, before the core runs.
+        self.scp.validate().map_err(|e| ConfigError { field: e.field, reason: e.reason })
     }
 
     /// The node id: the public half of the message key.
@@ -116,4 +117,19 @@ pub struct ConfigError {
     pub field: &'static str,
     /// What is wrong with it.
     pub reason: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_scp_timeouts_are_refused() {
+        let key = SigningIdentity::from_seed(&[1; 32]);
+        let me = NodeId(key.verifying().to_bytes());
+        let mut cfg = EngineConfig::new("chain", key, QuorumSet::singleton(me), BTreeMap::new());
+        assert_eq!(cfg.validate(), Ok(()));
+        cfg.scp.ballot_timeout_base = Duration::ZERO;
+        assert_eq!(cfg.validate().map_err(|e| e.field), Err("ballot_timeout_base"));
+    }
 }

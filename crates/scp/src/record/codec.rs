@@ -4,7 +4,7 @@
 use mcnode_types::{Decode, DecodeError, Encode, Hash32, NodeId, Reader};
 
 use super::{Entry, Input, Log};
-use crate::node::{Output, TimerId, TimerKind};
+use crate::context::{Output, TimerId, TimerKind};
 use crate::quorum_set::QuorumSet;
 use crate::{ScpConfig, Statement, Time, Validity};
 

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 use mcnode_types::{Encode, Hash32, NodeId, SlotIndex};
 
-use crate::node::{NominateError, Output, RestoreError, StatementError};
+use crate::context::{NominateError, Output, RestoreError, StatementError};
 use crate::quorum_set::{QuorumSet, QuorumSetError};
 use crate::{Driver, Node, ScpConfig, Statement, Time, Validity, Value};
 
