@@ -28,7 +28,7 @@ fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
 
     // Every honest node connects to and attests the three other honest nodes.
     wait_all(&honest_refs, Duration::from_secs(90), "honest peers connected", |i| {
-        i["peers"].as_array().unwrap().iter().filter(|p| p["connected"] == true).count() == 3
+        i["peers"].as_array().unwrap().iter().filter(|p| p["state"] == "connected").count() == 3
     });
 
     // A payment through node 0's client API.
@@ -45,7 +45,7 @@ fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
     });
     let ids: Vec<String> = honest
         .iter()
-        .map(|n| info(&n.admin).unwrap()["last_block_id"].as_str().unwrap().to_owned())
+        .map(|n| info(&n.admin).unwrap()["last_block"]["id"].as_str().unwrap().to_owned())
         .collect();
     assert!(ids.windows(2).all(|p| p[0] == p[1]), "block ids differ: {ids:?}");
 
@@ -58,8 +58,9 @@ fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
     for n in honest {
         let i = info(&n.admin).unwrap();
         assert!(i["peers_refused"].as_u64().unwrap() > 0, "{} counted no refusal: {i}", n.id);
-        let p = i["peers"].as_array().unwrap().iter().find(|p| p["id"] == wrong[0].id.as_str());
-        assert_eq!(p.unwrap()["connected"], false, "{} connected the wrong-chain node", n.id);
+        let p =
+            i["peers"].as_array().unwrap().iter().find(|p| p["node_id"] == wrong[0].id.as_str());
+        assert_eq!(p.unwrap()["state"], "disconnected", "{} connected the wrong-chain node", n.id);
     }
 
     // SIGTERM: every node exits 0 and its ledger verifies.
@@ -94,7 +95,7 @@ fn a_sigkilled_node_restarts_catches_up_and_agrees_again() {
     let mut procs: Vec<_> = nodes.iter().map(|n| start(n, &[])).collect();
     let all: Vec<_> = nodes.iter().collect();
     wait_all(&all, Duration::from_secs(90), "all peers connected", |i| {
-        i["peers"].as_array().unwrap().iter().filter(|p| p["connected"] == true).count() == 3
+        i["peers"].as_array().unwrap().iter().filter(|p| p["state"] == "connected").count() == 3
     });
     let rt = tokio::runtime::Runtime::new().unwrap();
     let to = wallet(&dir, 5, &nodes[0].config).account.default_address();
@@ -121,7 +122,7 @@ fn a_sigkilled_node_restarts_catches_up_and_agrees_again() {
     });
     let ids: Vec<String> = nodes
         .iter()
-        .map(|n| info(&n.admin).unwrap()["last_block_id"].as_str().unwrap().to_owned())
+        .map(|n| info(&n.admin).unwrap()["last_block"]["id"].as_str().unwrap().to_owned())
         .collect();
     assert!(ids.windows(2).all(|p| p[0] == p[1]), "block ids differ: {ids:?}");
     for (p, n) in procs.iter_mut().zip(&nodes) {
