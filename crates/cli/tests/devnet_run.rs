@@ -1,7 +1,7 @@
 //! Real `mcnode run` processes on loopback (issue 11): a 5-node devnet from `devnet init` with
 //! one node started with the wrong chain id. The four honest nodes connect, attest each other,
 //! and reach identical block ids with a transaction submitted through the client API; the
-//! wrong-chain node is refused and counted; SIGTERM stops every node with exit 0 and leaves
+//! wrong-chain node is refused and counted (`/info`, and by cause in `/metrics`); SIGTERM stops every node with exit 0 and leaves
 //! every ledger passing `mcnode ledger verify`.
 //!
 //! Bounded waits with messages naming what did not happen; no sleep is an assertion.
@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use mcnode_api::pb::common::v1::ProposeTxResult;
-use net::{MCNODE, devnet_init, info, start, wait_all, wallet};
+use net::{MCNODE, devnet_init, http, info, start, wait_all, wallet};
 
 #[test]
 fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
@@ -61,6 +61,13 @@ fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
         let p =
             i["peers"].as_array().unwrap().iter().find(|p| p["node_id"] == wrong[0].id.as_str());
         assert_eq!(p.unwrap()["state"], "disconnected", "{} connected the wrong-chain node", n.id);
+        // Counted by cause: the wrong-chain node's evidence names another chain.
+        let (_, m) = http(&n.admin, "GET", "/metrics", "").unwrap();
+        let refused = m
+            .lines()
+            .find_map(|l| l.strip_prefix("mcnode_peers_refused_total{cause=\"attestation\"} "))
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        assert!(refused.is_some_and(|v| v >= 1.0), "{} counted no attestation refusal: {m}", n.id);
     }
 
     // SIGTERM: every node exits 0 and its ledger verifies.

@@ -62,7 +62,6 @@ where
             .parse(directives)
             .map_err(|e| LogLevelError { reason: e.to_string() })?;
         handle.reload(filter).map_err(|e| LogLevelError { reason: e.to_string() })?;
-        tracing::info!(filter = directives, "log filter changed through the admin endpoint");
         Ok(())
     })
 }

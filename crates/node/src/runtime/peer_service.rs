@@ -38,7 +38,7 @@ fn caller<T>(req: &Request<T>) -> Result<NodeId, Status> {
 /// The metrics label of a handshake the enclave refused: the failed channel step
 /// (`attestation` for evidence that does not verify or names another configuration,
 /// `peer_mismatch` for evidence of another node's enclave, ...), or `enclave` otherwise.
-fn refusal_cause(e: &super::enclave_worker::EnclaveCallError) -> &'static str {
+pub fn refusal_cause(e: &super::enclave_worker::EnclaveCallError) -> &'static str {
     use super::enclave_worker::EnclaveCallError;
     use mcnode_enclave::BoundaryError;
     use mcnode_enclave::refusal::{ChannelFailure, EnclaveError};

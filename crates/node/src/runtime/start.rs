@@ -337,12 +337,14 @@ pub async fn run_until(
     };
     let (handle, rx) = actor::channel();
     let peer_list: Vec<_> = cfg.peers.iter().map(|p| (p.id, p.address.clone())).collect();
+    let metrics = Arc::new(Metrics::new());
     let pctx = PeerContext {
         own_id,
         own_signer: signer,
         enclave: enclave.clone(),
         engine: handle.clone(),
         shutdown: stop.clone(),
+        metrics: metrics.clone(),
     };
     let peers = Peers::start(&pctx, &peer_list);
     let refused = Arc::new(AtomicU64::new(0));
@@ -350,7 +352,6 @@ pub async fn run_until(
     let last_block = LastBlock { index: last.index, id: last.id.0, time: 0 };
     let counted = vec![refused.clone(), peers.handshakes_failed.clone()];
     let status = RuntimeStatus::new(fixed, ledger.clone(), last_block, counted);
-    let metrics = Arc::new(Metrics::new());
     let services = Services {
         own_id,
         own_signer: signer,

@@ -53,6 +53,8 @@ pub struct Live {
     pub connected: Vec<NodeId>,
     /// Whether the client API takes transactions.
     pub serving: bool,
+    /// Whether the actor published once (the node is running).
+    pub started: bool,
     /// Peers' quorum sets as learned so far.
     pub quorum_sets: BTreeMap<NodeId, QuorumSet>,
     /// Intersection of the network as far as the node knows it (`None`: undecided).
@@ -122,6 +124,7 @@ impl RuntimeStatus {
             scp,
             connected: Vec::new(),
             serving: false,
+            started: false,
             quorum_sets: BTreeMap::new(),
             intersection,
         };
@@ -190,6 +193,7 @@ impl RuntimeStatus {
         l.scp = ScpStatus { slot: e.slot, statements };
         l.connected = connected;
         l.serving = engine.is_serving();
+        l.started = true;
     }
 
     /// Whether the client API takes transactions.
@@ -225,6 +229,9 @@ impl StatusSource for RuntimeStatus {
 
     fn health(&self) -> Health {
         let l = self.read();
+        if !l.started {
+            return Health::NotServing(NotServingReason::Starting);
+        }
         match l.status.sync {
             SyncStatus::CatchingUp { .. } => Health::NotServing(NotServingReason::CatchingUp),
             SyncStatus::Synced if !l.serving => Health::NotServing(NotServingReason::CatchingUp),
