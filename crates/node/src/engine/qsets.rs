@@ -70,6 +70,8 @@ impl Engine {
         // Asked before and not answered within the retry period: ask this peer.
         if w.asked_at.is_none_or(|t| now >= t.saturating_add(retry)) {
             w.asked_at = Some(now);
+            // The signer surely knows its own set; a relaying peer may not yet.
+            let from = if self.connected.contains(&sender) { sender } else { from };
             self.actions.push_back(Action::FetchQuorumSet { from, hash });
         }
         while self.wanted_qsets.len() > MAX_WANTED_QUORUM_SETS {

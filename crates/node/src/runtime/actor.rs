@@ -250,11 +250,7 @@ impl Actor {
             Action::FetchQuorumSet { from, hash } => {
                 let own = self.engine.node_id();
                 let (peers, h) = (self.peers.clone(), handle.clone());
-                tokio::spawn(async move {
-                    if let Err(e) = fetch::fetch_quorum_set(peers, h, own, from, hash).await {
-                        tracing::warn!(peer = %from, %hash, error = %e, "quorum set not fetched");
-                    }
-                });
+                tokio::spawn(fetch::fetch_quorum_set_retrying(peers, h, own, from, hash));
             }
             Action::FetchBlocks { from, range } => {
                 let own = self.engine.node_id();

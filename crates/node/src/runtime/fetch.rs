@@ -144,3 +144,28 @@ pub async fn fetch_quorum_set(
     engine.notify(Input::QuorumSet { quorum_set }).await;
     Ok(())
 }
+
+/// [`fetch_quorum_set`], asked again every half second for up to 30 s while the link to
+/// `peer` is not up yet (a peer that connected to this node pushes its statements before this
+/// node's own link to it is established) or the peer does not know the set yet.
+pub async fn fetch_quorum_set_retrying(
+    peers: Peers,
+    engine: EngineHandle,
+    own: NodeId,
+    peer: NodeId,
+    hash: Hash32,
+) {
+    for _ in 0..60 {
+        match fetch_quorum_set(peers.clone(), engine.clone(), own, peer, hash).await {
+            Ok(()) => return,
+            Err(QuorumSetFetchError::NotConnected | QuorumSetFetchError::Unknown) => {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            Err(e) => {
+                tracing::warn!(%peer, %hash, error = %e, "quorum set not fetched");
+                return;
+            }
+        }
+    }
+    tracing::warn!(%peer, %hash, "quorum set not fetched: the peer did not answer it in 30 s");
+}
