@@ -61,13 +61,18 @@ fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
         let p =
             i["peers"].as_array().unwrap().iter().find(|p| p["node_id"] == wrong[0].id.as_str());
         assert_eq!(p.unwrap()["state"], "disconnected", "{} connected the wrong-chain node", n.id);
-        // Counted by cause: the wrong-chain node's evidence names another chain.
+        // Counted by cause: the Noise prologue binds the chain id, so the wrong-chain node's
+        // handshake fails there.
         let (_, m) = http(&n.admin, "GET", "/metrics", "").unwrap();
         let refused = m
             .lines()
-            .find_map(|l| l.strip_prefix("mcnode_peers_refused_total{cause=\"attestation\"} "))
+            .find_map(|l| l.strip_prefix("mcnode_peers_refused_total{cause=\"noise_prologue\"} "))
             .and_then(|v| v.trim().parse::<f64>().ok());
-        assert!(refused.is_some_and(|v| v >= 1.0), "{} counted no attestation refusal: {m}", n.id);
+        assert!(
+            refused.is_some_and(|v| v >= 1.0),
+            "{} counted no noise_prologue refusal: {m}",
+            n.id
+        );
     }
 
     // SIGTERM: every node exits 0 and its ledger verifies.

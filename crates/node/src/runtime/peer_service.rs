@@ -36,8 +36,10 @@ fn caller<T>(req: &Request<T>) -> Result<NodeId, Status> {
 }
 
 /// The metrics label of a handshake the enclave refused: the failed channel step
-/// (`attestation` for evidence that does not verify or names another configuration,
-/// `peer_mismatch` for evidence of another node's enclave, ...), or `enclave` otherwise.
+/// (`noise_prologue` when the Noise handshake fails, which is how a peer of another chain or
+/// configuration shows: the prologue binds chain id and configuration digest; `attestation`
+/// for evidence that does not verify; `peer_mismatch` for evidence of another node's enclave;
+/// `forged` for a tampered message, ...), or `enclave` otherwise.
 pub fn refusal_cause(e: &super::enclave_worker::EnclaveCallError) -> &'static str {
     use super::enclave_worker::EnclaveCallError;
     use mcnode_enclave::BoundaryError;
@@ -47,7 +49,8 @@ pub fn refusal_cause(e: &super::enclave_worker::EnclaveCallError) -> &'static st
             ChannelFailure::Attestation => "attestation",
             ChannelFailure::Evidence => "evidence_malformed",
             ChannelFailure::PeerMismatch => "peer_mismatch",
-            ChannelFailure::Noise | ChannelFailure::Forged => "handshake_forged",
+            ChannelFailure::Noise => "noise_prologue",
+            ChannelFailure::Forged => "forged",
             _ => "handshake",
         },
         _ => "enclave",
