@@ -11,7 +11,7 @@ use prost::Message;
 use crate::convert::channel::messages;
 use crate::convert::requests::{
     blocks_from_response, client_handshake, consensus_envelope, latest_envelopes, peer_tx_propose,
-    propose_tx,
+    propose_tx, quorum_set_answer, quorum_set_query,
 };
 use crate::pb::client::v1 as client;
 use crate::pb::common::v1 as common;
@@ -66,7 +66,12 @@ pub fn fuzz_client_request(data: &[u8]) {
 /// Every peer-API request decoder and conversion.
 pub fn fuzz_peer_request(data: &[u8]) {
     let Some((kind, msg)) = split(data) else { return };
-    match kind % 6 {
+    match kind % 7 {
+        5 => {
+            if let Ok(r) = peer::GetQuorumSetRequest::decode(msg) {
+                let _ = quorum_set_query(&r);
+            }
+        }
         0 => {
             if let Ok(r) = peer::PeerAuthRequest::decode(msg) {
                 let _ = PeerHandshake::try_from(&r);
@@ -103,7 +108,12 @@ pub fn fuzz_peer_request(data: &[u8]) {
 /// Every answer decoder and conversion (what clients and catching-up peers read).
 pub fn fuzz_response(data: &[u8]) {
     let Some((kind, msg)) = split(data) else { return };
-    match kind % 7 {
+    match kind % 8 {
+        6 => {
+            if let Ok(r) = peer::GetQuorumSetResponse::decode(msg) {
+                let _ = quorum_set_answer(&r);
+            }
+        }
         0 => {
             if let Ok(r) = common::GetBlocksResponse::decode(msg)
                 && let Ok(blocks) = blocks_from_response(&r)

@@ -53,6 +53,9 @@ pub const MAX_HANDSHAKE_LEN: usize = MAX_MESSAGE_LEN;
 pub const MAX_ENVELOPE_LEN: usize = 4 * MIB;
 /// Most envelopes in one `GetLatestMsg` answer (one per node of a maximal network, twice).
 pub const MAX_LATEST_ENVELOPES: usize = 2000;
+/// Longest quorum set in a `GetQuorumSet` answer (canonical encoding; a maximal set of
+/// 1000 validators is about 32 KiB).
+pub const MAX_QUORUM_SET_LEN: usize = 64 * 1024;
 /// A request not answered within this is cancelled (`DEADLINE_EXCEEDED`/`CANCELLED`).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most requests one connection may have in flight.

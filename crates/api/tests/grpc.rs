@@ -119,6 +119,12 @@ impl PeerApi for TrivialPeer {
     ) -> R<peer::GetLatestMsgResponse> {
         Ok(Response::new(peer::GetLatestMsgResponse::default()))
     }
+    async fn get_quorum_set(
+        &self,
+        _: Request<peer::GetQuorumSetRequest>,
+    ) -> R<peer::GetQuorumSetResponse> {
+        Ok(Response::new(peer::GetQuorumSetResponse::default()))
+    }
     async fn get_txs(&self, _: Request<peer::GetTxsRequest>) -> R<peer::GetTxsResponse> {
         Err(Status::unimplemented("trivial"))
     }

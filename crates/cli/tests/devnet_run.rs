@@ -1,7 +1,7 @@
 //! Real `mcnode run` processes on loopback (issue 11): a 5-node devnet from `devnet init` with
 //! one node started with the wrong chain id. The four honest nodes connect, attest each other,
 //! and reach identical block ids with a transaction submitted through the client API; the
-//! wrong-chain node is refused and counted; SIGTERM stops every node with exit 0 and leaves
+//! wrong-chain node is refused and counted (`/info`, and by cause in `/metrics`); SIGTERM stops every node with exit 0 and leaves
 //! every ledger passing `mcnode ledger verify`.
 //!
 //! Bounded waits with messages naming what did not happen; no sleep is an assertion.
@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use mcnode_api::pb::common::v1::ProposeTxResult;
-use net::{MCNODE, devnet_init, info, start, wait_all, wallet};
+use net::{MCNODE, devnet_init, http, info, start, wait_all, wallet};
 
 #[test]
 fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
@@ -28,7 +28,7 @@ fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
 
     // Every honest node connects to and attests the three other honest nodes.
     wait_all(&honest_refs, Duration::from_secs(90), "honest peers connected", |i| {
-        i["peers"].as_array().unwrap().iter().filter(|p| p["connected"] == true).count() == 3
+        i["peers"].as_array().unwrap().iter().filter(|p| p["state"] == "connected").count() == 3
     });
 
     // A payment through node 0's client API.
@@ -45,7 +45,7 @@ fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
     });
     let ids: Vec<String> = honest
         .iter()
-        .map(|n| info(&n.admin).unwrap()["last_block_id"].as_str().unwrap().to_owned())
+        .map(|n| info(&n.admin).unwrap()["last_block"]["id"].as_str().unwrap().to_owned())
         .collect();
     assert!(ids.windows(2).all(|p| p[0] == p[1]), "block ids differ: {ids:?}");
 
@@ -58,8 +58,21 @@ fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
     for n in honest {
         let i = info(&n.admin).unwrap();
         assert!(i["peers_refused"].as_u64().unwrap() > 0, "{} counted no refusal: {i}", n.id);
-        let p = i["peers"].as_array().unwrap().iter().find(|p| p["id"] == wrong[0].id.as_str());
-        assert_eq!(p.unwrap()["connected"], false, "{} connected the wrong-chain node", n.id);
+        let p =
+            i["peers"].as_array().unwrap().iter().find(|p| p["node_id"] == wrong[0].id.as_str());
+        assert_eq!(p.unwrap()["state"], "disconnected", "{} connected the wrong-chain node", n.id);
+        // Counted by cause: the Noise prologue binds the chain id, so the wrong-chain node's
+        // handshake fails there.
+        let (_, m) = http(&n.admin, "GET", "/metrics", "").unwrap();
+        let refused = m
+            .lines()
+            .find_map(|l| l.strip_prefix("mcnode_peers_refused_total{cause=\"noise_prologue\"} "))
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        assert!(
+            refused.is_some_and(|v| v >= 1.0),
+            "{} counted no noise_prologue refusal: {m}",
+            n.id
+        );
     }
 
     // SIGTERM: every node exits 0 and its ledger verifies.
@@ -94,7 +107,7 @@ fn a_sigkilled_node_restarts_catches_up_and_agrees_again() {
     let mut procs: Vec<_> = nodes.iter().map(|n| start(n, &[])).collect();
     let all: Vec<_> = nodes.iter().collect();
     wait_all(&all, Duration::from_secs(90), "all peers connected", |i| {
-        i["peers"].as_array().unwrap().iter().filter(|p| p["connected"] == true).count() == 3
+        i["peers"].as_array().unwrap().iter().filter(|p| p["state"] == "connected").count() == 3
     });
     let rt = tokio::runtime::Runtime::new().unwrap();
     let to = wallet(&dir, 5, &nodes[0].config).account.default_address();
@@ -121,7 +134,7 @@ fn a_sigkilled_node_restarts_catches_up_and_agrees_again() {
     });
     let ids: Vec<String> = nodes
         .iter()
-        .map(|n| info(&n.admin).unwrap()["last_block_id"].as_str().unwrap().to_owned())
+        .map(|n| info(&n.admin).unwrap()["last_block"]["id"].as_str().unwrap().to_owned())
         .collect();
     assert!(ids.windows(2).all(|p| p[0] == p[1]), "block ids differ: {ids:?}");
     for (p, n) in procs.iter_mut().zip(&nodes) {

@@ -56,6 +56,8 @@ impl StatusSource for Fake {
             }],
             pool_size: 17,
             enclave: EnclaveStatus { measurement: Hash32([0xab; 32]), simulated: true },
+            peers_refused: 2,
+            key_images_appended: 11,
         }
     }
     fn quorum(&self) -> QuorumSnapshot {

@@ -272,6 +272,8 @@ impl Net {
                     self.timers[i].remove(&timer);
                 }
                 Action::Serving(s) => self.serving[i] = s,
+                // Every node is given the others' quorum sets here.
+                Action::FetchQuorumSet { .. } => {}
             }
         }
     }

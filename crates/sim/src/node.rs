@@ -224,6 +224,8 @@ impl Sim {
             }
             Action::SetTimer { .. } | Action::CancelTimer { .. } => {} // via next_deadline
             Action::Serving(serving) => self.on_serving(i, serving),
+            // The simulator gives every node the quorum sets of the others.
+            Action::FetchQuorumSet { .. } => {}
         }
     }
 

@@ -14,7 +14,7 @@ use super::channel::{messages, payload, session_id};
 use crate::error::{WireError, cap, fixed, required};
 use crate::limits::{
     MAX_BLOCKS_PER_REQUEST, MAX_ENVELOPE_LEN, MAX_HANDSHAKE_LEN, MAX_LATEST_ENVELOPES,
-    MAX_OUTPUTS_PER_REQUEST, MAX_RESPONSE_BYTES, MAX_TX_HASHES_PER_REQUEST,
+    MAX_OUTPUTS_PER_REQUEST, MAX_QUORUM_SET_LEN, MAX_RESPONSE_BYTES, MAX_TX_HASHES_PER_REQUEST,
 };
 use crate::pb::client::v1 as client;
 use crate::pb::common::v1 as common;
@@ -263,6 +263,18 @@ pub fn peer_tx_propose(
 pub fn consensus_envelope(r: &peer::SendConsensusMsgRequest) -> Result<&[u8], WireError> {
     bytes_within("SendConsensusMsgRequest.envelope", &r.envelope, MAX_ENVELOPE_LEN)?;
     Ok(&r.envelope)
+}
+
+/// The hash a `GetQuorumSet` request asks for.
+pub fn quorum_set_query(r: &peer::GetQuorumSetRequest) -> Result<Hash32, WireError> {
+    Ok(Hash32(fixed("GetQuorumSetRequest.hash", &r.hash)?))
+}
+
+/// The quorum set of a `GetQuorumSet` answer (opaque here; the node decodes it and checks
+/// its hash); `None` if the responder knows none.
+pub fn quorum_set_answer(r: &peer::GetQuorumSetResponse) -> Result<Option<&[u8]>, WireError> {
+    bytes_within("GetQuorumSetResponse.quorum_set", &r.quorum_set, MAX_QUORUM_SET_LEN)?;
+    Ok(if r.quorum_set.is_empty() { None } else { Some(&r.quorum_set) })
 }
 
 /// The envelopes of a `GetLatestMsg` answer.

@@ -240,9 +240,8 @@ fn topology(a: &InitArgs) -> Result<Topology, String> {
     Ok(t)
 }
 
-/// Renames the topology's nodes to real node ids. Validators are sorted by node id, so that a
-/// node can derive a peer's quorum set (and its hash, which statements carry) from its own
-/// (`mcnode_node::runtime::start::assumed_quorum_set`).
+/// Renames the topology's nodes to real node ids, validators sorted by node id (a stable,
+/// readable order; nodes learn each other's quorum sets from their statements).
 fn remap(q: &QuorumSet, map: &BTreeMap<NodeId, NodeId>) -> Result<QuorumSet, NodeId> {
     let mut validators: Vec<NodeId> =
         q.validators.iter().map(|v| map.get(v).copied().ok_or(*v)).collect::<Result<_, _>>()?;

@@ -112,23 +112,23 @@ pub(crate) fn render(nodes: &mut [Node], dir: &Path) -> String {
         n.last_inputs = Some((inputs, now));
         let peers = i["peers"]
             .as_array()
-            .map_or((0, 0), |p| (p.iter().filter(|x| x["connected"] == true).count(), p.len()));
-        let last = i["last_block_time"].as_u64().unwrap_or(0);
+            .map_or((0, 0), |p| (p.iter().filter(|x| x["state"] == "connected").count(), p.len()));
+        let last = i["last_block"]["time"].as_u64().unwrap_or(0);
         let age = if last == 0 {
             "-".to_owned()
         } else {
             format!("{}s ago", now_unix.saturating_sub(last))
         };
-        let state = if i["serving"] == true { "serving" } else { "catching up" };
+        let state = if i["sync"]["status"] == "synced" { "serving" } else { "catching up" };
         out.push_str(&format!(
             "{:<8} {:>7} {:>7.1} {:>12} {:>6} {:>7} {:>6} {:>10}  {}\n",
             n.name,
             i["height"].as_u64().unwrap_or(0),
             n.rate,
-            i["phase"].as_str().unwrap_or("?"),
+            i["slot"]["phase"].as_str().unwrap_or("?"),
             format!("{}/{}", peers.0, peers.1),
-            i["pool"].as_u64().unwrap_or(0),
-            i["slot"].as_u64().unwrap_or(0),
+            i["pool_size"].as_u64().unwrap_or(0),
+            i["slot"]["index"].as_u64().unwrap_or(0),
             age,
             state
         ));

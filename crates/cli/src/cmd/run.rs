@@ -12,9 +12,12 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use mcnode_node::admin::{LogLevelError, LogLevelHook};
 use mcnode_node::config::{self, LogFormat, Overrides, keyfile};
 use mcnode_node::runtime::{EnclaveProgram, run_node};
+use tracing_subscriber::EnvFilter;
 
 use super::enclave_process::SUBCOMMAND;
 
@@ -29,14 +32,38 @@ pub struct RunArgs {
     set: Vec<String>,
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+/// Installs the logger and returns what applies the admin endpoint's `POST /log-level` to
+/// its filter (a reload handle: the new filter takes effect at once, process-wide).
+fn init_logging(format: LogFormat) -> LogLevelHook {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => b.json().try_init(),
-        LogFormat::Text => b.try_init(),
-    };
+    match format {
+        LogFormat::Json => {
+            let b = b.json().with_filter_reloading();
+            let hook = reload_hook(b.reload_handle());
+            let _ = b.try_init();
+            hook
+        }
+        LogFormat::Text => {
+            let b = b.with_filter_reloading();
+            let hook = reload_hook(b.reload_handle());
+            let _ = b.try_init();
+            hook
+        }
+    }
+}
+
+fn reload_hook<S: 'static>(handle: tracing_subscriber::reload::Handle<EnvFilter, S>) -> LogLevelHook
+where
+    tracing_subscriber::reload::Handle<EnvFilter, S>: Send + Sync,
+{
+    Arc::new(move |directives: &str| {
+        let filter = EnvFilter::builder()
+            .parse(directives)
+            .map_err(|e| LogLevelError { reason: e.to_string() })?;
+        handle.reload(filter).map_err(|e| LogLevelError { reason: e.to_string() })?;
+        Ok(())
+    })
 }
 
 /// Runs `mcnode run`.
@@ -79,7 +106,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    init_logging(loaded.config.log.format);
+    let log_level = init_logging(loaded.config.log.format);
     let program = match std::env::current_exe() {
         Ok(p) => EnclaveProgram { program: p, args: vec![SUBCOMMAND.to_owned()] },
         Err(e) => {
@@ -95,7 +122,7 @@ pub fn run(args: RunArgs) -> ExitCode {
                 return ExitCode::from(3);
             }
         };
-    match rt.block_on(run_node(loaded.config, program)) {
+    match rt.block_on(run_node(loaded.config, program, log_level)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("mcnode run: {e}");

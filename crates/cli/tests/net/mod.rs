@@ -38,6 +38,8 @@ pub struct NodeInfo {
     pub dir: PathBuf,
     pub admin: String,
     pub client: String,
+    /// The peer API's `host:port`.
+    pub peer: String,
     pub id: String,
 }
 
@@ -86,10 +88,17 @@ impl Proc {
 /// `mcnode devnet init DIR --nodes N --block-interval-ms 1000 --wallets 6 --json`; six wallets
 /// give the origin 12 outputs, enough for one ring of 11.
 pub fn devnet_init(dir: &Path, nodes: u32) -> Vec<NodeInfo> {
+    devnet_init_with(dir, &["--nodes", &nodes.to_string()])
+}
+
+/// `mcnode devnet init DIR ARGS --block-interval-ms 1000 --wallets 6 --json` (e.g. ARGS
+/// `--topology FILE`): its nodes.
+pub fn devnet_init_with(dir: &Path, args: &[&str]) -> Vec<NodeInfo> {
     let out = Command::new(MCNODE)
         .args(["devnet", "init"])
         .arg(dir)
-        .args(["--nodes", &nodes.to_string(), "--block-interval-ms", "1000", "--wallets", "6"])
+        .args(args)
+        .args(["--block-interval-ms", "1000", "--wallets", "6"])
         .arg("--json")
         .output()
         .unwrap();
@@ -104,6 +113,7 @@ pub fn devnet_init(dir: &Path, nodes: u32) -> Vec<NodeInfo> {
             dir: n["dir"].as_str().unwrap().into(),
             admin: n["admin_url"].as_str().unwrap().trim_start_matches("http://").to_owned(),
             client: n["client_url"].as_str().unwrap().to_owned(),
+            peer: n["peer_url"].as_str().unwrap().trim_start_matches("http://").to_owned(),
             id: n["id"].as_str().unwrap().to_owned(),
         })
         .collect()
@@ -137,6 +147,24 @@ pub fn info(admin: &str) -> Option<Value> {
     s.read_to_string(&mut buf).ok()?;
     let body = buf.split_once("\r\n\r\n")?.1;
     serde_json::from_str(body).ok()
+}
+
+/// One HTTP/1.1 request to a node's admin address: `(status, body)` (`None` while it is not
+/// up). `body` is sent as is (`POST /log-level` takes a filter in plain text).
+pub fn http(admin: &str, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    let mut s = std::net::TcpStream::connect(admin).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    let (head, body) = buf.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_owned()))
 }
 
 /// Polls `cond` over every node's `/info` until it holds for all, or fails after `limit`

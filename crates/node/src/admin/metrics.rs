@@ -45,6 +45,8 @@ pub struct Metrics {
     pub tx_results: Family<CodeLabel, Counter>,
     /// Messages dropped, by cause.
     pub messages_dropped: Family<CauseLabel, Counter>,
+    /// Peer handshakes refused, by cause.
+    pub peers_refused: Family<CauseLabel, Counter>,
     /// Catch-ups started.
     pub catchups: Counter,
     /// Peers connected now.
@@ -83,6 +85,7 @@ impl Metrics {
             validation_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 14)),
             tx_results: Family::default(),
             messages_dropped: Family::default(),
+            peers_refused: Family::default(),
             catchups: Counter::default(),
             peer_connections: Gauge::default(),
             peer_connects: Counter::default(),
@@ -120,6 +123,11 @@ impl Metrics {
             "Messages dropped, by cause",
             m.messages_dropped.clone(),
         );
+        registry.register(
+            "peers_refused",
+            "Peer handshakes refused, by cause",
+            m.peers_refused.clone(),
+        );
         registry.register("catchups", "Catch-ups started", m.catchups.clone());
         registry.register("peer_connections", "Peers connected now", m.peer_connections.clone());
         registry.register("peer_connects", "Peer connections established", m.peer_connects.clone());
@@ -137,6 +145,11 @@ impl Metrics {
     /// Counts one dropped message.
     pub fn record_dropped(&self, cause: &str) {
         self.messages_dropped.get_or_create(&CauseLabel { cause: cause.to_owned() }).inc();
+    }
+
+    /// Counts one refused peer handshake.
+    pub fn record_peer_refused(&self, cause: &str) {
+        self.peers_refused.get_or_create(&CauseLabel { cause: cause.to_owned() }).inc();
     }
 
     /// The OpenMetrics text of every metric.

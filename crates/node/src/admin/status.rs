@@ -52,6 +52,12 @@ pub struct NodeStatus {
     pub pool_size: u64,
     /// The enclave this node runs.
     pub enclave: EnclaveStatus,
+    /// Peer handshakes refused since start (unknown node, wrong chain or configuration, bad
+    /// evidence; by cause in `/metrics`, `mcnode_peers_refused_total`).
+    pub peers_refused: u64,
+    /// Key images (spent inputs) appended since start: a proxy for transactions (each has at
+    /// least one input).
+    pub key_images_appended: u64,
 }
 
 /// The last block's id, index and time.

@@ -86,7 +86,7 @@ impl Engine {
         if !qset.is_v_blocking(&|n: &NodeId| *n != me && ahead.contains(n)) {
             return false;
         }
-        let quorum = largest_quorum_within(&ahead, |n| self.cfg.network.get(n));
+        let quorum = largest_quorum_within(&ahead, |n| self.qsets.get(n));
         qset.is_slice_satisfied(&|n: &NodeId| *n != me && quorum.contains(n))
     }
 

@@ -1,7 +1,7 @@
 //! What the engine is told at start: identity, network, and the tunables of pool, cadence,
 //! rebroadcast and catch-up.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use mcnode_crypto::SigningIdentity;
@@ -26,6 +26,9 @@ pub struct EngineConfig {
     /// The known network: every other validator this node knows, with its quorum set
     /// (used by SCP and by the catch-up rule). Statements of other nodes are relayed only.
     pub network: BTreeMap<NodeId, QuorumSet>,
+    /// Further validators of the known network whose quorum sets are not given: learned from
+    /// the hashes their signed statements name, fetched from peers ([`super::qsets`]).
+    pub learn_quorum_sets: BTreeSet<NodeId>,
     /// SCP timeouts.
     pub scp: ScpConfig,
     /// Nominate pending transactions once this long has passed since the last block.
@@ -59,6 +62,7 @@ impl EngineConfig {
             message_key,
             quorum_set,
             network,
+            learn_quorum_sets: BTreeSet::new(),
             scp: ScpConfig::default(),
             block_interval: Duration::from_secs(5),
             pool_capacity: DEFAULT_POOL_CAPACITY,

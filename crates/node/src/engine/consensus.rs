@@ -297,6 +297,7 @@ impl Engine {
         self.own.retain(|s, _| s.saturating_add(KEPT_SLOTS) >= next);
         self.seen.retain(|_, s| s.saturating_add(1) >= next);
         self.waiting.clear();
+        self.qset_waiting.clear();
         self.wanted.clear();
         self.cancel_timer(EngineTimer::FetchRetry);
         self.cancel_timer(EngineTimer::Rebroadcast);

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use mcnode_enclave::host_types::{WellFormedEncryptedTx, WellFormedTxContext};
 use mcnode_ledger::block::BlockData;
-use mcnode_scp::{Statement, Time, TimerId, TxHashSet};
+use mcnode_scp::{QuorumSet, Statement, Time, TimerId, TxHashSet};
 use mcnode_types::{Hash32, NodeId, SlotIndex};
 
 use super::envelope::Wire;
@@ -86,6 +86,12 @@ pub enum Input {
     BlockAppended {
         /// The block as appended.
         block: BlockData,
+    },
+    /// A peer's answer to [`Action::FetchQuorumSet`] (the runtime checked it hashes to the
+    /// hash asked for; the engine checks again and refuses sets nobody asked for).
+    QuorumSet {
+        /// The set.
+        quorum_set: QuorumSet,
     },
 }
 
@@ -171,6 +177,15 @@ pub enum Action {
     /// Whether the client API should accept transactions (`false` while catching up:
     /// `NotServing`).
     Serving(bool),
+    /// Ask `from` for the quorum set with `hash` (named by a statement `from` sent); answer
+    /// with [`Input::QuorumSet`]. Nothing to do if it does not answer: the engine asks again
+    /// when another statement names the hash after the fetch-retry period.
+    FetchQuorumSet {
+        /// The peer that sent the statement.
+        from: NodeId,
+        /// The quorum set's hash.
+        hash: Hash32,
+    },
 }
 
 /// Why an input was refused. A refused input changes nothing.
@@ -182,6 +197,20 @@ pub enum InputError {
     /// The node is catching up and takes no client transactions.
     #[error("not serving: catching up")]
     NotServing,
+    /// A quorum set nobody asked for (or already adopted).
+    #[error("quorum set {hash} was not asked for")]
+    UnrequestedQuorumSet {
+        /// Its hash.
+        hash: Hash32,
+    },
+    /// A requested quorum set the SCP core refuses (insane).
+    #[error("quorum set {hash} refused: {reason}")]
+    BadQuorumSet {
+        /// Its hash.
+        hash: Hash32,
+        /// Why.
+        reason: String,
+    },
     /// A `BlockAppended` that does not extend the engine's tip.
     #[error("appended block {index} does not extend the tip {tip}")]
     NotNextBlock {

@@ -56,11 +56,14 @@ impl Engine {
         }
         let slot = env.statement.slot;
         self.remember(digest, slot);
-        if !self.cfg.network.contains_key(&sender) {
+        if !self.is_member(&sender) {
             // Well signed but not ours to judge: pass it on, never process it.
             self.relay(wire, from, sender);
             return self.drops.add(DropCause::UnknownSender);
         }
+        // Learn (or ask for) the quorum set it names, whatever its slot: the catch-up rule
+        // needs the sets of peers that are ahead.
+        self.note_quorum_set(now, from, &env);
         let current = self.current_slot();
         let before = self.peer_slots.get(&sender).copied().unwrap_or(0);
         let reached = slot_reached(&env);
@@ -111,7 +114,7 @@ impl Engine {
     /// Whether another statement of `signer` may not wait (for its slot or for bodies).
     fn buffer_full(&self, signer: NodeId) -> bool {
         let future = self.future.values().flatten().map(|(_, env, _)| env);
-        let waiting = self.waiting.iter().map(|(_, env)| env);
+        let waiting = self.waiting.iter().chain(self.qset_waiting.iter()).map(|(_, env)| env);
         let (mut all, mut own) = (0usize, 0usize);
         for env in future.chain(waiting) {
             all += 1;
@@ -132,8 +135,25 @@ impl Engine {
 
     /// Hands a current-slot statement to SCP, or parks it until this node has every body its
     /// values name. `wire` is `Some` on first receipt (then it is relayed).
-    fn deliver(&mut self, now: Time, from: NodeId, env: ScpEnvelope, wire: Option<Wire>) {
+    pub(super) fn deliver(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        env: ScpEnvelope,
+        wire: Option<Wire>,
+    ) {
         let sender = env.statement.node_id;
+        if self.scp.quorum_set_by_hash(&env.statement.quorum_set_hash).is_none() {
+            // Its sender's quorum set is being fetched (asked for on receipt).
+            if self.buffer_full(sender) {
+                return self.drops.add(DropCause::BufferFull);
+            }
+            if let Some(w) = wire {
+                self.relay(w, from, sender);
+            }
+            self.qset_waiting.push((from, env));
+            return;
+        }
         let unknown: Vec<Hash32> = {
             let d = self.scp.driver();
             let mut u: Vec<Hash32> = env

@@ -127,6 +127,7 @@ pub mod envelope;
 pub mod io;
 mod messages;
 pub mod pool;
+pub mod qsets;
 pub mod status;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -223,6 +224,9 @@ pub struct Engine {
     seen: HashMap<Hash32, SlotIndex>,
     future: BTreeMap<SlotIndex, Vec<(NodeId, ScpEnvelope, Wire)>>,
     waiting: Vec<(NodeId, ScpEnvelope)>,
+    qset_waiting: Vec<(NodeId, ScpEnvelope)>,
+    qsets: BTreeMap<NodeId, mcnode_scp::QuorumSet>,
+    wanted_qsets: BTreeMap<Hash32, qsets::Wanted>,
     wanted: BTreeMap<Hash32, BTreeSet<NodeId>>,
     own: BTreeMap<SlotIndex, OwnMsgs>,
     last_progress: Time,
@@ -314,6 +318,9 @@ impl Engine {
             seen: HashMap::new(),
             future: BTreeMap::new(),
             waiting: Vec::new(),
+            qset_waiting: Vec::new(),
+            qsets: cfg.network.clone(),
+            wanted_qsets: BTreeMap::new(),
             wanted: BTreeMap::new(),
             own: BTreeMap::new(),
             last_progress: now,
@@ -386,6 +393,7 @@ impl Engine {
                 Ok(())
             }
             Input::BlockAppended { block } => self.on_block_appended(now, block),
+            Input::QuorumSet { quorum_set } => self.on_quorum_set(now, quorum_set),
         }
     }
 

@@ -70,6 +70,7 @@ impl Engine {
             .cfg
             .network
             .keys()
+            .chain(self.cfg.learn_quorum_sets.iter().filter(|n| !self.cfg.network.contains_key(n)))
             .map(|n| PeerStatus {
                 node: *n,
                 connected: self.connected.contains(n),

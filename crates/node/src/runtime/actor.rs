@@ -14,11 +14,11 @@ use std::collections::BTreeMap;
 
 use mcnode_enclave::host::{form_block_inputs, frontier};
 use mcnode_ledger::Ledger;
-use mcnode_scp::{Phase, Time};
-use mcnode_types::{Hash32, NodeId};
+use mcnode_scp::Time;
+use mcnode_types::Hash32;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::engine::{Action, Engine, EngineTimer, Input, InputError, PooledTx};
+use crate::engine::{Action, Engine, EngineTimer, Input, InputError, PooledTx, Wire};
 
 use super::clock::Clock;
 use super::enclave_worker::{EnclaveCallError, EnclaveWorker};
@@ -26,7 +26,7 @@ use super::fetch;
 use super::ledger::SharedLedger;
 use super::peers::{Outgoing, Peers};
 use super::persist::{Persisted, StatementStore};
-use super::status::{NodeStatus, PeerStatus};
+use super::status_source::{MetricsTracker, RuntimeStatus};
 
 /// Why the node stopped on its own.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +59,18 @@ pub enum Command {
         /// Those found.
         reply: oneshot::Sender<Vec<PooledTx>>,
     },
+    /// A quorum set this node knows, by hash (a peer's `GetQuorumSet`).
+    QuorumSet {
+        /// The hash.
+        hash: Hash32,
+        /// The set, if known.
+        reply: oneshot::Sender<Option<mcnode_scp::QuorumSet>>,
+    },
+    /// This node's latest signed statements for the current slot (a peer's `GetLatestMsg`).
+    LatestMsgs {
+        /// The envelopes, nomination first.
+        reply: oneshot::Sender<Vec<Wire>>,
+    },
 }
 
 /// A handle to the actor; cheap to clone.
@@ -88,6 +100,23 @@ impl EngineHandle {
         let _ = self.tx.send(Command::Input { input: Box::new(input), reply: None }).await;
     }
 
+    /// This node's latest signed statements for the current slot (empty if the node is
+    /// stopping).
+    pub async fn latest_msgs(&self) -> Vec<Wire> {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Command::LatestMsgs { reply }).await.is_err() {
+            return Vec::new();
+        }
+        rx.await.unwrap_or_default()
+    }
+
+    /// A quorum set this node knows, by hash.
+    pub async fn quorum_set(&self, hash: Hash32) -> Option<mcnode_scp::QuorumSet> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Command::QuorumSet { hash, reply }).await.ok()?;
+        rx.await.ok().flatten()
+    }
+
     /// Pooled transactions by hash.
     pub async fn get_txs(&self, hashes: Vec<Hash32>) -> Vec<PooledTx> {
         let (reply, rx) = oneshot::channel();
@@ -112,8 +141,10 @@ pub struct Actor {
     pub store: StatementStore,
     /// Peer connections.
     pub peers: Peers,
-    /// Status for the admin server and `devnet up`.
-    pub status: watch::Sender<NodeStatus>,
+    /// Status for the admin server (and `devnet up`, which reads `/info`).
+    pub status: RuntimeStatus,
+    /// Moves the Prometheus metrics.
+    pub metrics: MetricsTracker,
 }
 
 /// Creates the channel of an actor.
@@ -148,6 +179,12 @@ impl Actor {
                         let pool = self.engine.pool();
                         let txs = hashes.iter().filter_map(|h| pool.get(h).cloned()).collect();
                         let _ = reply.send(txs);
+                    }
+                    Some(Command::QuorumSet { hash, reply }) => {
+                        let _ = reply.send(self.engine.quorum_set_by_hash(&hash).cloned());
+                    }
+                    Some(Command::LatestMsgs { reply }) => {
+                        let _ = reply.send(self.engine.latest_own_messages());
                     }
                 },
                 () = sleep_until(&self.clock, next), if next.is_some() => {
@@ -210,6 +247,11 @@ impl Actor {
                     (self.peers.clone(), self.enclave.clone(), self.ledger.clone(), handle.clone());
                 tokio::spawn(fetch::fetch_txs(peers, enclave, ledger, h, own, from, hashes));
             }
+            Action::FetchQuorumSet { from, hash } => {
+                let own = self.engine.node_id();
+                let (peers, h) = (self.peers.clone(), handle.clone());
+                tokio::spawn(fetch::fetch_quorum_set_retrying(peers, h, own, from, hash));
+            }
             Action::FetchBlocks { from, range } => {
                 let own = self.engine.node_id();
                 let (peers, h) = (self.peers.clone(), handle.clone());
@@ -233,7 +275,6 @@ impl Actor {
             }
             Action::Serving(serving) => {
                 tracing::info!(serving, "client service {}", if serving { "on" } else { "off" });
-                self.status.send_modify(|s| s.serving = serving);
             }
         }
         Ok(())
@@ -260,6 +301,7 @@ impl Actor {
             Ok(formed) => {
                 let excluded = formed.excluded.len();
                 tracing::info!(slot, txs = n, excluded, id = %formed.block.block.id, "formed block");
+                self.metrics.externalized(slot);
                 self.append(formed.block).await
             }
             Err(e @ EnclaveCallError::Dead { .. }) => Err(Fatal::Enclave(e)),
@@ -305,58 +347,16 @@ impl Actor {
             .map_err(|e| Fatal::Ledger(e.to_string()))?
             .map_err(|e| Fatal::Ledger(e.to_string()))?;
         let index = block.block.index;
-        let txos = block.contents.outputs.len();
-        let kis = block.contents.key_images.len();
-        let (id, at) = (block.block.id, Clock::unix_secs());
+        self.status.block_appended(&block, Clock::unix_secs());
         if let Err(e) = self.engine.handle(self.clock.now(), Input::BlockAppended { block }) {
             tracing::error!(index, error = %e, "engine refused an appended block");
         }
-        self.status.send_modify(|s| {
-            s.last_block_id = id.to_string();
-            s.last_block_time = at;
-            s.outputs_appended += txos as u64;
-            s.key_images_appended += kis as u64;
-        });
         Ok(())
     }
 
-    fn publish(&self) {
-        let e = &self.engine;
-        let info = e.slot_info();
-        let connected = e.connected_peers();
-        self.status.send_modify(|s| {
-            s.height = e.tip().index + 1;
-            s.slot = e.current_slot();
-            s.phase = match info.as_ref() {
-                None => "idle",
-                Some(i) if i.ballot.is_none() => "nominate",
-                Some(i) => match i.phase {
-                    Phase::Prepare => "prepare",
-                    Phase::Confirm => "confirm",
-                    Phase::Externalize => "externalize",
-                },
-            }
-            .to_owned();
-            s.serving = e.is_serving();
-            s.blocks_behind = e.blocks_behind();
-            s.pool = e.pool().len();
-            s.dropped_messages = e.drops().total();
-            s.dropped_by_cause = e
-                .drops()
-                .iter()
-                .filter(|(_, n)| *n > 0)
-                .map(|(c, n)| (c.label().to_owned(), n))
-                .collect();
-            s.peers = self
-                .peers
-                .ids()
-                .map(|p: NodeId| PeerStatus {
-                    id: p.to_string(),
-                    connected: connected.contains(&p),
-                    slot: e.peer_slots().get(&p).copied(),
-                })
-                .collect();
-        });
+    fn publish(&mut self) {
+        self.status.publish(&self.engine);
+        self.metrics.observe(&self.engine);
     }
 }
 

@@ -37,9 +37,12 @@ impl ConsensusClientApi for ClientService {
     ) -> Result<Response<pb::ProposeTxResponse>, Status> {
         let s = &self.0;
         let reply = |r: pb::ProposeTxResult| {
+            if let Ok(code) = mcnode_api::ProposeTxResult::try_from(r as i32) {
+                s.metrics.record_tx_result(code);
+            }
             Ok(Response::new(pb::ProposeTxResponse { result: r as i32, block_count: s.height() }))
         };
-        if !s.status.borrow().serving {
+        if !s.status.serving() {
             return reply(pb::ProposeTxResult::NotServing);
         }
         let Some(msgs) = request.into_inner().payload.and_then(from_payload) else {
@@ -49,7 +52,10 @@ impl ConsensusClientApi for ClientService {
             Ok(c) => c,
             Err(e) => return reply(results::enclave_code(&e)),
         };
-        let tx = match admit(&s.enclave, &s.ledger, ctx).await {
+        let started = std::time::Instant::now();
+        let admitted = admit(&s.enclave, &s.ledger, ctx).await;
+        s.metrics.validation_seconds.observe(started.elapsed().as_secs_f64());
+        let tx = match admitted {
             Ok(tx) => tx,
             Err(e) => return reply(results::admit_code(&e)),
         };

@@ -1,5 +1,6 @@
 //! Fetches the engine asks for: transaction bodies (`GetTxs`, MobileCoin's way of getting a
-//! value it must vote on) and, for catch-up, blocks (`GetBlocks`). Peers are asked one after
+//! value it must vote on), quorum sets named by statements (`GetQuorumSet`, checked against
+//! the hash asked for) and, for catch-up, blocks (`GetBlocks`). Peers are asked one after
 //! another, best first, until one answers (bodies) or all have (blocks); what comes back goes through the same checks as
 //! any other input (bodies through the enclave and the ledger, [`super::admit`]; blocks
 //! through the engine's signature and link checks) before the engine uses it.
@@ -7,7 +8,7 @@
 use std::ops::Range;
 
 use mcnode_api::pb::common::v1::GetBlocksRequest;
-use mcnode_api::pb::peer::v1::GetTxsRequest;
+use mcnode_api::pb::peer::v1::{GetQuorumSetRequest, GetTxsRequest};
 use mcnode_types::{Hash32, NodeId};
 
 use crate::engine::Input;
@@ -93,4 +94,78 @@ pub async fn fetch_blocks(
             Err(e) => tracing::warn!(%peer, error = %e, "peer sent a malformed block"),
         }
     }
+}
+
+/// Why a fetched quorum set was not used.
+#[derive(Debug, thiserror::Error)]
+pub enum QuorumSetFetchError {
+    /// The peer is not connected.
+    #[error("not connected")]
+    NotConnected,
+    /// The call failed.
+    #[error("GetQuorumSet failed: {0}")]
+    Rpc(#[from] tonic::Status),
+    /// The answer breaks the wire limits.
+    #[error("malformed answer: {0}")]
+    Wire(#[from] mcnode_api::WireError),
+    /// The peer knows no set with that hash.
+    #[error("the peer does not know it")]
+    Unknown,
+    /// The bytes are not a quorum set.
+    #[error("not a quorum set: {0}")]
+    Decode(#[from] mcnode_types::DecodeError),
+    /// The set does not hash to the hash asked for.
+    #[error("the answer hashes to {got}, not to the hash asked for")]
+    WrongHash {
+        /// Its hash.
+        got: Hash32,
+    },
+}
+
+/// Asks `peer` for the quorum set with `hash`; a set that hashes to it goes to the engine.
+pub async fn fetch_quorum_set(
+    peers: Peers,
+    engine: EngineHandle,
+    own: NodeId,
+    peer: NodeId,
+    hash: Hash32,
+) -> Result<(), QuorumSetFetchError> {
+    use mcnode_types::Decode as _;
+    let mut link = peers.link(&peer).ok_or(QuorumSetFetchError::NotConnected)?;
+    let req = GetQuorumSetRequest { hash: hash.0.to_vec() };
+    let resp = link.client.get_quorum_set(with_from(&own, req)).await?.into_inner();
+    let bytes = mcnode_api::convert::requests::quorum_set_answer(&resp)?
+        .ok_or(QuorumSetFetchError::Unknown)?;
+    let quorum_set = mcnode_scp::QuorumSet::from_canonical_bytes(bytes)?;
+    let got = quorum_set.hash();
+    if got != hash {
+        return Err(QuorumSetFetchError::WrongHash { got });
+    }
+    engine.notify(Input::QuorumSet { quorum_set }).await;
+    Ok(())
+}
+
+/// [`fetch_quorum_set`], asked again every half second for up to 30 s while the link to
+/// `peer` is not up yet (a peer that connected to this node pushes its statements before this
+/// node's own link to it is established) or the peer does not know the set yet.
+pub async fn fetch_quorum_set_retrying(
+    peers: Peers,
+    engine: EngineHandle,
+    own: NodeId,
+    peer: NodeId,
+    hash: Hash32,
+) {
+    for _ in 0..60 {
+        match fetch_quorum_set(peers.clone(), engine.clone(), own, peer, hash).await {
+            Ok(()) => return,
+            Err(QuorumSetFetchError::NotConnected | QuorumSetFetchError::Unknown) => {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            Err(e) => {
+                tracing::warn!(%peer, %hash, error = %e, "quorum set not fetched");
+                return;
+            }
+        }
+    }
+    tracing::warn!(%peer, %hash, "quorum set not fetched: the peer did not answer it in 30 s");
 }

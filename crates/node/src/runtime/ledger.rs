@@ -37,4 +37,12 @@ impl SharedLedger {
         .await
         .map_err(|e| LedgerTaskError(e.to_string()))
     }
+
+    /// Runs `f` on the calling thread with the ledger locked, for short reads from code that
+    /// cannot await (the admin handlers' [`crate::admin::StatusSource`]); it waits for an
+    /// append in progress.
+    pub fn with_now<R>(&self, f: impl FnOnce(&mut LmdbLedger) -> R) -> R {
+        let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
 }

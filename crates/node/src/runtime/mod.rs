@@ -2,7 +2,8 @@
 //! ([`actor`]), the enclave behind a dedicated thread ([`enclave_worker`]), the durable ledger
 //! ([`ledger`]), the persisted last own SCP statements ([`persist`]), outgoing peer
 //! connections with the attested handshake ([`peers`]), the peer and client gRPC servers
-//! ([`peer_service`], [`client_service`]), a minimal admin endpoint ([`admin`]), and start-up
+//! ([`peer_service`], [`client_service`]), the admin endpoint's data ([`status_source`],
+//! served by [`crate::admin`]), and start-up
 //! and shutdown ([`start`]).
 //!
 //! Guarantees: the engine sees time only through [`clock::Clock`]; enclave and ledger calls
@@ -11,7 +12,6 @@
 //! (exit 0, no torn ledger).
 
 pub mod actor;
-pub mod admin;
 pub mod admit;
 pub mod backoff;
 pub mod client_service;
@@ -25,6 +25,6 @@ pub mod persist;
 pub mod results;
 pub mod services;
 pub mod start;
-pub mod status;
+pub mod status_source;
 
 pub use start::{EnclaveProgram, RunError, run_node, run_until};

@@ -35,6 +35,28 @@ fn caller<T>(req: &Request<T>) -> Result<NodeId, Status> {
     node_id_field(FROM_HEADER, &bytes)
 }
 
+/// The metrics label of a handshake the enclave refused: the failed channel step
+/// (`noise_prologue` when the Noise handshake fails, which is how a peer of another chain or
+/// configuration shows: the prologue binds chain id and configuration digest; `attestation`
+/// for evidence that does not verify; `peer_mismatch` for evidence of another node's enclave;
+/// `forged` for a tampered message, ...), or `enclave` otherwise.
+pub fn refusal_cause(e: &super::enclave_worker::EnclaveCallError) -> &'static str {
+    use super::enclave_worker::EnclaveCallError;
+    use mcnode_enclave::BoundaryError;
+    use mcnode_enclave::refusal::{ChannelFailure, EnclaveError};
+    match e {
+        EnclaveCallError::Call(BoundaryError::Refused(EnclaveError::Channel(f))) => match f {
+            ChannelFailure::Attestation => "attestation",
+            ChannelFailure::Evidence => "evidence_malformed",
+            ChannelFailure::PeerMismatch => "peer_mismatch",
+            ChannelFailure::Noise => "noise_prologue",
+            ChannelFailure::Forged => "forged",
+            _ => "handshake",
+        },
+        _ => "enclave",
+    }
+}
+
 #[tonic::async_trait]
 impl PeerApi for PeerService {
     async fn peer_auth(
@@ -46,11 +68,11 @@ impl PeerApi for PeerService {
         let r = request.into_inner();
         let from = node_id_field("from_node_id", &r.from_node_id)?;
         let Some(signer) = signer else {
-            s.refuse_peer();
+            s.refuse_peer("no_signer");
             return Err(Status::invalid_argument(format!("missing {SIGNER_HEADER} header")));
         };
         if !s.known_peers.contains(&from) {
-            s.refuse_peer();
+            s.refuse_peer("unknown_node");
             tracing::warn!(peer = %from, "handshake from a node that is not a configured peer");
             return Err(Status::permission_denied("not a configured peer"));
         }
@@ -58,7 +80,7 @@ impl PeerApi for PeerService {
         match s.enclave.call(move |e| e.peer_accept(signer, msg1)).await {
             Ok(msg2) => Ok(s.reply(PeerAuthResponse { handshake: msg2 })),
             Err(e) => {
-                s.refuse_peer();
+                s.refuse_peer(refusal_cause(&e));
                 tracing::warn!(peer = %from, error = %e, "peer handshake refused");
                 Err(Status::permission_denied(format!("handshake refused: {e}")))
             }
@@ -75,7 +97,7 @@ impl PeerApi for PeerService {
         let r = request.into_inner();
         let from = node_id_field("from_node_id", &r.from_node_id)?;
         if !s.known_peers.contains(&from) {
-            s.refuse_peer();
+            s.refuse_peer("unknown_node");
             return Err(Status::permission_denied("not a configured peer"));
         }
         let msg3 = r.handshake;
@@ -87,7 +109,7 @@ impl PeerApi for PeerService {
                 Ok(s.reply(PeerAuthFinishResponse { session_id: session.0.0.to_vec() }))
             }
             Err(e) => {
-                s.refuse_peer();
+                s.refuse_peer(refusal_cause(&e));
                 tracing::warn!(peer = %from, error = %e, "peer attestation refused");
                 Err(Status::permission_denied(format!("attestation refused: {e}")))
             }
@@ -147,12 +169,33 @@ impl PeerApi for PeerService {
 
     async fn get_latest_msg(
         &self,
-        _request: Request<GetLatestMsgRequest>,
+        request: Request<GetLatestMsgRequest>,
     ) -> Result<Response<GetLatestMsgResponse>, Status> {
-        // The engine sends its latest statements to every peer that connects, so a peer
-        // never needs to pull them; answered empty. Peers call it first to learn this node's
-        // block-signing key (response metadata).
-        Ok(self.0.reply(GetLatestMsgResponse { envelopes: Vec::new() }))
+        // This node's latest signed statements for the current slot (stellar-core's
+        // GET_SCP_STATE), for configured peers; anyone else gets none. Peers also call it
+        // first to learn this node's block-signing key (response metadata).
+        let s = &self.0;
+        let known = caller(&request).is_ok_and(|from| s.known_peers.contains(&from));
+        let envelopes = if known {
+            s.engine.latest_msgs().await.iter().map(|w| w.to_vec()).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(s.reply(GetLatestMsgResponse { envelopes }))
+    }
+
+    async fn get_quorum_set(
+        &self,
+        request: Request<GetQuorumSetRequest>,
+    ) -> Result<Response<GetQuorumSetResponse>, Status> {
+        // Quorum sets are public (their hashes are in every signed statement): any caller.
+        let hash = mcnode_api::convert::requests::quorum_set_query(request.get_ref())
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let quorum_set = match self.0.engine.quorum_set(hash).await {
+            Some(q) => mcnode_types::Encode::to_canonical_bytes(&q),
+            None => Vec::new(),
+        };
+        Ok(self.0.reply(GetQuorumSetResponse { quorum_set }))
     }
 
     async fn get_txs(

@@ -94,6 +94,8 @@ pub struct PeerContext {
     pub engine: EngineHandle,
     /// Turns true at shutdown.
     pub shutdown: watch::Receiver<bool>,
+    /// Counts refused handshakes by cause.
+    pub metrics: Arc<crate::admin::Metrics>,
 }
 
 impl Peers {
@@ -281,6 +283,12 @@ async fn peer_task(
                     LinkError::Rpc(_) | LinkError::Enclave(_) | LinkError::SessionMismatch
                 ) {
                     failed.fetch_add(1, Ordering::Relaxed);
+                    let cause = match &e {
+                        LinkError::Enclave(e) => super::peer_service::refusal_cause(e),
+                        LinkError::Rpc(_) => "handshake_rpc",
+                        _ => "session_mismatch",
+                    };
+                    ctx.metrics.record_peer_refused(cause);
                 }
                 if backoff.failures() == 0 {
                     tracing::warn!(%peer, %addr, error = %e, "cannot connect to peer; retrying");

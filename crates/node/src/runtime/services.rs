@@ -10,13 +10,13 @@ use mcnode_enclave::channel::SessionId;
 use mcnode_enclave::host_types::FeeEntry;
 use mcnode_ledger::Ledger;
 use mcnode_types::NodeId;
-use tokio::sync::watch;
 use tonic::Status;
 
 use super::actor::EngineHandle;
 use super::enclave_worker::EnclaveWorker;
 use super::ledger::SharedLedger;
-use super::status::NodeStatus;
+use super::status_source::RuntimeStatus;
+use crate::admin::Metrics;
 
 pub use mcnode_api::limits::{
     MAX_BLOCKS_PER_REQUEST, MAX_OUTPUTS_PER_REQUEST, MAX_TX_HASHES_PER_REQUEST,
@@ -37,8 +37,10 @@ pub struct Services {
     pub ledger: SharedLedger,
     /// The engine.
     pub engine: EngineHandle,
-    /// The status snapshot.
-    pub status: watch::Receiver<NodeStatus>,
+    /// The status snapshot (also the admin endpoint's source).
+    pub status: RuntimeStatus,
+    /// The node's Prometheus metrics.
+    pub metrics: Arc<Metrics>,
     /// Configured minimum fees.
     pub fees: Arc<Vec<FeeEntry>>,
     /// Nodes allowed to open peer sessions (the configured peers).
@@ -57,9 +59,10 @@ impl Services {
         r
     }
 
-    /// Counts a refused peer handshake.
-    pub fn refuse_peer(&self) {
+    /// Counts a refused peer handshake, by `cause` (a metrics label).
+    pub fn refuse_peer(&self, cause: &str) {
         self.peers_refused.fetch_add(1, Ordering::Relaxed);
+        self.metrics.record_peer_refused(cause);
     }
 
     /// Remembers an accepted peer session.
@@ -80,7 +83,7 @@ impl Services {
 
     /// Number of blocks.
     pub fn height(&self) -> u64 {
-        self.status.borrow().height
+        self.status.height()
     }
 
     /// `GetBlocks`, shared by both APIs.

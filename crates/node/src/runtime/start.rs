@@ -21,16 +21,13 @@ use mcnode_enclave::measurement::{default_trusted_measurements, release_program}
 use mcnode_enclave::peer_policy::PeerPolicy;
 use mcnode_enclave::{Enclave, InProcessEnclave, InitParams, ProcessEnclave, TrustedEnclave};
 use mcnode_ledger::{Ledger, LmdbLedger};
-use mcnode_scp::QuorumSet;
 use mcnode_tx::TokenId;
-use mcnode_types::NodeId;
 use tokio::sync::watch;
 
 use crate::config::{EnclaveBackend, NodeConfig, keyfile};
 use crate::engine::{Engine, EngineConfig, Tip};
 
 use super::actor::{self, Actor};
-use super::admin;
 use super::client_service::ClientService;
 use super::clock::Clock;
 use super::enclave_worker::EnclaveWorker;
@@ -39,7 +36,8 @@ use super::peer_service::PeerService;
 use super::peers::{PeerContext, Peers};
 use super::persist::StatementStore;
 use super::services::Services;
-use super::status::NodeStatus;
+use super::status_source::{Fixed, MetricsTracker, RuntimeStatus};
+use crate::admin::{self, AdminState, EnclaveStatus, LastBlock, LogLevelHook, Metrics};
 
 /// How long the enclave's evidence stays valid (peers and clients refuse it afterwards; a
 /// restart issues new evidence).
@@ -212,40 +210,20 @@ pub fn peer_policy(cfg: &NodeConfig) -> Result<PeerPolicy, RunError> {
     Ok(policy)
 }
 
-/// The quorum set a peer is assumed to have. Peers' quorum sets are not exchanged yet (not in
-/// the configuration, no wire message for them), so the node assumes a symmetric network:
-/// the peer trusts as this node does, with itself replaced by this node where this node
-/// names the peer and not itself, validators sorted by node id. Exact for `devnet init`'s
-/// `mesh` topologies ("K of the others", written sorted); for other shapes it is an
-/// approximation (see docs/node.md).
-pub fn assumed_quorum_set(own: &QuorumSet, own_id: NodeId, peer: NodeId) -> QuorumSet {
-    fn names(q: &QuorumSet, id: &NodeId) -> bool {
-        q.validators.contains(id) || q.inner_sets.iter().any(|i| names(i, id))
-    }
-    fn swap(q: &QuorumSet, from: NodeId, to: NodeId) -> QuorumSet {
-        let mut validators: Vec<NodeId> =
-            q.validators.iter().map(|v| if *v == from { to } else { *v }).collect();
-        // Statements carry the hash of the set, which depends on the order: `devnet init`
-        // writes validators sorted by node id.
-        validators.sort();
-        QuorumSet {
-            threshold: q.threshold,
-            validators,
-            inner_sets: q.inner_sets.iter().map(|i| swap(i, from, to)).collect(),
-        }
-    }
-    if names(own, &own_id) { own.clone() } else { swap(own, peer, own_id) }
-}
-
 /// Runs a node until SIGTERM/SIGINT or a fatal error.
-pub async fn run_node(cfg: NodeConfig, program: EnclaveProgram) -> Result<(), RunError> {
+/// `log_level` applies the admin endpoint's `POST /log-level` to the process's tracing filter.
+pub async fn run_node(
+    cfg: NodeConfig,
+    program: EnclaveProgram,
+    log_level: LogLevelHook,
+) -> Result<(), RunError> {
     let (stop_tx, stop) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("stop signal received; shutting down");
         stop_tx.send_replace(true);
     });
-    run_until(cfg, program, stop).await
+    run_until(cfg, program, stop, log_level).await
 }
 
 async fn wait_for_signal() {
@@ -268,6 +246,7 @@ pub async fn run_until(
     cfg: NodeConfig,
     program: EnclaveProgram,
     stop: watch::Receiver<bool>,
+    log_level: LogLevelHook,
 ) -> Result<(), RunError> {
     let key = keyfile::read_message_key(&cfg.keys.message_signing_key)
         .map_err(|e| RunError::Config(e.to_string()))?;
@@ -324,9 +303,9 @@ pub async fn run_until(
         .map(|p| p.statements)
         .unwrap_or_default();
     let qset = cfg.quorum_set.to_quorum_set();
-    let network: BTreeMap<_, _> =
-        cfg.peers.iter().map(|p| (p.id, assumed_quorum_set(&qset, own_id, p.id))).collect();
-    let mut ecfg = EngineConfig::new(cfg.chain_id.clone(), key, qset, network);
+    // Peers' quorum sets are learned from their signed statements (engine::qsets).
+    let mut ecfg = EngineConfig::new(cfg.chain_id.clone(), key, qset.clone(), BTreeMap::new());
+    ecfg.learn_quorum_sets = cfg.peers.iter().map(|p| p.id).collect();
     ecfg.scp = cfg.consensus.scp_config();
     ecfg.block_interval = cfg.consensus.block_interval();
     ecfg.pool_capacity = cfg.pool.pending_limit;
@@ -335,48 +314,59 @@ pub async fn run_until(
     let engine = Engine::new(ecfg, tip, persisted, clock.now())
         .map_err(|e| RunError::Engine(e.to_string()))?;
 
-    let status = NodeStatus {
-        node_id: own_id.to_string(),
-        chain_id: cfg.chain_id.clone(),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        height: last.index + 1,
-        last_block_id: last.id.to_string(),
-        serving: true,
-        phase: "idle".into(),
-        ..NodeStatus::default()
-    };
-    let (status_tx, status_rx) = watch::channel(status);
     let ledger = SharedLedger::new(ledger);
+    let fixed = Fixed {
+        node_id: own_id,
+        chain_id: cfg.chain_id.clone(),
+        enclave: EnclaveStatus {
+            measurement: mcnode_enclave::measurement::RELEASE_MEASUREMENT,
+            // The only platform this build has is the simulated one.
+            simulated: true,
+        },
+        quorum_set: qset,
+        peers: cfg.peers.iter().map(|p| (p.id, p.address.clone())).collect(),
+    };
     let (handle, rx) = actor::channel();
     let peer_list: Vec<_> = cfg.peers.iter().map(|p| (p.id, p.address.clone())).collect();
+    let metrics = Arc::new(Metrics::new());
     let pctx = PeerContext {
         own_id,
         own_signer: signer,
         enclave: enclave.clone(),
         engine: handle.clone(),
         shutdown: stop.clone(),
+        metrics: metrics.clone(),
     };
     let peers = Peers::start(&pctx, &peer_list);
+    let refused = Arc::new(AtomicU64::new(0));
+    // Time 0: not appended since this start.
+    let last_block = LastBlock { index: last.index, id: last.id.0, time: 0 };
+    let counted = vec![refused.clone(), peers.handshakes_failed.clone()];
+    let status = RuntimeStatus::new(fixed, ledger.clone(), last_block, counted);
     let services = Services {
         own_id,
         own_signer: signer,
         enclave: enclave.clone(),
         ledger: ledger.clone(),
         engine: handle.clone(),
-        status: status_rx.clone(),
+        status: status.clone(),
+        metrics: metrics.clone(),
         fees: Arc::new(fees),
         known_peers: Arc::new(cfg.peers.iter().map(|p| p.id).collect::<BTreeSet<_>>()),
         incoming: Arc::new(Mutex::new(HashMap::new())),
-        peers_refused: Arc::new(AtomicU64::new(0)),
+        peers_refused: refused,
     };
+    let admin_state =
+        AdminState { source: Arc::new(status.clone()), metrics: metrics.clone(), log_level };
 
-    let servers = start_servers(&cfg, &services, &peers, stop.clone()).await?;
+    let servers = start_servers(&cfg, &services, admin_state, stop.clone()).await?;
     tracing::info!(
         node = %own_id, height = last.index + 1, peers = peer_list.len(),
         peer = %cfg.peer_listen, client = %cfg.client_listen, admin = %cfg.admin_listen,
         "node running"
     );
-    let actor = Actor { engine, clock, enclave, ledger, store, peers, status: status_tx };
+    let metrics = MetricsTracker::new(metrics);
+    let actor = Actor { engine, clock, enclave, ledger, store, peers, status, metrics };
     let result = actor.run(handle, rx, stop.clone()).await;
     // Stop the servers (they watch `stop`; on a fatal error nobody set it).
     for s in servers {
@@ -398,7 +388,7 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, RunError> {
 async fn start_servers(
     cfg: &NodeConfig,
     services: &Services,
-    peers: &Peers,
+    admin_state: AdminState,
     stop: watch::Receiver<bool>,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, RunError> {
     use tokio_stream::wrappers::TcpListenerStream;
@@ -441,7 +431,11 @@ async fn start_servers(
             tracing::error!(error = %e, "client server failed");
         }
     });
-    let admin_task =
-        tokio::spawn(admin::serve(admin_l, services.clone(), peers.clone(), stopped(stop)));
+    let admin_router = admin::router(admin_state);
+    let admin_task = tokio::spawn(async move {
+        if let Err(e) = admin::serve(admin_l, admin_router, stopped(stop)).await {
+            tracing::error!(error = %e, "admin server failed");
+        }
+    });
     Ok(vec![peer_task, client_task, admin_task])
 }

@@ -84,3 +84,4 @@ mod cadence;
 mod catchup;
 mod liveness;
 mod messages;
+mod qsets;
