@@ -46,6 +46,7 @@ fn init(dir: &Path) -> Vec<NodeInfo> {
             dir: n["dir"].as_str().unwrap().into(),
             admin: n["admin_url"].as_str().unwrap().trim_start_matches("http://").to_owned(),
             client: n["client_url"].as_str().unwrap().to_owned(),
+            peer: n["peer_url"].as_str().unwrap().trim_start_matches("http://").to_owned(),
             id: n["id"].as_str().unwrap().to_owned(),
         })
         .collect()
