@@ -117,7 +117,7 @@ fn payments_through_a_four_node_devnet() {
     let _procs: Vec<_> = nodes.iter().map(|n| start(n, &[])).collect();
     let all: Vec<_> = nodes.iter().collect();
     wait_all(&all, Duration::from_secs(120), "all peers connected", |i| {
-        i["peers"].as_array().unwrap().iter().filter(|p| p["connected"] == true).count() == 3
+        i["peers"].as_array().unwrap().iter().filter(|p| p["state"] == "connected").count() == 3
     });
     let (w0, w1, w2, w3) = (wallet(&dir, 0), wallet(&dir, 1), wallet(&dir, 2), wallet(&dir, 3));
 

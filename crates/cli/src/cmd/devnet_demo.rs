@@ -145,7 +145,7 @@ fn block_printer(admins: Vec<String>, stop: Arc<AtomicBool>) -> std::thread::Joi
                     .flatten()
                     .find(|v| v["height"].as_u64() == Some(top))
                     .and_then(|v| {
-                        v["last_block_id"].as_str().map(|s| s.chars().take(16).collect::<String>())
+                        v["last_block"]["id"].as_str().map(|s| s.chars().take(16).collect::<String>())
                     })
                     .unwrap_or_default();
                 println!("block {} formed (id {id}...), heights per node {heights:?}", top - 1);
@@ -180,7 +180,7 @@ async fn demo(dir: &Path, admins: &[String], secs: u64) -> Result<bool, String> 
     wait_for(admins, Duration::from_secs(120), "every node connected to its peers", |i| {
         i["peers"]
             .as_array()
-            .is_some_and(|p| p.iter().filter(|x| x["connected"] == true).count() + 1 >= n)
+            .is_some_and(|p| p.iter().filter(|x| x["state"] == "connected").count() + 1 >= n)
     })?;
     let net = NetworkFile::load(&dir.join("wallets/network.json")).map_err(|e| e.to_string())?;
     eprintln!("WARNING: the demo accepts SIMULATED attestation evidence (local devnet only).");
@@ -222,7 +222,7 @@ async fn demo(dir: &Path, admins: &[String], secs: u64) -> Result<bool, String> 
         .iter()
         .map(|a| {
             get_info(a)
-                .and_then(|v| v["last_block_id"].as_str().map(str::to_owned))
+                .and_then(|v| v["last_block"]["id"].as_str().map(str::to_owned))
                 .unwrap_or_default()
         })
         .collect();
