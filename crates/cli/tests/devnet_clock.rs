@@ -28,7 +28,11 @@ fn a_node_whose_clock_runs_twice_as_fast_agrees_with_its_peers() {
     // Through the fast node, a true one, the fast node again.
     for (k, via) in [3usize, 0, 3].into_iter().enumerate() {
         let w = wallet(&dir, k, &nodes[via].config);
-        let r = rt.block_on(w.submit(&nodes[via].client, &w.payment(&to, 100 + k as u64, 7), 1));
+        let r = rt.block_on(w.submit(
+            &nodes[via].client,
+            &w.payment(&to, 100 + k as u64, 7 + k as u64),
+            1,
+        ));
         assert_eq!(r, ProposeTxResult::Ok, "payment {k} through node {via} refused");
         let height = k as u64 + 2;
         wait_all(&all, Duration::from_secs(90), &format!("block {} everywhere", k + 1), |i| {
