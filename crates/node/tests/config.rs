@@ -339,6 +339,11 @@ fn number_and_attestation_rules() {
     assert_eq!(p[2].problem, Problem::Zero);
     let line = t.lines().position(|l| l.starts_with("pending_limit")).unwrap() + 1;
     assert_eq!(p[2].at, ValueSource::File { line: Some(line) });
+    let t = format!("{}\n[consensus]\nclock_rate_percent = 0\n", base());
+    let i = only(problems(&t));
+    assert_eq!((i.path.as_str(), i.problem), ("consensus.clock_rate_percent", Problem::Zero));
+    let t = format!("{}\n[consensus]\nclock_rate_percent = 1001\n", base());
+    assert_eq!(only(problems(&t)).problem, Problem::TooLarge { value: 1001, max: 1000 });
     let t = format!("{}\n[pool]\nmax_values_per_slot = 70000\n", base());
     assert!(matches!(only(problems(&t)).problem, Problem::TooLarge { max: 65536, .. }));
     let t = format!(

@@ -57,6 +57,7 @@ pub const FIELDS: &[(&str, Kind)] = &[
     ("consensus.ballot_timeout_increment_ms", Kind::Integer),
     ("consensus.max_timeout_ms", Kind::Integer),
     ("consensus.unsafe_quorum", Kind::Bool),
+    ("consensus.clock_rate_percent", Kind::Integer),
     ("pool.pending_limit", Kind::Integer),
     ("pool.max_values_per_slot", Kind::Integer),
     ("log.format", Kind::Text),

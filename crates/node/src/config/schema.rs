@@ -195,6 +195,9 @@ pub struct ConsensusConfig {
     pub max_timeout_ms: u64,
     /// Accept a quorum set below majority or two thirds (stellar-core's `UNSAFE_QUORUM`).
     pub unsafe_quorum: bool,
+    /// Fault testing only: the node's consensus clock runs at this percent of real time (200:
+    /// twice as fast, so its block interval and SCP timers expire in half the real time).
+    pub clock_rate_percent: u64,
 }
 
 impl Default for ConsensusConfig {
@@ -209,6 +212,7 @@ impl Default for ConsensusConfig {
             ballot_timeout_increment_ms: ms(scp.ballot_timeout_increment),
             max_timeout_ms: ms(scp.max_timeout),
             unsafe_quorum: false,
+            clock_rate_percent: 100,
         }
     }
 }

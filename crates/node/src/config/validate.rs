@@ -20,6 +20,8 @@ use super::schema::{NodeConfig, QuorumSetConfig};
 
 /// Largest block interval accepted (one hour; more is almost surely a unit mistake).
 pub const MAX_BLOCK_INTERVAL_MS: u64 = 3_600_000;
+/// Fastest test clock (`consensus.clock_rate_percent`): ten times real time.
+pub const MAX_CLOCK_RATE_PERCENT: u64 = 1000;
 
 type Found = Vec<(Vec<Step>, Problem)>;
 
@@ -198,6 +200,12 @@ fn numbers(c: &NodeConfig, out: &mut Found) {
     if k.block_interval_ms > MAX_BLOCK_INTERVAL_MS {
         let p = Problem::TooLarge { value: k.block_interval_ms, max: MAX_BLOCK_INTERVAL_MS };
         out.push((at(&["consensus", "block_interval_ms"]), p));
+    }
+    if k.clock_rate_percent == 0 {
+        out.push((at(&["consensus", "clock_rate_percent"]), Problem::Zero));
+    } else if k.clock_rate_percent > MAX_CLOCK_RATE_PERCENT {
+        let p = Problem::TooLarge { value: k.clock_rate_percent, max: MAX_CLOCK_RATE_PERCENT };
+        out.push((at(&["consensus", "clock_rate_percent"]), p));
     }
     for (name, v) in [
         ("nomination_timeout_base_ms", k.nomination_timeout_base_ms),

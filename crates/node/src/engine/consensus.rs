@@ -55,6 +55,7 @@ impl Engine {
         let slot = self.current_slot();
         if self.scp.nominate(now, slot, value, self.tip.id.0).is_ok() {
             self.nominated = true;
+            self.nominated_at.get_or_insert(now);
             self.cancel_timer(EngineTimer::Nominate);
         }
         self.drain_scp(now);
@@ -90,6 +91,12 @@ impl Engine {
                 Output::Emit(st) => self.emit(now, st),
                 Output::Externalized { slot, value } => {
                     if slot == self.current_slot() && self.forming.is_none() {
+                        if let Some(t) = self.nominated_at.take() {
+                            let ms = now.0.saturating_sub(t.0);
+                            self.stats.slots_timed += 1;
+                            self.stats.nominate_to_externalize_ms_total += ms;
+                            self.stats.nominate_to_externalize_ms_last = ms;
+                        }
                         self.scp.stop_nomination(slot);
                         self.cancel_timer(EngineTimer::Nominate);
                         self.forming = Some(value);
@@ -129,7 +136,9 @@ impl Engine {
         let externalize = matches!(st.pledge, Pledge::Externalize(_));
         let env = ScpEnvelope::sign_with(&*self.auth, &self.cfg.chain_id, self.tip.id, st);
         let wire = env.to_wire();
-        self.remember(Hash32::digest(super::messages::SEEN_DOMAIN, &wire), slot);
+        if let Some(k) = super::seen::seen_key(&wire) {
+            self.remember(k, slot);
+        }
         let own = self.own.entry(slot).or_default();
         if is_nominate {
             own.nominate = Some(wire.clone());
@@ -290,6 +299,7 @@ impl Engine {
         self.stats.blocks_appended += 1;
         self.form_requested = false;
         self.nominated = false;
+        self.nominated_at = None;
         self.last_block_at = now;
         self.last_progress = now;
         self.scp.purge_slots_below(next);

@@ -170,7 +170,7 @@ pub enum DropCause {
     /// It would have to wait (for its slot or for transaction bodies) but the buffer is full,
     /// in all or for its signer.
     BufferFull,
-    /// Already seen (same bytes).
+    /// Already seen (same signer and signature as a message that passed every check).
     Duplicate,
     /// Signed by a node outside the known network (relayed, not processed).
     UnknownSender,

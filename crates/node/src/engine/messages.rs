@@ -9,13 +9,11 @@ use mcnode_types::{Decode, Hash32, NodeId, SlotIndex};
 
 use super::envelope::{DropCause, ScpEnvelope, SignatureCheck, Wire};
 use super::io::Action;
+use super::seen::{SeenKey, seen_key};
 use super::{Engine, MAX_BUFFERED, MAX_BUFFERED_PER_SIGNER, MAX_SLOTS_AHEAD};
 
-/// Most message digests remembered for dedup.
+/// Most message keys remembered for dedup.
 pub const MAX_SEEN: usize = 100_000;
-
-/// Domain tag of the dedup digest of a received message.
-pub(super) const SEEN_DOMAIN: &[u8] = b"mcnode-node-seen-v1";
 
 /// The slot a node is at, judging by one of its statements: a node that externalized slot `s`
 /// has moved on to `s + 1`.
@@ -28,13 +26,15 @@ fn slot_reached(env: &ScpEnvelope) -> SlotIndex {
 
 impl Engine {
     pub(super) fn on_peer_message(&mut self, now: Time, from: NodeId, bytes: Vec<u8>) {
+        self.stats.messages_received += 1;
         // Dedup first: flooding brings every message back several times, own ones included,
-        // and only messages that passed every check below (or own ones) are remembered, so
-        // the same bytes would pass them again. A forged copy has other bytes and cannot
-        // suppress the genuine message.
+        // and only messages that passed every check below (or own ones) are remembered, by
+        // signer and signature (see `seen.rs` for why that is as strong as a digest of the
+        // bytes). A forged copy fails the signature check, so it is never remembered and
+        // cannot suppress the genuine message.
         let wire: Wire = Arc::from(bytes);
-        let digest = Hash32::digest(SEEN_DOMAIN, &wire);
-        if self.seen.contains_key(&digest) {
+        let key = seen_key(&wire);
+        if key.is_some_and(|k| self.seen.contains_key(&k)) {
             return self.drops.add(DropCause::Duplicate);
         }
         let env = match ScpEnvelope::from_canonical_bytes(&wire) {
@@ -55,7 +55,9 @@ impl Engine {
             return self.drops.add(DropCause::FromSelf);
         }
         let slot = env.statement.slot;
-        self.remember(digest, slot);
+        if let Some(k) = key {
+            self.remember(k, slot);
+        }
         if !self.is_member(&sender) {
             // Well signed but not ours to judge: pass it on, never process it.
             self.relay(wire, from, sender);
@@ -102,13 +104,13 @@ impl Engine {
     /// Remembers a message for dedup. The memory is bounded: entries leave when their slot
     /// closes, and all of it is forgotten past [`MAX_SEEN`] (a forgotten message that comes
     /// back is processed and relayed once more, and every peer drops it as a duplicate).
-    pub(super) fn remember(&mut self, digest: Hash32, slot: SlotIndex) {
+    pub(super) fn remember(&mut self, key: SeenKey, slot: SlotIndex) {
         if self.seen.len() >= MAX_SEEN {
             self.seen.clear();
         }
         // A slot far ahead is remembered as the last bufferable one, so it is pruned in time.
         let cap = self.current_slot().saturating_add(MAX_SLOTS_AHEAD + 1);
-        self.seen.insert(digest, slot.min(cap));
+        self.seen.insert(key, slot.min(cap));
     }
 
     /// Whether another statement of `signer` may not wait (for its slot or for bodies).

@@ -31,7 +31,8 @@
 //!   verified before SCP sees them; unsigned, mis-signed, other-chain, stale, wrong-parent,
 //!   malformed and duplicate messages are dropped and counted (MobileCoin
 //!   `peers/src/consensus_msg.rs`, `scp_messages_dropped_due_to_invalid_prev_block_id`).
-//!   Flooding with dedup (a bounded memory of message digests): a new, well-signed message
+//!   Flooding with dedup (a bounded memory of (signer, signature) keys of checked messages,
+//!   `seen.rs`): a new, well-signed message
 //!   that SCP accepts, or that waits for its slot or its bodies, is relayed to every peer but
 //!   the one it came from and its signer (MobileCoin `threaded_broadcaster.rs`); a statement of
 //!   a node outside the known network is relayed only if well-signed, and never processed.
@@ -128,6 +129,7 @@ pub mod io;
 mod messages;
 pub mod pool;
 pub mod qsets;
+mod seen;
 pub mod status;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -196,6 +198,15 @@ pub struct EngineStats {
     pub blocks_refused: u64,
     /// Blocks appended (formed or fetched).
     pub blocks_appended: u64,
+    /// Peer SCP messages received (every copy, duplicates and drops included).
+    pub messages_received: u64,
+    /// Slots this node externalized after taking part in their nomination.
+    pub slots_timed: u64,
+    /// Milliseconds (engine time) from this node's nomination start to externalize, summed
+    /// over `slots_timed` slots.
+    pub nominate_to_externalize_ms_total: u64,
+    /// The same for the last such slot.
+    pub nominate_to_externalize_ms_last: u64,
 }
 
 /// How far ahead of the current slot statements are buffered.
@@ -217,11 +228,13 @@ pub struct Engine {
     tip: Tip,
     last_block_at: Time,
     nominated: bool,
+    /// When this node started nominating in the current slot.
+    nominated_at: Option<Time>,
     forming: Option<TxHashSet>,
     form_requested: bool,
     connected: BTreeSet<NodeId>,
     peer_slots: BTreeMap<NodeId, SlotIndex>,
-    seen: HashMap<Hash32, SlotIndex>,
+    seen: HashMap<seen::SeenKey, SlotIndex>,
     future: BTreeMap<SlotIndex, Vec<(NodeId, ScpEnvelope, Wire)>>,
     waiting: Vec<(NodeId, ScpEnvelope)>,
     qset_waiting: Vec<(NodeId, ScpEnvelope)>,
@@ -311,6 +324,7 @@ impl Engine {
             tip,
             last_block_at: now,
             nominated: false,
+            nominated_at: None,
             forming: None,
             form_requested: false,
             connected: BTreeSet::new(),

@@ -300,7 +300,18 @@ impl Actor {
         match self.enclave.call(move |e| e.form_block(inputs)).await {
             Ok(formed) => {
                 let excluded = formed.excluded.len();
-                tracing::info!(slot, txs = n, excluded, id = %formed.block.block.id, "formed block");
+                let st = self.engine.stats();
+                // `mcnode bench devnet` reads the last three fields from the log.
+                tracing::info!(
+                    slot,
+                    txs = n,
+                    excluded,
+                    id = %formed.block.block.id,
+                    nominate_to_externalize_ms = st.nominate_to_externalize_ms_last,
+                    slots_timed = st.slots_timed,
+                    messages_received = st.messages_received,
+                    "formed block"
+                );
                 self.metrics.externalized(slot);
                 self.append(formed.block).await
             }

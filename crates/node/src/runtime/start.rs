@@ -310,7 +310,7 @@ pub async fn run_until(
     ecfg.block_interval = cfg.consensus.block_interval();
     ecfg.pool_capacity = cfg.pool.pending_limit;
     ecfg.max_values_per_slot = cfg.pool.max_values_per_slot as usize;
-    let clock = Clock::default();
+    let clock = Clock::with_rate_percent(cfg.consensus.clock_rate_percent);
     let engine = Engine::new(ecfg, tip, persisted, clock.now())
         .map_err(|e| RunError::Engine(e.to_string()))?;
 

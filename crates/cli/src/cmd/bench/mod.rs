@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
+pub mod devnet;
+mod devnet_client;
+mod devnet_procs;
 pub mod enclave;
 mod enclave_fixture;
 pub mod ledger;
@@ -22,6 +25,9 @@ pub enum BenchCommand {
     /// The enclave boundary: a well-formedness check direct, in-process and through the
     /// `mcnode-enclave` process, interleaved.
     Enclave(enclave::EnclaveArgs),
+    /// A loopback devnet of `mcnode run` processes: nomination-to-externalize time, SCP
+    /// messages per slot, submit-to-block latency at low load, idle CPU per node.
+    Devnet(devnet::DevnetArgs),
 }
 
 /// Runs a benchmark subcommand.
@@ -30,5 +36,6 @@ pub fn run(cmd: BenchCommand) -> ExitCode {
         BenchCommand::Tx(args) => tx::run(args),
         BenchCommand::Ledger(args) => ledger::run(args),
         BenchCommand::Enclave(args) => enclave::run(args),
+        BenchCommand::Devnet(args) => devnet::run(args),
     }
 }

@@ -124,6 +124,10 @@ fn externalize_forms_the_block_and_append_prunes_and_advances() {
         }
     };
     assert_eq!(form.0, 1);
+    // Timed from this node's nomination (t = 1000) to the externalize that formed the block.
+    let stats = e.status().stats;
+    assert_eq!((stats.slots_timed, stats.nominate_to_externalize_ms_last), (1, now - 1000));
+    assert_eq!(stats.nominate_to_externalize_ms_total, now - 1000);
     let hashes: Vec<Hash32> = form.1.iter().map(|x| x.context.tx_hash).collect();
     assert_eq!(hashes, vec![Hash32([1; 32]), Hash32([2; 32])]);
     let contents = BlockContents::new(vec![mcnode_tx::KeyImage::from([1; 32])], vec![]);

@@ -167,7 +167,7 @@ fn statements_for_the_next_slot_wait_for_it_and_are_relayed() {
 fn dedup_memory_is_bounded_and_far_slots_are_pruned() {
     let mut e = engine(0, 4, 3);
     for i in 0..(MAX_SEEN as u64 + 10) {
-        e.remember(Hash32::digest(b"t", &i.to_be_bytes()), u64::MAX);
+        e.remember(super::super::seen::SeenKey::numbered(i), u64::MAX);
     }
     assert!(e.seen.len() <= MAX_SEEN);
     assert!(e.seen.values().all(|s| *s <= e.current_slot() + MAX_SLOTS_AHEAD + 1));
@@ -215,4 +215,33 @@ fn one_signer_cannot_fill_the_buffer_for_all() {
     // Node 2 still gets its statement buffered.
     msg(&mut e, 2, 2, signed(2, 2, b1, nominate(&[200])));
     assert_eq!(e.drops().get(DropCause::BufferFull), 5);
+}
+
+/// Dedup is keyed by (signer, signature) read off the wire (`seen.rs`): a copy that carries a
+/// genuine signature on other contents fails verification and is never remembered, so it
+/// cannot suppress the genuine message; and the same signature under another claimed signer is
+/// checked, not taken for a duplicate.
+#[test]
+fn a_copy_with_a_genuine_signature_neither_suppresses_nor_passes_as_the_message() {
+    let mut e = engine(0, 4, 3);
+    client_tx(&mut e, 0, pooled(7, 128, 100)).unwrap();
+    client_tx(&mut e, 0, pooled(8, 128, 100)).unwrap();
+    e.drain_actions();
+    let g = genesis().id;
+    let genuine = ScpEnvelope::sign(&key(1), "test-chain", g, statement(1, 1, nominate(&[7])));
+    let tampered = ScpEnvelope { statement: statement(1, 1, nominate(&[8])), ..genuine.clone() };
+    msg(&mut e, 1, 2, tampered.to_canonical_bytes());
+    assert_eq!(e.drops().get(DropCause::BadSignature), 1);
+    msg(&mut e, 2, 2, genuine.to_canonical_bytes());
+    assert_eq!(e.drops().get(DropCause::Duplicate), 0, "the forged copy suppressed it");
+    assert!(e.latest_statements().iter().any(|s| s.node_id == id(1)));
+
+    // Node 2 claims node 1's signature as its own: checked and refused, not a duplicate.
+    let claimed = ScpEnvelope { statement: statement(2, 1, nominate(&[7])), ..genuine.clone() };
+    msg(&mut e, 3, 3, claimed.to_canonical_bytes());
+    assert_eq!(e.drops().get(DropCause::BadSignature), 2);
+    assert_eq!(e.drops().get(DropCause::Duplicate), 0);
+    // The genuine bytes again: a duplicate.
+    msg(&mut e, 4, 3, genuine.to_canonical_bytes());
+    assert_eq!(e.drops().get(DropCause::Duplicate), 1);
 }

@@ -1,0 +1,163 @@
+//! The node processes of `mcnode bench devnet`: started from `devnet init`'s manifest as
+//! `mcnode devnet up` starts them (with JSON logs), read through the admin `/info`, measured
+//! through `/proc`, stopped with SIGTERM. A process still running when its [`NodeProc`] is
+//! dropped (the bench failed half-way) is killed.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// One `mcnode run` child.
+pub struct NodeProc {
+    /// Its name in the manifest.
+    pub name: String,
+    /// Its process id.
+    pub pid: u32,
+    /// Admin address (`host:port`).
+    pub admin: String,
+    /// Client API URL.
+    pub client: String,
+    /// Its configuration file.
+    pub config: PathBuf,
+    /// Its log (JSON lines).
+    pub log: PathBuf,
+    child: Option<Child>,
+}
+
+impl Drop for NodeProc {
+    fn drop(&mut self) {
+        if let Some(c) = self.child.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl NodeProc {
+    /// Starts every node of the manifest `v` (`devnet init --json`).
+    pub fn start_all(exe: &std::path::Path, v: &Value) -> Result<Vec<NodeProc>, String> {
+        let mut out = Vec::new();
+        for n in v["nodes"].as_array().ok_or("devnet.json: no nodes")? {
+            let (Some(config), Some(dir), Some(admin), Some(client), Some(name)) = (
+                n["config"].as_str(),
+                n["dir"].as_str(),
+                n["admin_url"].as_str(),
+                n["client_url"].as_str(),
+                n["name"].as_str(),
+            ) else {
+                return Err("devnet.json: a node lacks config, dir, URLs or name".into());
+            };
+            let log = PathBuf::from(dir).join("node.log");
+            let f = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+            let err = f.try_clone().map_err(|e| e.to_string())?;
+            let child = Command::new(exe)
+                .args(["run", "--config", config, "--set", "log.format=json"])
+                .env("RUST_LOG", "info")
+                .stdin(Stdio::null())
+                .stdout(f)
+                .stderr(err)
+                .spawn()
+                .map_err(|e| format!("starting {name}: {e}"))?;
+            out.push(NodeProc {
+                name: name.to_owned(),
+                pid: child.id(),
+                admin: admin.trim_start_matches("http://").to_owned(),
+                client: client.to_owned(),
+                config: PathBuf::from(config),
+                log,
+                child: Some(child),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Whether the process has exited.
+    pub fn exited(&mut self) -> bool {
+        self.child.as_mut().is_none_or(|c| matches!(c.try_wait(), Ok(Some(_))))
+    }
+}
+
+/// `GET /info` of the admin server at `admin` (`None` while it is not up).
+pub fn info(admin: &str) -> Option<Value> {
+    let mut s = std::net::TcpStream::connect(admin).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET /info HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    serde_json::from_str(buf.split_once("\r\n\r\n")?.1).ok()
+}
+
+/// `(parent pid, utime + stime)` of `/proc/PID/stat`.
+fn stat(pid: u32) -> Option<(u32, u64)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
+    let ppid = rest.get(1)?.parse().ok()?;
+    let utime: u64 = rest.get(11)?.parse().ok()?;
+    let stime: u64 = rest.get(12)?.parse().ok()?;
+    Some((ppid, utime + stime))
+}
+
+/// CPU clock ticks used so far by `pid` and its live child processes (a node's enclave).
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let own = stat(pid).map_or(0, |s| s.1);
+    let children: u64 = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(stat)
+        .filter(|(ppid, _)| *ppid == pid)
+        .map(|(_, t)| t)
+        .sum();
+    own + children
+}
+
+/// `getconf CLK_TCK` (100 if it cannot be asked).
+pub fn clock_ticks_per_sec() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// SIGTERM to every node; waits up to 30 s; kills the rest. True if all exited 0.
+pub fn stop_all(nodes: &mut [NodeProc]) -> bool {
+    for n in nodes.iter() {
+        if n.child.is_some() {
+            let _ = Command::new("kill").args(["-TERM", &n.pid.to_string()]).status();
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut clean = true;
+    for n in nodes.iter_mut() {
+        let Some(mut c) = n.child.take() else {
+            clean = false;
+            continue;
+        };
+        loop {
+            match c.try_wait() {
+                Ok(Some(s)) => {
+                    clean &= s.success();
+                    break;
+                }
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                _ => {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                    clean = false;
+                    break;
+                }
+            }
+        }
+    }
+    clean
+}
