@@ -11,6 +11,9 @@ use prometheus_client::registry::Registry;
 
 use mcnode_api::ProposeTxResult;
 
+use super::quorum::QuorumHealth;
+use super::status::{ConnectionState, NodeStatus, SyncStatus};
+
 /// Label of a transaction result.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CodeLabel {
@@ -53,6 +56,24 @@ pub struct Metrics {
     pub peer_connects: Counter,
     /// Peer connections lost since start.
     pub peer_disconnects: Counter,
+    /// Blocks in the ledger.
+    pub ledger_height: Gauge,
+    /// Unix seconds when this node appended its last block (0: none since start).
+    pub last_block_time_seconds: Gauge,
+    /// 1 while catching up with the network, else 0.
+    pub catching_up: Gauge,
+    /// Blocks this node knows it is behind by.
+    pub blocks_behind: Gauge,
+    /// 1 while this node and its connected peers satisfy one of its quorum slices, else 0.
+    pub quorum_slice_satisfied: Gauge,
+    /// Peers in the configuration.
+    pub peers_configured: Gauge,
+    /// Most transactions the pool holds.
+    pub pool_capacity: Gauge,
+    /// Unix seconds when this process started (a change means the node restarted).
+    pub start_time_seconds: Gauge,
+    /// Enclave restarts since the node started.
+    pub enclave_restarts: Counter,
 }
 
 impl Default for Metrics {
@@ -87,6 +108,15 @@ impl Metrics {
             peer_connections: Gauge::default(),
             peer_connects: Counter::default(),
             peer_disconnects: Counter::default(),
+            ledger_height: Gauge::default(),
+            last_block_time_seconds: Gauge::default(),
+            catching_up: Gauge::default(),
+            blocks_behind: Gauge::default(),
+            quorum_slice_satisfied: Gauge::default(),
+            peers_configured: Gauge::default(),
+            pool_capacity: Gauge::default(),
+            start_time_seconds: Gauge::default(),
+            enclave_restarts: Counter::default(),
         };
         registry.register("pending_values", "Transactions in the pool", m.pending_values.clone());
         registry.register("current_slot", "Slot being decided", m.current_slot.clone());
@@ -124,6 +154,43 @@ impl Metrics {
         registry.register("peer_connections", "Peers connected now", m.peer_connections.clone());
         registry.register("peer_connects", "Peer connections established", m.peer_connects.clone());
         registry.register("peer_disconnects", "Peer connections lost", m.peer_disconnects.clone());
+        registry.register("ledger_height", "Blocks in the ledger", m.ledger_height.clone());
+        registry.register(
+            "last_block_time_seconds",
+            "Unix seconds when this node appended its last block (0: none since start)",
+            m.last_block_time_seconds.clone(),
+        );
+        registry.register(
+            "catching_up",
+            "1 while catching up with the network",
+            m.catching_up.clone(),
+        );
+        registry.register("blocks_behind", "Blocks behind the network", m.blocks_behind.clone());
+        registry.register(
+            "quorum_slice_satisfied",
+            "1 while this node and its connected peers satisfy one of its quorum slices",
+            m.quorum_slice_satisfied.clone(),
+        );
+        registry.register(
+            "peers_configured",
+            "Peers in the configuration",
+            m.peers_configured.clone(),
+        );
+        registry.register(
+            "pool_capacity",
+            "Most transactions the pool holds",
+            m.pool_capacity.clone(),
+        );
+        registry.register(
+            "start_time_seconds",
+            "Unix seconds when this process started",
+            m.start_time_seconds.clone(),
+        );
+        registry.register(
+            "enclave_restarts",
+            "Enclave restarts since the node started",
+            m.enclave_restarts.clone(),
+        );
         Metrics { registry, ..m }
     }
 
@@ -137,6 +204,30 @@ impl Metrics {
     /// Counts one dropped message.
     pub fn record_dropped(&self, cause: &str) {
         self.messages_dropped.get_or_create(&CauseLabel { cause: cause.to_owned() }).inc();
+    }
+
+    /// Sets the gauges that mirror the status snapshots (call after each refresh).
+    pub fn observe(&self, status: &NodeStatus, quorum: &QuorumHealth) {
+        let g = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        self.ledger_height.set(g(status.height));
+        self.last_block_time_seconds.set(status.last_block.as_ref().map_or(0, |b| g(b.time)));
+        let behind = match status.sync {
+            SyncStatus::Synced => 0,
+            SyncStatus::CatchingUp { blocks_behind } => blocks_behind,
+        };
+        self.catching_up.set(i64::from(!matches!(status.sync, SyncStatus::Synced)));
+        self.blocks_behind.set(g(behind));
+        self.quorum_slice_satisfied.set(i64::from(quorum.slice_satisfied));
+        self.peers_configured.set(g(status.peers.len() as u64));
+        self.peer_connections.set(g(status
+            .peers
+            .iter()
+            .filter(|p| p.state == ConnectionState::Connected)
+            .count() as u64));
+        self.pending_values.set(g(status.pool_size));
+        self.current_slot.set(g(status.slot.index));
+        self.slot_phase.set(status.slot.phase.gauge());
+        self.ballot_counter.set(i64::from(status.slot.ballot_counter));
     }
 
     /// The OpenMetrics text of every metric.
