@@ -2,8 +2,9 @@
 //! ([`actor`]), the enclave behind a dedicated thread ([`enclave_worker`]), the durable ledger
 //! ([`ledger`]), the persisted last own SCP statements ([`persist`]), outgoing peer
 //! connections with the attested handshake ([`peers`]), the peer and client gRPC servers
-//! ([`peer_service`], [`client_service`]), a minimal admin endpoint ([`admin`]), and start-up
-//! and shutdown ([`start`]).
+//! ([`peer_service`], [`client_service`]), a minimal admin endpoint ([`admin`]), publishing
+//! blocks to an archive when configured ([`archive_publish`]), and start-up and shutdown
+//! ([`start`]).
 //!
 //! Guarantees: the engine sees time only through [`clock::Clock`]; enclave and ledger calls
 //! never block the async workers; a dead enclave or a failed ledger or statements write stops
@@ -13,6 +14,7 @@
 pub mod actor;
 pub mod admin;
 pub mod admit;
+pub mod archive_publish;
 pub mod backoff;
 pub mod client_service;
 pub mod clock;

@@ -380,6 +380,11 @@ pub async fn run_until(
     };
 
     let servers = start_servers(&cfg, &services, &peers, stop.clone()).await?;
+    if let Some(a) = &cfg.archive {
+        super::archive_publish::spawn(&a.url, ledger.clone(), status_rx.clone(), stop.clone())
+            .map_err(|e| RunError::Config(format!("archive.url: {e}")))?;
+        tracing::info!(archive = %a.url, "publishing each block to the archive");
+    }
     tracing::info!(
         node = %own_id, height = last.index + 1, peers = peer_list.len(),
         peer = %cfg.peer_listen, client = %cfg.client_listen, admin = %cfg.admin_listen,
