@@ -237,3 +237,79 @@ impl Metrics {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use mcnode_types::{Hash32, NodeId};
+
+    use super::*;
+    use crate::admin::status::{EnclaveStatus, LastBlock, PeerStatus, SlotPhase, SlotStatus};
+
+    fn status(sync: SyncStatus, connected: usize) -> NodeStatus {
+        NodeStatus {
+            node_id: NodeId([0; 32]),
+            chain_id: "local".into(),
+            version: "0".into(),
+            height: 7,
+            last_block: Some(LastBlock { index: 6, id: Hash32([1; 32]), time: 1_700_000_000 }),
+            sync,
+            slot: SlotStatus {
+                index: 7,
+                phase: SlotPhase::Confirm,
+                nomination_round: 1,
+                ballot_counter: 2,
+            },
+            peers: (1..=3u8)
+                .map(|b| PeerStatus {
+                    node_id: NodeId([b; 32]),
+                    address: String::new(),
+                    state: if usize::from(b) <= connected {
+                        ConnectionState::Connected
+                    } else {
+                        ConnectionState::Disconnected
+                    },
+                    latest_slot: None,
+                })
+                .collect(),
+            pool_size: 4,
+            enclave: EnclaveStatus { measurement: Hash32([2; 32]), simulated: true },
+        }
+    }
+
+    fn health(slice_satisfied: bool) -> QuorumHealth {
+        QuorumHealth {
+            slice_satisfied,
+            connected: vec![],
+            disconnected: vec![],
+            disconnected_v_blocking: !slice_satisfied,
+            intersection: None,
+        }
+    }
+
+    #[test]
+    fn observe_sets_the_gauges_the_alert_rules_read() {
+        let m = Metrics::new();
+        m.observe(&status(SyncStatus::CatchingUp { blocks_behind: 12 }, 1), &health(false));
+        let text = m.encode().unwrap();
+        for line in [
+            "mcnode_ledger_height 7",
+            "mcnode_last_block_time_seconds 1700000000",
+            "mcnode_catching_up 1",
+            "mcnode_blocks_behind 12",
+            "mcnode_quorum_slice_satisfied 0",
+            "mcnode_peers_configured 3",
+            "mcnode_peer_connections 1",
+            "mcnode_pending_values 4",
+            "mcnode_slot_phase 3",
+        ] {
+            assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+        }
+        m.observe(&status(SyncStatus::Synced, 3), &health(true));
+        let text = m.encode().unwrap();
+        for line in
+            ["mcnode_catching_up 0", "mcnode_quorum_slice_satisfied 1", "mcnode_blocks_behind 0"]
+        {
+            assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! A minimal admin HTTP endpoint on the admin address: `GET /info` (the [`NodeStatus`] as
-//! JSON) and `GET /health` (200 while serving, 503 otherwise). `devnet up` reads `/info`.
+//! JSON), `GET /health` (200 while serving, 503 otherwise) and the dashboard at `GET /`
+//! ([`crate::admin::dashboard`]). `devnet up` reads `/info`.
 
 use std::future::Future;
 use std::sync::atomic::Ordering;
@@ -44,6 +45,7 @@ pub async fn serve(
     let app = axum::Router::new()
         .route("/info", get(info))
         .route("/health", get(health))
+        .merge(crate::admin::dashboard::routes())
         .with_state(AdminState { services, peers });
     if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
         tracing::error!(error = %e, "admin server failed");
