@@ -4,6 +4,8 @@
 //! and every `mcnode_*` metric an expression names is in the node's `/metrics` output. When
 //! `promtool` is installed, `promtool check rules` must also accept the file.
 
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
