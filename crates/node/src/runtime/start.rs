@@ -379,12 +379,13 @@ pub async fn run_until(
         peers_refused: Arc::new(AtomicU64::new(0)),
     };
 
-    let servers = start_servers(&cfg, &services, &peers, stop.clone()).await?;
+    // Before the servers listen: a URL that cannot be opened refuses the start.
     if let Some(a) = &cfg.archive {
         super::archive_publish::spawn(&a.url, ledger.clone(), status_rx.clone(), stop.clone())
             .map_err(|e| RunError::Config(format!("archive.url: {e}")))?;
         tracing::info!(archive = %a.url, "publishing each block to the archive");
     }
+    let servers = start_servers(&cfg, &services, &peers, stop.clone()).await?;
     tracing::info!(
         node = %own_id, height = last.index + 1, peers = peer_list.len(),
         peer = %cfg.peer_listen, client = %cfg.client_listen, admin = %cfg.admin_listen,
