@@ -20,7 +20,7 @@ pub mod sync;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use publish::{PublishError, PublishReport, archive_ledger, publish_block};
+pub use publish::{BlockSource, PublishError, PublishReport, archive_ledger, publish_block};
 pub use signers::{SignerSet, SignersError};
 pub use store::{Archive, OpenError, StoreError};
 pub use sync::{Problem, SyncError, SyncOptions, SyncProgress, SyncReport, sync};

@@ -12,11 +12,40 @@
 //! - Ordered: a block's object, then the bundles it completes, then the index. The index
 //!   therefore never names a block whose object (or whose complete bundles) is not there.
 
-use mcnode_ledger::{BlockData, BlockId, Ledger, LedgerError};
+use mcnode_ledger::{Block, BlockData, BlockId, Ledger, LedgerError};
 use mcnode_types::Encode;
 
 use crate::layout::{self, ArchiveIndex, IndexError};
 use crate::store::{Archive, StoreError};
+
+/// The ledger reads publishing needs. Every [`Ledger`] is one; a running node implements it
+/// over its shared ledger so that the publisher reads under the node's lock, one read at a
+/// time, and never holds it across an upload.
+pub trait BlockSource {
+    /// Number of blocks.
+    fn num_blocks(&self) -> Result<u64, LedgerError>;
+    /// Block `index` with contents and signatures.
+    fn block(&self, index: u64) -> Result<Option<BlockData>, LedgerError>;
+    /// Up to `count` blocks from `from`.
+    fn blocks(&self, from: u64, count: u64) -> Result<Vec<BlockData>, LedgerError>;
+    /// The header of block `index`.
+    fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError>;
+}
+
+impl<L: Ledger + ?Sized> BlockSource for L {
+    fn num_blocks(&self) -> Result<u64, LedgerError> {
+        Ledger::num_blocks(self)
+    }
+    fn block(&self, index: u64) -> Result<Option<BlockData>, LedgerError> {
+        Ledger::block(self, index)
+    }
+    fn blocks(&self, from: u64, count: u64) -> Result<Vec<BlockData>, LedgerError> {
+        Ledger::blocks(self, from, count)
+    }
+    fn block_header(&self, index: u64) -> Result<Option<Block>, LedgerError> {
+        Ledger::block_header(self, index)
+    }
+}
 
 /// How often (in blocks) [`archive_ledger`] rewrites the index while it runs.
 pub const INDEX_EVERY: u64 = 100;
@@ -120,14 +149,14 @@ async fn put_once(
     }
 }
 
-fn block(ledger: &(impl Ledger + ?Sized), index: u64) -> Result<BlockData, PublishError> {
+fn block(ledger: &(impl BlockSource + ?Sized), index: u64) -> Result<BlockData, PublishError> {
     ledger.block(index)?.ok_or(PublishError::NoSuchBlock { index })
 }
 
 /// Writes block `index`'s object and the bundles it completes (not the index).
 async fn put_block(
     archive: &Archive,
-    ledger: &(impl Ledger + ?Sized),
+    ledger: &(impl BlockSource + ?Sized),
     index: u64,
     report: &mut PublishReport,
 ) -> Result<BlockId, PublishError> {
@@ -166,7 +195,7 @@ async fn put_index(
 /// Checks that the ledger holds the block the archive's index names.
 fn check_same_chain(
     archive: &Archive,
-    ledger: &(impl Ledger + ?Sized),
+    ledger: &(impl BlockSource + ?Sized),
     highest: u64,
     archived: BlockId,
 ) -> Result<(), PublishError> {
@@ -188,7 +217,7 @@ fn check_same_chain(
 /// for the same block uploads nothing.
 pub async fn publish_block(
     archive: &Archive,
-    ledger: &(impl Ledger + ?Sized),
+    ledger: &(impl BlockSource + ?Sized),
     index: u64,
 ) -> Result<PublishReport, PublishError> {
     archive_through(archive, ledger, Some(index), &mut |_, _| {}).await
@@ -198,8 +227,8 @@ pub async fn publish_block(
 /// is called after each block with the blocks written in this run and the run's total.
 pub async fn archive_ledger(
     archive: &Archive,
-    ledger: &(impl Ledger + ?Sized),
-    progress: &mut dyn FnMut(u64, u64),
+    ledger: &(impl BlockSource + ?Sized),
+    progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<PublishReport, PublishError> {
     archive_through(archive, ledger, None, progress).await
 }
@@ -207,9 +236,9 @@ pub async fn archive_ledger(
 /// Archives the blocks after the archive's highest up to `last` (default: the ledger's last).
 async fn archive_through(
     archive: &Archive,
-    ledger: &(impl Ledger + ?Sized),
+    ledger: &(impl BlockSource + ?Sized),
     last: Option<u64>,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<PublishReport, PublishError> {
     let mut report = PublishReport::default();
     let current = read_index(archive).await?;

@@ -54,6 +54,9 @@ enum Command {
     /// Local test networks: `mcnode devnet --demo` (payments through a 4-node network, with
     /// a verdict), `mcnode devnet` (create and run), `init DIR`, `up DIR`.
     Devnet(cmd::devnet::DevnetArgs),
+    /// Collect version, redacted configuration, recent logs and the admin endpoints'
+    /// answers into one .tar.gz for a bug report.
+    DebugBundle(cmd::debug_bundle::DebugBundleArgs),
     /// Run a validator node until SIGTERM/SIGINT (`mcnode run --config node.toml`).
     Run(cmd::run::RunArgs),
     /// The enclave process a node (and `bench enclave`) spawns: serves enclave calls on
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Keys(c) => cmd::keys::run(c),
         Command::Config(c) => cmd::config::run(c),
         Command::Devnet(c) => cmd::devnet::run(c),
+        Command::DebugBundle(args) => cmd::debug_bundle::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::EnclaveProcess(args) => cmd::enclave_process::run(args),
     }

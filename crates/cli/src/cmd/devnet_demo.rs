@@ -145,7 +145,9 @@ fn block_printer(admins: Vec<String>, stop: Arc<AtomicBool>) -> std::thread::Joi
                     .flatten()
                     .find(|v| v["height"].as_u64() == Some(top))
                     .and_then(|v| {
-                        v["last_block"]["id"].as_str().map(|s| s.chars().take(16).collect::<String>())
+                        v["last_block"]["id"]
+                            .as_str()
+                            .map(|s| s.chars().take(16).collect::<String>())
                     })
                     .unwrap_or_default();
                 println!("block {} formed (id {id}...), heights per node {heights:?}", top - 1);

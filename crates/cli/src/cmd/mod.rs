@@ -13,6 +13,7 @@ pub mod attest;
 pub mod bench;
 pub mod config;
 pub mod contained;
+pub mod debug_bundle;
 pub mod devnet;
 pub mod devnet_demo;
 pub mod devnet_up;

@@ -4,6 +4,7 @@
 //!
 //! | route | answer |
 //! |---|---|
+//! | `GET /` | the operator dashboard ([`dashboard`]; its assets under `/dashboard/`) |
 //! | `GET /info` | [`NodeStatus`] as JSON |
 //! | `GET /quorum` | [`QuorumView`]: quorum set and its health now |
 //! | `GET /scp` | [`ScpStatus`]: latest statement of every node for the current slot |
@@ -19,6 +20,7 @@
 //! here touches the engine directly.
 
 pub mod blocks;
+pub mod dashboard;
 pub mod metrics;
 pub mod quorum;
 pub mod status;
@@ -79,6 +81,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/metrics", get(metrics_text))
         .route("/health", get(health))
         .route("/log-level", post(log_level))
+        .merge(dashboard::routes())
         .with_state(state)
 }
 

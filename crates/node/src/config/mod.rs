@@ -26,9 +26,10 @@ use std::path::{Path, PathBuf};
 pub use error::{ConfigError, Invalid, OverrideProblem, Problem, ValueSource};
 pub use overrides::{Override, Overrides};
 pub use schema::{
-    AttestationConfig, ConsensusConfig, DEFAULT_BLOCK_INTERVAL_MS, DEFAULT_MAX_VALUES_PER_SLOT,
-    DEFAULT_PENDING_LIMIT, EnclaveBackend, EnclaveConfig, FeesConfig, KeysConfig, LedgerConfig,
-    LogConfig, LogFormat, NodeConfig, PeerConfig, PoolConfig, QuorumSetConfig,
+    ArchiveConfig, AttestationConfig, ConsensusConfig, DEFAULT_BLOCK_INTERVAL_MS,
+    DEFAULT_MAX_VALUES_PER_SLOT, DEFAULT_PENDING_LIMIT, EnclaveBackend, EnclaveConfig, FeesConfig,
+    KeysConfig, LedgerConfig, LogConfig, LogFormat, NodeConfig, PeerConfig, PoolConfig,
+    QuorumSetConfig,
 };
 
 use mcnode_types::NodeId;

@@ -61,6 +61,7 @@ pub const FIELDS: &[(&str, Kind)] = &[
     ("pool.pending_limit", Kind::Integer),
     ("pool.max_values_per_slot", Kind::Integer),
     ("log.format", Kind::Text),
+    ("archive.url", Kind::Text),
 ];
 
 /// `MCNODE_` variables that are not configuration fields (read by the command line itself).

@@ -58,6 +58,20 @@ pub struct NodeConfig {
     /// Logging.
     #[serde(default)]
     pub log: LogConfig,
+    /// Publishing each block to a block archive as it lands (none by default).
+    #[serde(default)]
+    pub archive: Option<ArchiveConfig>,
+}
+
+/// `[archive]`: where a running node publishes each block it appends (the layout of
+/// `mcnode archive`, docs/archive.md). Failures are logged and retried; they never hold up
+/// consensus.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveConfig {
+    /// `file:///DIR`, a plain absolute directory, or `s3://BUCKET/PREFIX` (credentials and
+    /// endpoint from the `AWS_*` environment variables, never from this file).
+    pub url: String,
 }
 
 /// `[keys]`: the node's key files.

@@ -368,6 +368,7 @@ impl Actor {
     fn publish(&mut self) {
         self.status.publish(&self.engine);
         self.metrics.observe(&self.engine);
+        self.metrics.observe_status(&self.status);
     }
 }
 

@@ -45,4 +45,11 @@ impl SharedLedger {
         let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
     }
+
+    /// Runs `f` with the ledger locked, blocking the calling thread: only for threads that may
+    /// block (the archive publisher's), never from an async worker.
+    pub fn read_blocking<R>(&self, f: impl FnOnce(&LmdbLedger) -> R) -> R {
+        let guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        f(&guard)
+    }
 }

@@ -3,8 +3,8 @@
 //! ([`ledger`]), the persisted last own SCP statements ([`persist`]), outgoing peer
 //! connections with the attested handshake ([`peers`]), the peer and client gRPC servers
 //! ([`peer_service`], [`client_service`]), the admin endpoint's data ([`status_source`],
-//! served by [`crate::admin`]), and start-up
-//! and shutdown ([`start`]).
+//! served by [`crate::admin`]), publishing blocks to an archive when configured
+//! ([`archive_publish`]), and start-up and shutdown ([`start`]).
 //!
 //! Guarantees: the engine sees time only through [`clock::Clock`]; enclave and ledger calls
 //! never block the async workers; a dead enclave or a failed ledger or statements write stops
@@ -13,6 +13,7 @@
 
 pub mod actor;
 pub mod admit;
+pub mod archive_publish;
 pub mod backoff;
 pub mod client_service;
 pub mod clock;

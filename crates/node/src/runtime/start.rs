@@ -359,6 +359,14 @@ pub async fn run_until(
     let admin_state =
         AdminState { source: Arc::new(status.clone()), metrics: metrics.clone(), log_level };
 
+    // Before the servers listen: a URL that cannot be opened refuses the start.
+    if let Some(a) = &cfg.archive {
+        super::archive_publish::spawn(&a.url, ledger.clone(), status.block_count(), stop.clone())
+            .map_err(|e| RunError::Config(format!("archive.url: {e}")))?;
+        tracing::info!(archive = %a.url, "publishing each block to the archive");
+    }
+    metrics.pool_capacity.set(i64::try_from(cfg.pool.pending_limit).unwrap_or(i64::MAX));
+    metrics.start_time_seconds.set(i64::try_from(Clock::unix_secs()).unwrap_or(i64::MAX));
     let servers = start_servers(&cfg, &services, admin_state, stop.clone()).await?;
     tracing::info!(
         node = %own_id, height = last.index + 1, peers = peer_list.len(),

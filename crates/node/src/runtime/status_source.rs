@@ -68,6 +68,8 @@ pub struct RuntimeStatus {
     live: Arc<RwLock<Live>>,
     ledger: SharedLedger,
     refused: Vec<Arc<AtomicU64>>,
+    /// The number of blocks in the ledger, for watchers (the archive publisher).
+    blocks: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// A short description of a value for people: its size and digest prefix.
@@ -128,7 +130,14 @@ impl RuntimeStatus {
             quorum_sets: BTreeMap::new(),
             intersection,
         };
-        RuntimeStatus { fixed: Arc::new(fixed), live: Arc::new(RwLock::new(live)), ledger, refused }
+        let blocks = Arc::new(tokio::sync::watch::channel(next).0);
+        RuntimeStatus {
+            fixed: Arc::new(fixed),
+            live: Arc::new(RwLock::new(live)),
+            ledger,
+            refused,
+            blocks,
+        }
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Live> {
@@ -145,6 +154,13 @@ impl RuntimeStatus {
         l.status.last_block =
             Some(LastBlock { index: block.block.index, id: block.block.id.0, time });
         l.status.key_images_appended += block.contents.key_images.len() as u64;
+        drop(l);
+        self.blocks.send_replace(block.block.index + 1);
+    }
+
+    /// The number of blocks in the ledger, updated as blocks are appended.
+    pub fn block_count(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.blocks.subscribe()
     }
 
     /// Refreshes the snapshot from `engine`.
@@ -290,6 +306,13 @@ impl MetricsTracker {
             connected: BTreeSet::new(),
             nominating: None,
         }
+    }
+
+    /// Sets the gauges that mirror the status snapshot and the quorum's health (the ones the
+    /// alert rules in `ops/alerts.yml` read).
+    pub fn observe_status(&self, status: &RuntimeStatus) {
+        use crate::admin::{QuorumView, StatusSource as _};
+        self.metrics.observe(&status.node_status(), &QuorumView::of(&status.quorum()).health);
     }
 
     /// Updates every metric from `engine`.
