@@ -19,6 +19,9 @@ impl Engine {
     ) -> Result<(), InputError> {
         let hash = tx.context.tx_hash;
         let kis = tx.context.key_images.clone();
+        if self.scp.driver().spends_spent(&kis) {
+            return Err(InputError::KeyImageSpent { hash });
+        }
         self.pool.insert(tx, self.current_slot(), false)?;
         self.scp.driver_mut().learn(hash, kis);
         // Relay once to every connected peer but the one it came from (MobileCoin
@@ -220,6 +223,14 @@ impl Engine {
                 continue; // unasked bodies could flood the pool past its bound
             }
             let kis = tx.context.key_images.clone();
+            if self.scp.driver().spends_spent(&kis) {
+                // Its ledger check raced a block append: it can never be included. Retired,
+                // the statements waiting for it go to SCP, which finds their values invalid
+                // (or takes their valid part) instead of waiting for it forever.
+                self.scp.driver_mut().retire(hash);
+                got.push(hash);
+                continue;
+            }
             if self.pool.insert(tx, self.current_slot(), true).is_ok() {
                 self.scp.driver_mut().learn(hash, kis);
                 got.push(hash);
@@ -275,6 +286,7 @@ impl Engine {
             return Err(InputError::NotNextBlock { index: b.index, tip: self.tip.index });
         }
         self.tip = Tip { index: b.index, id: b.id };
+        self.scp.driver_mut().spend(&data.contents.key_images);
         let next = self.current_slot();
         let mut retired = self.pool.prune(&data.contents.key_images, next);
         if let Some(value) = self.forming.take() {

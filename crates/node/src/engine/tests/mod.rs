@@ -82,5 +82,6 @@ fn next_block(seeds: &[u8]) -> BlockData {
 mod auth;
 mod cadence;
 mod catchup;
+mod late_txs;
 mod liveness;
 mod messages;
