@@ -63,3 +63,44 @@ fn a_fetched_body_spending_a_spent_key_image_releases_the_waiting_statement() {
     e.handle(t(600), Input::Timer(EngineTimer::FetchRetry)).unwrap();
     assert!(!e.drain_actions().iter().any(|x| matches!(x, Action::FetchTxs { .. })));
 }
+
+/// The devnet stall: a late copy of an included transaction, pooled, made every value this
+/// node proposes invalid (its hash was retired), so SCP refused its nomination and the node
+/// neither nominated nor joined a peer's nomination, and two such nodes of four left no quorum.
+#[test]
+fn after_a_late_copy_the_node_still_nominates_in_the_next_slot() {
+    let mut e = engine_after_block_spending_1();
+    let late = pooled(1, 128, 100);
+    let _ =
+        e.handle(t(2), Input::PeerTx { from: id(2), context: late.context, payload: late.payload });
+    let fresh = pooled(2, 128, 100);
+    e.handle(t(3), Input::PeerTx { from: id(1), context: fresh.context, payload: fresh.payload })
+        .unwrap();
+    let b1 = next_block(&[1]).block.id;
+    msg(&mut e, 4, 1, signed(1, 2, b1, nominate(&[2])));
+    let mut now = 4;
+    let mut timers: Vec<EngineTimer> = Vec::new();
+    let own = loop {
+        let actions = e.drain_actions();
+        timers.extend(actions.iter().filter_map(|a| match a {
+            Action::SetTimer { timer, .. } => Some(*timer),
+            _ => None,
+        }));
+        let emitted: Vec<Wire> = broadcasts(&actions)
+            .into_iter()
+            .filter(|(w, ex)| ex.is_empty() && decode(w).statement.node_id == id(0))
+            .map(|(w, _)| w)
+            .collect();
+        if let Some(w) = emitted.first() {
+            break decode(w).statement;
+        }
+        now += 250;
+        assert!(now < 60_000, "node 0 never nominated in slot 2");
+        for timer in std::mem::take(&mut timers) {
+            e.handle(t(now), Input::Timer(timer)).unwrap();
+        }
+        timers.push(EngineTimer::Nominate);
+    };
+    assert_eq!(own.slot, 2);
+    assert_eq!(own.pledge, nominate(&[2]));
+}
