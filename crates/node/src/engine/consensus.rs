@@ -44,7 +44,11 @@ impl Engine {
             }
             return;
         }
-        let picked = self.pool.select(self.cfg.max_values_per_slot);
+        let picked = self.own_pick();
+        if picked.is_empty() {
+            self.cancel_timer(EngineTimer::Nominate);
+            return;
+        }
         let due = self.last_block_at.saturating_add(self.cfg.block_interval);
         let full = picked.len() >= self.cfg.max_values_per_slot;
         if now < due && !full {
@@ -52,6 +56,20 @@ impl Engine {
             return;
         }
         self.nominate(now, TxHashSet::from_hashes(picked));
+    }
+
+    /// The pool's pick for the next block, after dropping from the pool any transaction the
+    /// driver retired (a copy pooled after its block): SCP refuses a node's own value naming
+    /// one, and a node whose every nomination is refused neither nominates nor joins.
+    fn own_pick(&mut self) -> Vec<Hash32> {
+        let max = self.cfg.max_values_per_slot;
+        let mut picked = self.pool.select(max);
+        while let Some(stale) = picked.iter().find(|h| self.scp.driver().is_retired(h)).copied() {
+            self.pool.remove(&stale);
+            self.scp.driver_mut().retire(stale); // forgets the body it re-learned
+            picked = self.pool.select(max);
+        }
+        picked
     }
 
     pub(super) fn nominate(&mut self, now: Time, value: TxHashSet) {
@@ -70,8 +88,8 @@ impl Engine {
         if self.nominated || !self.serving || self.forming.is_some() {
             return;
         }
-        if !self.pool.is_empty() {
-            let picked = self.pool.select(self.cfg.max_values_per_slot);
+        let picked = self.own_pick();
+        if !picked.is_empty() {
             self.nominate(now, TxHashSet::from_hashes(picked));
             return;
         }

@@ -104,3 +104,17 @@ fn after_a_late_copy_the_node_still_nominates_in_the_next_slot() {
     assert_eq!(own.slot, 2);
     assert_eq!(own.pledge, nominate(&[2]));
 }
+
+#[test]
+fn a_retired_transaction_that_reached_the_pool_anyway_is_dropped_not_nominated() {
+    // Defence in depth: should one get past intake (say the spent-key-image memory forgot it),
+    // the node drops it at selection and nominates the rest.
+    let mut e = engine_after_block_spending_1();
+    let stale = pooled(1, 128, 100);
+    e.pool.insert(stale, 2, false).unwrap();
+    e.scp.driver_mut().learn(Hash32([1; 32]), vec![mcnode_tx::KeyImage::from([1; 32])]);
+    client_tx(&mut e, 2, pooled(2, 128, 100)).unwrap();
+    e.handle(t(5000), Input::Timer(EngineTimer::Nominate)).unwrap();
+    assert!(!e.pool().contains(&Hash32([1; 32])));
+    assert!(e.nominated, "SCP took the node's value");
+}
