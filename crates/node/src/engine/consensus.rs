@@ -19,6 +19,9 @@ impl Engine {
     ) -> Result<(), InputError> {
         let hash = tx.context.tx_hash;
         let kis = tx.context.key_images.clone();
+        if self.scp.driver().spends_spent(&kis) {
+            return Err(InputError::KeyImageSpent { hash });
+        }
         self.pool.insert(tx, self.current_slot(), false)?;
         self.scp.driver_mut().learn(hash, kis);
         // Relay once to every connected peer but the one it came from (MobileCoin
@@ -41,7 +44,11 @@ impl Engine {
             }
             return;
         }
-        let picked = self.pool.select(self.cfg.max_values_per_slot);
+        let picked = self.own_pick();
+        if picked.is_empty() {
+            self.cancel_timer(EngineTimer::Nominate);
+            return;
+        }
         let due = self.last_block_at.saturating_add(self.cfg.block_interval);
         let full = picked.len() >= self.cfg.max_values_per_slot;
         if now < due && !full {
@@ -49,6 +56,20 @@ impl Engine {
             return;
         }
         self.nominate(now, TxHashSet::from_hashes(picked));
+    }
+
+    /// The pool's pick for the next block, after dropping from the pool any transaction the
+    /// driver retired (a copy pooled after its block): SCP refuses a node's own value naming
+    /// one, and a node whose every nomination is refused neither nominates nor joins.
+    fn own_pick(&mut self) -> Vec<Hash32> {
+        let max = self.cfg.max_values_per_slot;
+        let mut picked = self.pool.select(max);
+        while let Some(stale) = picked.iter().find(|h| self.scp.driver().is_retired(h)).copied() {
+            self.pool.remove(&stale);
+            self.scp.driver_mut().retire(stale); // forgets the body it re-learned
+            picked = self.pool.select(max);
+        }
+        picked
     }
 
     pub(super) fn nominate(&mut self, now: Time, value: TxHashSet) {
@@ -68,8 +89,8 @@ impl Engine {
         if self.nominated || !self.serving || self.forming.is_some() {
             return;
         }
-        if !self.pool.is_empty() {
-            let picked = self.pool.select(self.cfg.max_values_per_slot);
+        let picked = self.own_pick();
+        if !picked.is_empty() {
             self.nominate(now, TxHashSet::from_hashes(picked));
             return;
         }
@@ -229,6 +250,14 @@ impl Engine {
                 continue; // unasked bodies could flood the pool past its bound
             }
             let kis = tx.context.key_images.clone();
+            if self.scp.driver().spends_spent(&kis) {
+                // Its ledger check raced a block append: it can never be included. Retired,
+                // the statements waiting for it go to SCP, which finds their values invalid
+                // (or takes their valid part) instead of waiting for it forever.
+                self.scp.driver_mut().retire(hash);
+                got.push(hash);
+                continue;
+            }
             if self.pool.insert(tx, self.current_slot(), true).is_ok() {
                 self.scp.driver_mut().learn(hash, kis);
                 got.push(hash);
@@ -284,6 +313,7 @@ impl Engine {
             return Err(InputError::NotNextBlock { index: b.index, tip: self.tip.index });
         }
         self.tip = Tip { index: b.index, id: b.id };
+        self.scp.driver_mut().spend(&data.contents.key_images);
         let next = self.current_slot();
         let mut retired = self.pool.prune(&data.contents.key_images, next);
         if let Some(value) = self.forming.take() {

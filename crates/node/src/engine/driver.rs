@@ -11,6 +11,12 @@
 //!   hash is recorded in [`NodeDriver::take_missing`] and the engine fetches it (`GetTxs`);
 //! - [`Validity::Valid`] otherwise.
 //!
+//! It also remembers the key images spent by the latest appended blocks
+//! ([`NodeDriver::spend`]), so the engine can refuse a transaction whose ledger check raced a
+//! block append (stellar-core and MobileCoin likewise re-check pending transactions against
+//! each new ledger): such a transaction can never be included, and a node that pooled it would
+//! nominate values no peer accepts.
+//!
 //! Combine (draft §2.2 "combine"; DESIGN.md): the sorted union of the candidates, dropping a
 //! transaction whose key image an earlier one (in hash order) spends, capped at `max_values`.
 //! Every node computes it from the same candidates and the same key images, so it is
@@ -25,6 +31,10 @@ use mcnode_types::{Hash32, SlotIndex};
 /// How many retired hashes are remembered (to call sets holding them invalid).
 pub const RETIRED_MEMORY: usize = 20_000;
 
+/// How many key images of appended blocks are remembered (to refuse late transactions
+/// spending them).
+pub const SPENT_MEMORY: usize = 20_000;
+
 /// The driver. The engine keeps its `known` map in step with the pool.
 #[derive(Clone, Debug, Default)]
 pub struct NodeDriver {
@@ -32,6 +42,8 @@ pub struct NodeDriver {
     known: HashMap<Hash32, Vec<KeyImage>>,
     retired: HashSet<Hash32>,
     retired_order: VecDeque<Hash32>,
+    spent: HashSet<KeyImage>,
+    spent_order: VecDeque<KeyImage>,
     missing: BTreeSet<Hash32>,
 }
 
@@ -58,6 +70,25 @@ impl NodeDriver {
                 }
             }
         }
+    }
+
+    /// An appended block spent these key images.
+    pub fn spend(&mut self, key_images: &[KeyImage]) {
+        for ki in key_images {
+            if self.spent.insert(*ki) {
+                self.spent_order.push_back(*ki);
+            }
+        }
+        while self.spent_order.len() > SPENT_MEMORY {
+            if let Some(old) = self.spent_order.pop_front() {
+                self.spent.remove(&old);
+            }
+        }
+    }
+
+    /// Whether a remembered appended block spent one of `key_images`.
+    pub fn spends_spent(&self, key_images: &[KeyImage]) -> bool {
+        key_images.iter().any(|k| self.spent.contains(k))
     }
 
     /// Whether the body of `hash` is known.
@@ -173,6 +204,20 @@ mod tests {
         assert_eq!(d.validate(1, &TxHashSet::from_hashes([h(1), h(3), h(4)])), Validity::Invalid);
         d.retire(h(3));
         assert_eq!(d.validate(1, &TxHashSet::from_hashes([h(3)])), Validity::Invalid);
+    }
+
+    #[test]
+    fn spent_key_images_are_remembered_within_a_bound() {
+        let mut d = NodeDriver::new(10);
+        d.spend(&[ki(1)]);
+        assert!(d.spends_spent(&[ki(2), ki(1)]));
+        assert!(!d.spends_spent(&[ki(2)]));
+        let many: Vec<KeyImage> = (0..SPENT_MEMORY as u32)
+            .map(|i| KeyImage::from(Hash32::digest(b"t", &i.to_le_bytes()).0))
+            .collect();
+        d.spend(&many);
+        assert!(!d.spends_spent(&[ki(1)]), "the oldest is forgotten past the bound");
+        assert!(d.spends_spent(&many[..1]));
     }
 
     #[test]

@@ -219,4 +219,13 @@ pub enum InputError {
         /// The engine's tip index.
         tip: u64,
     },
+    /// A key image of the transaction was spent by a block appended since the runtime checked
+    /// it against the ledger (its check raced the append; most often a late relay or fetch of
+    /// a transaction that block included). Pooled, it could never be included and would make
+    /// every value this node nominates unacceptable to its peers.
+    #[error("transaction {hash} spends a key image an appended block spent")]
+    KeyImageSpent {
+        /// The transaction's hash.
+        hash: Hash32,
+    },
 }

@@ -23,6 +23,10 @@
 //! - Pool ([`pool`]): whole-transaction hash keys, `OverCapacity` at 500, tombstone and
 //!   key-image pruning, fee-priority-then-age order, `max_values_per_slot` per block
 //!   (MobileCoin `pending_values.rs`, `PENDING_LIMIT`, `MAX_PENDING_VALUES_TO_NOMINATE`).
+//!   A transaction spending a key image that a recently appended block spent is refused
+//!   ([`InputError::KeyImageSpent`]): the runtime's ledger check can race the append, and a
+//!   pooled copy would make SCP refuse every value this node proposes (MobileCoin and
+//!   stellar-core re-check pending transactions against each new ledger).
 //! - Cadence: nominate when transactions are pending and `block_interval` passed since the last
 //!   block, or at once when a full block is pending; never an empty block (MobileCoin
 //!   `byzantine_ledger/worker.rs` proposes only pending values). A node that has not started the

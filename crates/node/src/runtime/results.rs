@@ -43,6 +43,7 @@ pub fn input_code(e: &InputError) -> R {
         InputError::Pool(PoolError::Duplicate { .. }) => R::Ok,
         InputError::Pool(PoolError::Tombstoned { .. }) => R::TombstoneExpired,
         InputError::NotServing => R::NotServing,
+        InputError::KeyImageSpent { .. } => R::KeyImageSpent,
         _ => R::EnclaveError,
     }
 }
@@ -75,6 +76,8 @@ mod tests {
         let full = InputError::Pool(PoolError::OverCapacity { capacity: 500 });
         assert_eq!(input_code(&full), R::OverCapacity);
         assert_eq!(input_code(&InputError::NotServing), R::NotServing);
+        let spent = InputError::KeyImageSpent { hash: mcnode_types::Hash32([1; 32]) };
+        assert_eq!(input_code(&spent), R::KeyImageSpent);
         let late = InputError::Pool(PoolError::Tombstoned { tombstone: 3, next_block: 4 });
         assert_eq!(input_code(&late), R::TombstoneExpired);
     }

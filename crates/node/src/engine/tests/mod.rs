@@ -82,6 +82,7 @@ fn next_block(seeds: &[u8]) -> BlockData {
 mod auth;
 mod cadence;
 mod catchup;
+mod late_txs;
 mod liveness;
 mod messages;
 mod qsets;
