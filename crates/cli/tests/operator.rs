@@ -124,7 +124,7 @@ fn archive_publishing_debug_bundle_and_dashboard_on_a_live_devnet() {
         .collect();
     let all: Vec<_> = nodes.iter().collect();
     wait_all(&all, Duration::from_secs(90), "all peers connected", |i| {
-        i["peers"].as_array().unwrap().iter().filter(|p| p["connected"] == true).count() == 3
+        i["peers"].as_array().unwrap().iter().filter(|p| p["state"] == "connected").count() == 3
     });
     let url = format!("http://{}/", nodes[0].admin);
     let profile = tmp.path().join("chromium-profile");
@@ -204,7 +204,7 @@ fn archive_publishing_debug_bundle_and_dashboard_on_a_live_devnet() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let last_id = info(&nodes[0].admin).unwrap()["last_block_id"].as_str().unwrap().to_owned();
+    let last_id = info(&nodes[0].admin).unwrap()["last_block"]["id"].as_str().unwrap().to_owned();
     let blocks =
         Command::new(MCNODE).args(["ledger", "info", "--json"]).arg(&rebuilt).output().unwrap();
     let text = String::from_utf8_lossy(&blocks.stdout);

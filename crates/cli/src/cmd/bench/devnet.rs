@@ -98,7 +98,7 @@ fn wait_connected(nodes: &mut [NodeProc], limit: Duration) -> Result<(), String>
             info(&n.admin).is_some_and(|i| {
                 i["peers"]
                     .as_array()
-                    .is_some_and(|p| p.iter().filter(|x| x["connected"] == true).count() >= want)
+                    .is_some_and(|p| p.iter().filter(|x| x["state"] == "connected").count() >= want)
             })
         });
         if ok {
@@ -229,7 +229,7 @@ fn agreement(nodes: &[NodeProc]) -> (bool, u64) {
         let hs: Vec<Option<u64>> =
             infos.iter().map(|i| i.as_ref().and_then(|i| i["height"].as_u64())).collect();
         let ids: Vec<Option<&str>> =
-            infos.iter().map(|i| i.as_ref().and_then(|i| i["last_block_id"].as_str())).collect();
+            infos.iter().map(|i| i.as_ref().and_then(|i| i["last_block"]["id"].as_str())).collect();
         let same = hs.windows(2).all(|w| w[0] == w[1]) && hs[0].is_some();
         if same || t0.elapsed() > Duration::from_secs(30) {
             let agree = same && ids.windows(2).all(|w| w[0] == w[1] && w[0].is_some());
