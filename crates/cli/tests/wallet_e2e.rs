@@ -164,6 +164,12 @@ fn payments_through_a_four_node_devnet() {
             .any(|e| e["subaddress"] == 5 && e["kind"] == "received"),
         "{h}"
     );
+    // ... with the time of its block (the median of the signers' clocks: now, give or take).
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let events = h["events"].as_array().unwrap();
+    let e5 = events.iter().find(|e| e["subaddress"] == 5 && e["kind"] == "received").unwrap();
+    let t = e5["time"].as_u64().unwrap_or_else(|| panic!("no block time: {e5}"));
+    assert!(t + 600 >= now && t <= now + 60, "block time {t} is not near now {now}: {e5}");
 
     // The second token.
     ok(&w0, &["send", "--to", &address(&w3, 0), "--amount", "3", "--token", "1"]);

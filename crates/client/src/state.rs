@@ -58,6 +58,10 @@ pub struct WalletState {
     pub account_tag: Hash32,
     /// The last verified block header, if any.
     pub tip: Option<Block>,
+    /// When the blocks holding the wallet's events (outputs received or spent) were made:
+    /// block index -> Unix seconds, the median `signed_at` of the block's trusted signatures
+    /// (signers' clocks, so one lying signer cannot move it past the honest ones).
+    pub block_times: BTreeMap<u64, u64>,
     /// Owned outputs, in the order found.
     pub owned: Vec<OwnedRecord>,
     /// Submitted transactions awaiting inclusion.
@@ -156,6 +160,11 @@ impl Encode for WalletState {
         self.tip.encode(out);
         self.owned.encode(out);
         self.pending.encode(out);
+        (self.block_times.len() as u32).encode(out);
+        for (b, t) in &self.block_times {
+            b.encode(out);
+            t.encode(out);
+        }
     }
 }
 
@@ -166,6 +175,15 @@ impl Decode for WalletState {
             tip: Option::<Block>::decode(r)?,
             owned: r.seq(MAX_RECORDS)?,
             pending: r.seq(MAX_RECORDS)?,
+            block_times: {
+                let n = r.seq_len(MAX_RECORDS)?;
+                let mut m = BTreeMap::new();
+                for _ in 0..n {
+                    let b = u64::decode(r)?;
+                    m.insert(b, u64::decode(r)?);
+                }
+                m
+            },
         })
     }
 }

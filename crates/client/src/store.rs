@@ -17,7 +17,10 @@ use mcnode_types::{Decode, Encode, Hash32};
 
 use crate::state::WalletState;
 
-const MAGIC: &[u8; 8] = b"MCNWLT01";
+const MAGIC: &[u8; 8] = b"MCNWLT02";
+/// The first version's magic (no block times): such a file is a cache of verified blocks,
+/// so it is dropped and the wallet syncs again from the origin.
+const MAGIC_V1: &[u8; 8] = b"MCNWLT01";
 const CHECKSUM_DOMAIN: &[u8] = b"mcnode-wallet-state-v1";
 
 /// Why the state file cannot be read or written.
@@ -108,6 +111,9 @@ impl StateFile {
             }
             Err(e) => return Err(self.io(e)),
         };
+        if bytes.starts_with(MAGIC_V1) {
+            return Ok(WalletState { account_tag, ..WalletState::default() });
+        }
         let state = decode_file(&bytes)
             .map_err(|reason| StoreError::Corrupt { path: self.path.clone(), reason })?;
         if state.account_tag != account_tag {

@@ -127,6 +127,7 @@ impl Wallet {
 
     fn apply(&mut self, b: &BlockData, report: &mut SyncReport) {
         let index = b.block.index;
+        let events_before = self.events();
         let first = b.block.cumulative_txo_count - b.contents.outputs.len() as u64;
         let scanner = Scanner::new(&self.account, self.subaddresses.clone());
         let known: HashSet<KeyImage> = self.state.owned.iter().map(|o| o.key_image).collect();
@@ -165,7 +166,24 @@ impl Wallet {
                 true
             }
         });
+        if self.events() != events_before {
+            let mut times: Vec<u64> = b
+                .signatures
+                .iter()
+                .filter(|s| self.policy.signers.contains(&s.signer))
+                .map(|s| s.signed_at)
+                .collect();
+            times.sort_unstable();
+            if let Some(t) = times.get(times.len() / 2) {
+                self.state.block_times.insert(index, *t);
+            }
+        }
         self.state.tip = Some(b.block);
         report.blocks += 1;
+    }
+
+    /// Outputs received plus outputs seen spent: changes exactly when a block holds an event.
+    fn events(&self) -> usize {
+        self.state.owned.len() + self.state.owned.iter().filter(|o| o.spent_in.is_some()).count()
     }
 }

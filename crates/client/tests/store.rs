@@ -37,6 +37,7 @@ fn state(generation: u64, n: u64) -> WalletState {
             })
             .collect(),
         pending: vec![],
+        block_times: (0..n.min(50)).map(|i| (i, 1_700_000_000 + generation + i)).collect(),
     }
 }
 
@@ -127,11 +128,27 @@ fn decoders_never_panic_on_random_input() {
             bytes.truncate(bytes.len() - (n % 5));
         }
         let _ = WalletState::from_canonical_bytes(&bytes);
-        let mut file = b"MCNWLT01".to_vec();
+        let mut file = b"MCNWLT02".to_vec();
         file.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
         file.extend_from_slice(&bytes);
         file.extend_from_slice(Hash32::digest(b"mcnode-wallet-state-v1", &bytes).as_bytes());
         let _ = decode_file(&file);
         let _ = decode_file(&bytes);
     }
+}
+
+#[test]
+fn a_first_version_state_file_is_dropped_and_the_wallet_resyncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.state");
+    // A file of the first format (no block times): a cache of verified blocks, so the wallet
+    // starts over from the origin instead of refusing to open.
+    let mut v1 = b"MCNWLT01".to_vec();
+    v1.extend_from_slice(&[0; 40]);
+    std::fs::write(&path, &v1).unwrap();
+    let loaded = StateFile::new(&path).load(TAG).unwrap();
+    assert_eq!(loaded, WalletState { account_tag: TAG, ..WalletState::default() });
+    // Anything else that is not this format stays an error.
+    std::fs::write(&path, b"MCNWLT99 and more").unwrap();
+    assert!(StateFile::new(&path).load(TAG).is_err());
 }

@@ -198,11 +198,13 @@ pub async fn history(c: &Common) -> Result<Output, Failed> {
     let (mut w, mut api) = c.open().await?;
     w.sync(&mut api).await?;
     let mut events = Vec::new();
+    let times = &w.state().block_times;
     for o in &w.state().owned {
         let t = o.amount.token_id;
         events.push((
             o.block_index,
             json!({"kind": "received", "block": o.block_index,
+            "time": times.get(&o.block_index),
             "subaddress": o.subaddress, "token": t.0,
             "amount": amount::format(o.amount.value.into(), t),
             "amount_base": o.amount.value.to_string()}),
@@ -210,7 +212,7 @@ pub async fn history(c: &Common) -> Result<Output, Failed> {
         if let Some(b) = o.spent_in {
             events.push((
                 b,
-                json!({"kind": "spent", "block": b, "token": t.0,
+                json!({"kind": "spent", "block": b, "time": times.get(&b), "token": t.0,
                 "amount": amount::format(o.amount.value.into(), t),
                 "amount_base": o.amount.value.to_string()}),
             ));
@@ -221,8 +223,9 @@ pub async fn history(c: &Common) -> Result<Output, Failed> {
         .iter()
         .map(|(_, e)| {
             format!(
-                "block {:>6}  {:<8}  {} of token {}{}",
+                "block {:>6}  {}  {:<8}  {} of token {}{}",
                 e["block"],
+                e["time"].as_u64().map_or_else(|| "time unknown       ".to_owned(), utc),
                 e["kind"].as_str().unwrap_or(""),
                 e["amount"].as_str().unwrap_or(""),
                 e["token"],
@@ -268,4 +271,34 @@ pub async fn watch(c: &Common) -> Result<Output, Failed> {
         }
     }
     Ok(Output { json: json!({"height": w.height()}), text: vec![] })
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (UTC) of Unix seconds `t` (civil-from-days, proleptic Gregorian).
+fn utc(t: u64) -> String {
+    let (days, secs) = (t / 86_400, t % 86_400);
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        secs / 3_600,
+        secs % 3_600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_formats_known_instants() {
+        assert_eq!(super::utc(0), "1970-01-01 00:00:00");
+        assert_eq!(super::utc(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(super::utc(1_795_996_799), "2026-11-29 23:59:59");
+    }
 }
