@@ -17,7 +17,7 @@ use mcnode_api::pb::peer::v1::GetLatestMsgRequest;
 use mcnode_node::engine::ScpEnvelope;
 use mcnode_node::runtime::peers::FROM_HEADER;
 use mcnode_types::Decode;
-use net::{devnet_init, http, start, wait_all, wallet};
+use net::{devnet_init, http, start, wait_all, wait_connected, wallet};
 use serde_json::Value;
 
 fn get_json(admin: &str, path: &str) -> (u16, Value) {
@@ -56,9 +56,7 @@ fn every_admin_route_answers_real_values_on_a_running_devnet() {
     let nodes = devnet_init(&dir, 4);
     let mut procs: Vec<_> = nodes.iter().map(|n| start(n, &[])).collect();
     let all: Vec<_> = nodes.iter().collect();
-    wait_all(&all, Duration::from_secs(90), "all peers connected", |i| {
-        i["peers"].as_array().unwrap().iter().filter(|p| p["state"] == "connected").count() == 3
-    });
+    wait_connected(&all, 3, Duration::from_secs(90));
     let a = &nodes[0].admin;
 
     // /health and /quorum: serving, every validator of the quorum set connected.

@@ -10,7 +10,7 @@ mod net;
 use std::time::Duration;
 
 use mcnode_api::pb::common::v1::ProposeTxResult;
-use net::{devnet_init, info, start, wait_all, wallet};
+use net::{devnet_init, info, start, wait_all, wait_connected, wallet};
 
 #[test]
 fn a_node_whose_clock_runs_twice_as_fast_agrees_with_its_peers() {
@@ -20,9 +20,7 @@ fn a_node_whose_clock_runs_twice_as_fast_agrees_with_its_peers() {
     let mut procs: Vec<_> = nodes[..3].iter().map(|n| start(n, &[])).collect();
     procs.push(start(&nodes[3], &["consensus.clock_rate_percent=200"]));
     let all: Vec<_> = nodes.iter().collect();
-    wait_all(&all, Duration::from_secs(90), "all peers connected", |i| {
-        i["peers"].as_array().unwrap().iter().filter(|p| p["state"] == "connected").count() == 3
-    });
+    wait_connected(&all, 3, Duration::from_secs(90));
     let rt = tokio::runtime::Runtime::new().unwrap();
     let to = wallet(&dir, 5, &nodes[0].config).account.default_address();
     // Through the fast node, a true one, the fast node again.

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use mcnode_api::pb::common::v1::ProposeTxResult;
-use net::{MCNODE, devnet_init, http, info, start, wait_all, wallet};
+use net::{MCNODE, devnet_init, http, info, start, wait_all, wait_connected, wallet};
 
 #[test]
 fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
@@ -27,9 +27,7 @@ fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
     let honest_refs: Vec<_> = honest.iter().collect();
 
     // Every honest node connects to and attests the three other honest nodes.
-    wait_all(&honest_refs, Duration::from_secs(90), "honest peers connected", |i| {
-        i["peers"].as_array().unwrap().iter().filter(|p| p["state"] == "connected").count() == 3
-    });
+    wait_connected(&honest_refs, 3, Duration::from_secs(90));
 
     // A payment through node 0's client API.
     let w = wallet(&dir, 0, &honest[0].config);
@@ -106,9 +104,7 @@ fn a_sigkilled_node_restarts_catches_up_and_agrees_again() {
     let nodes = devnet_init(&dir, 4);
     let mut procs: Vec<_> = nodes.iter().map(|n| start(n, &[])).collect();
     let all: Vec<_> = nodes.iter().collect();
-    wait_all(&all, Duration::from_secs(90), "all peers connected", |i| {
-        i["peers"].as_array().unwrap().iter().filter(|p| p["state"] == "connected").count() == 3
-    });
+    wait_connected(&all, 3, Duration::from_secs(90));
     let rt = tokio::runtime::Runtime::new().unwrap();
     let to = wallet(&dir, 5, &nodes[0].config).account.default_address();
 

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use mcnode_api::pb::common::v1::ProposeTxResult;
 use mcnode_ledger::BlockData;
 use mcnode_types::Decode;
-use net::{MCNODE, NodeInfo, devnet_init, info, start, wait_all, wallet};
+use net::{MCNODE, NodeInfo, devnet_init, info, start, wait_all, wait_connected, wallet};
 
 fn chromium() -> Option<PathBuf> {
     ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
@@ -123,9 +123,7 @@ fn archive_publishing_debug_bundle_and_dashboard_on_a_live_devnet() {
         .map(|(i, n)| if i == 0 { start(n, &[&archive_set]) } else { start(n, &[]) })
         .collect();
     let all: Vec<_> = nodes.iter().collect();
-    wait_all(&all, Duration::from_secs(90), "all peers connected", |i| {
-        i["peers"].as_array().unwrap().iter().filter(|p| p["state"] == "connected").count() == 3
-    });
+    wait_connected(&all, 3, Duration::from_secs(90));
     let url = format!("http://{}/", nodes[0].admin);
     let profile = tmp.path().join("chromium-profile");
 

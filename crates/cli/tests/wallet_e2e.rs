@@ -20,7 +20,7 @@ use mcnode_client::{
     ClientError, NetworkFile, NodeError, Nodes, Payment, StateFile, TrustOptions, Wallet,
 };
 use mcnode_tx::TokenId;
-use net::{MCNODE, NodeInfo, start, wait_all};
+use net::{MCNODE, NodeInfo, nodes_of, start, wait_connected};
 use serde_json::Value;
 
 const MCWALLET: &str = env!("CARGO_BIN_EXE_mcwallet");
@@ -36,20 +36,7 @@ fn init(dir: &Path) -> Vec<NodeInfo> {
         .output()
         .unwrap();
     assert!(out.status.success(), "devnet init: {}", String::from_utf8_lossy(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| NodeInfo {
-            config: n["config"].as_str().unwrap().into(),
-            dir: n["dir"].as_str().unwrap().into(),
-            admin: n["admin_url"].as_str().unwrap().trim_start_matches("http://").to_owned(),
-            client: n["client_url"].as_str().unwrap().to_owned(),
-            peer: n["peer_url"].as_str().unwrap().trim_start_matches("http://").to_owned(),
-            id: n["id"].as_str().unwrap().to_owned(),
-        })
-        .collect()
+    nodes_of(&serde_json::from_slice(&out.stdout).unwrap())
 }
 
 /// `mcwallet --json --allow-simulated --wallet FILE ARGS`: (exit code, stdout JSON, stderr JSON).
@@ -116,9 +103,7 @@ fn payments_through_a_four_node_devnet() {
     let nodes = init(&dir);
     let _procs: Vec<_> = nodes.iter().map(|n| start(n, &[])).collect();
     let all: Vec<_> = nodes.iter().collect();
-    wait_all(&all, Duration::from_secs(120), "all peers connected", |i| {
-        i["peers"].as_array().unwrap().iter().filter(|p| p["state"] == "connected").count() == 3
-    });
+    wait_connected(&all, 3, Duration::from_secs(120));
     let (w0, w1, w2, w3) = (wallet(&dir, 0), wallet(&dir, 1), wallet(&dir, 2), wallet(&dir, 3));
 
     // A wallet that was not told to accept simulated evidence refuses to go on.

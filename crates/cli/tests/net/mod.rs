@@ -103,7 +103,11 @@ pub fn devnet_init_with(dir: &Path, args: &[&str]) -> Vec<NodeInfo> {
         .output()
         .unwrap();
     assert!(out.status.success(), "devnet init: {}", String::from_utf8_lossy(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    nodes_of(&serde_json::from_slice(&out.stdout).unwrap())
+}
+
+/// The nodes of `mcnode devnet init --json`'s document.
+pub fn nodes_of(v: &Value) -> Vec<NodeInfo> {
     v["nodes"]
         .as_array()
         .unwrap()
@@ -188,6 +192,16 @@ pub fn wait_all(nodes: &[&NodeInfo], limit: Duration, what: &str, cond: impl Fn(
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// Number of peers `/info` reports connected.
+pub fn connected_peers(info: &Value) -> usize {
+    info["peers"].as_array().map_or(0, |p| p.iter().filter(|p| p["state"] == "connected").count())
+}
+
+/// Waits until every node of `nodes` has `peers` connected peers.
+pub fn wait_connected(nodes: &[&NodeInfo], peers: usize, limit: Duration) {
+    wait_all(nodes, limit, &format!("{peers} peers connected"), |i| connected_peers(i) == peers);
 }
 
 /// A wallet able to pay from its origin outputs.
