@@ -12,6 +12,8 @@
 //! `ballot_timeout_base + (b.counter - 1) * increment`; on expiry the node moves to
 //! `b.counter + 1` with its latest composite value (or `z`).
 
+use std::collections::VecDeque;
+
 use mcnode_types::NodeId;
 
 use crate::Value;
@@ -383,8 +385,16 @@ impl<V: Value> Slot<V> {
     }
 
     /// Rebuilds ballot state from the local node's own last ballot statement (stellar-core
-    /// `setStateFromEnvelope`). Refused once the ballot protocol has started.
-    pub(crate) fn restore_ballot(&mut self, local: NodeId, rec: Recorded<V>) -> bool {
+    /// `setStateFromEnvelope`). Refused once the ballot protocol has started. Restoring an
+    /// EXTERNALIZE reports the decision again through `out`: the node may have crashed between
+    /// persisting the statement and applying the value, and the application, not the core,
+    /// knows which (stellar-core leaves this to its herder; here it cannot be forgotten).
+    pub(crate) fn restore_ballot(
+        &mut self,
+        local: NodeId,
+        rec: Recorded<V>,
+        out: &mut VecDeque<Output<V>>,
+    ) -> bool {
         if self.bal.b.is_some() || self.bal.latest.contains_key(&local) {
             return false;
         }
@@ -417,8 +427,8 @@ impl<V: Value> Slot<V> {
                 self.bal.h = Some(Ballot::new(e.n_h, v.clone()));
                 self.bal.c = Some(e.commit.clone());
                 self.bal.phase = Phase::Externalize;
-                // The decision was reported before the restart.
                 self.bal.externalize_reported = true;
+                out.push_back(Output::Externalized { slot: self.index, value: v.clone() });
             }
             Pledge::Nominate(_) => return false,
         }

@@ -40,7 +40,9 @@ pub enum Output<V> {
     /// protocol (nomination or ballot) for the slot; the caller should also persist it so that
     /// [`Node::restore`] can rebuild the slot after a restart.
     Emit(Statement<V>),
-    /// The slot decided `value`. Reported at most once per slot.
+    /// The slot decided `value`. Reported once per slot, and again after
+    /// [`Node::restore`](crate::Node::restore) of an EXTERNALIZE (the application may not
+    /// have applied it before the restart).
     Externalized {
         /// The slot.
         slot: SlotIndex,

@@ -9,7 +9,7 @@
 //!   restarts too) and only the value of the node's own EXTERNALIZE; the node's own statements
 //!   of each protocol only ever get newer, across restarts too.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use mcnode_types::{Decode, Encode, Hash32, NodeId, Reader, SlotIndex};
 
@@ -142,6 +142,8 @@ pub fn fuzz_node_inputs(data: &[u8]) -> FuzzSummary {
     let mut r = Reader::new(data.get(1..).unwrap_or_default());
     let mut now = 0u64;
     let mut externalized: BTreeMap<SlotIndex, u64> = BTreeMap::new();
+    // Slots restored from an EXTERNALIZE: the core reports their decision once more.
+    let mut rereport: BTreeSet<SlotIndex> = BTreeSet::new();
     let mut last_own: BTreeMap<(SlotIndex, bool), Statement<u64>> = BTreeMap::new();
     while let Ok(op) = u8::decode(&mut r) {
         now += u64::from(op & 0x0f) * 250;
@@ -155,7 +157,7 @@ pub fn fuzz_node_inputs(data: &[u8]) -> FuzzSummary {
             2 => {
                 // Restart: a fresh node restored from its own last statements. What it says
                 // next must still be newer than what it said before (checked below), and it
-                // must not externalize a slot again.
+                // must not decide a slot differently (a restored EXTERNALIZE is reported again).
                 let own: Vec<Statement<u64>> =
                     node.slots().into_iter().flat_map(|s| node.own_statements(s)).collect();
                 let Ok(mut fresh) = Node::new(
@@ -167,6 +169,9 @@ pub fn fuzz_node_inputs(data: &[u8]) -> FuzzSummary {
                     return summary;
                 };
                 for st in own {
+                    if matches!(st.pledge, Pledge::Externalize(_)) {
+                        rereport.insert(st.slot);
+                    }
                     assert!(fresh.restore(st).is_ok(), "own statement did not restore");
                 }
                 node = fresh;
@@ -190,7 +195,11 @@ pub fn fuzz_node_inputs(data: &[u8]) -> FuzzSummary {
         while let Some(out) = node.poll_output() {
             match out {
                 Output::Externalized { slot, value } => {
-                    assert!(externalized.insert(slot, value).is_none(), "externalized twice");
+                    if let Some(old) = externalized.insert(slot, value) {
+                        // Only a restored EXTERNALIZE reports again, once, the same value.
+                        assert!(rereport.remove(&slot), "externalized twice");
+                        assert_eq!(old, value, "re-reported a different value");
+                    }
                 }
                 Output::Emit(st) => {
                     let key = (st.slot, st.pledge.is_ballot());

@@ -336,6 +336,10 @@ impl<V: Value, D: Driver<V>> Node<V, D> {
     /// `setStateFromEnvelope`): call it with the last NOMINATE and the last ballot statement
     /// the node emitted for the slot, before any other input for that slot. The node then never
     /// emits a statement that contradicts them.
+    ///
+    /// Restoring an EXTERNALIZE queues [`Output::Externalized`] for the slot again: a crash
+    /// between persisting the statement and applying the value loses nothing. Restore only
+    /// slots the application has not applied yet (or ignore the report for one it has).
     pub fn restore(&mut self, statement: Statement<V>) -> Result<(), RestoreError> {
         if statement.node_id != self.local_id {
             return Err(RestoreError::NotOwn);

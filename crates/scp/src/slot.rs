@@ -82,7 +82,7 @@ impl<V: Value> Slot<V> {
     ) -> Result<(), RestoreError> {
         let ok = match rec.st.pledge {
             Pledge::Nominate(_) => self.restore_nomination(rec),
-            _ => self.restore_ballot(ctx.local_id, rec),
+            _ => self.restore_ballot(ctx.local_id, rec, ctx.out),
         };
         if ok { Ok(()) } else { Err(RestoreError::AlreadyStarted { slot: self.index }) }
     }

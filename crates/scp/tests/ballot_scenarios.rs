@@ -381,6 +381,11 @@ fn restore_ballot_protocol_each_phase() {
     ] {
         let mut scp = Scp::new(v(0), qset.clone());
         scp.node.restore(st.clone()).unwrap();
+        scp.pump();
+        // A restored EXTERNALIZE reports its decision again (the crash may have come between
+        // persisting it and applying it); the other phases decided nothing.
+        let reported = if phase == Phase::Externalize { vec![(1, X)] } else { vec![] };
+        assert_eq!(scp.externalized, reported);
         let info = scp.node.slot_info(1).unwrap();
         assert_eq!(info.phase, phase);
         assert_eq!(scp.node.own_statements(1), vec![st.clone()]);

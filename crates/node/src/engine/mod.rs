@@ -144,7 +144,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use mcnode_ledger::block::BlockId;
-use mcnode_scp::{Node, QuorumSetError, RestoreError, SlotInfo, Statement, Time, TxHashSet};
+use mcnode_scp::{
+    Node, Output, QuorumSetError, RestoreError, SlotInfo, Statement, Time, TxHashSet,
+};
 use mcnode_types::{Hash32, NodeId, SlotIndex};
 
 pub use auth::{Ed25519Auth, MessageAuth};
@@ -350,8 +352,12 @@ impl Engine {
             serving: true,
             cfg,
         };
-        // Purging queued cancels of timers that never existed; start clean.
-        e.scp.drain_outputs();
+        // Purging queued cancels of timers that never existed; start clean, keeping a decision
+        // the core re-reports for a restored EXTERNALIZE.
+        let decided = e.scp.drain_outputs().into_iter().find_map(|o| match o {
+            Output::Externalized { slot: s, value } if s == slot => Some(value),
+            _ => None,
+        });
         e.actions.push_back(Action::Serving(true));
         // A restored slot is not "nominated": the SCP core restores votes, not the running
         // rounds, so the node nominates again (or joins a peer's nomination) as usual.
@@ -363,7 +369,7 @@ impl Engine {
         }
         // Crashed after the slot externalized but before its block was appended: form it now
         // (fetching the bodies, which died with the pool).
-        if let Some(value) = e.scp.externalized_value(slot).cloned() {
+        if let Some(value) = decided {
             e.forming = Some(value);
             e.try_form(now);
         }
