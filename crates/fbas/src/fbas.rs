@@ -104,6 +104,15 @@ pub struct RawQSet {
     pub inner: Vec<RawQSet>,
 }
 
+impl RawQSet {
+    /// Whether every level's threshold is at most its entries (validators plus inner sets):
+    /// false for the sets stellarbeat marks unsatisfiable.
+    pub fn thresholds_reachable(&self) -> bool {
+        self.threshold <= (self.validators.len() + self.inner.len()) as u64
+            && self.inner.iter().all(RawQSet::thresholds_reachable)
+    }
+}
+
 /// A node definition with string names, before validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawNode {

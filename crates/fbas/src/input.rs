@@ -63,12 +63,16 @@ struct JsonNode {
     public_key: String,
     #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    hostname: Option<String>,
     #[serde(rename = "quorumSet", default)]
     quorum_set: Option<JsonQSet>,
 }
 
 #[derive(Deserialize)]
 struct JsonQSet {
+    // Missing reads as 0: with no members that is stellarbeat's "no quorum set" (`{}`).
+    #[serde(default)]
     threshold: u64,
     #[serde(default)]
     validators: Vec<String>,
@@ -101,18 +105,56 @@ impl From<JsonQSet> for RawQSet {
     }
 }
 
-/// Parses stellarbeat JSON into a validated network.
+/// What to do with a quorum set that no set of members can satisfy: a threshold above the
+/// entries of its level, at any level (stellarbeat writes 2^53 - 1 for nodes it could not
+/// read).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsatisfiable {
+    /// Reject the file ([`BuildError::ThresholdAboveMembers`]): quorum analysis of a
+    /// configured network, where such a set is a mistake.
+    Refuse,
+    /// Read the node as having no quorum set and name it in [`Lenient::unsatisfiable`]:
+    /// simulation of a crawled network, where such a node can never take part.
+    AsNone,
+}
+
+/// A network read with [`Unsatisfiable::AsNone`].
+#[derive(Clone, Debug)]
+pub struct Lenient {
+    /// The validated network.
+    pub fbas: Fbas,
+    /// Keys of the nodes whose unsatisfiable quorum set was read as none, in file order.
+    pub unsatisfiable: Vec<String>,
+}
+
+/// Parses stellarbeat JSON into a validated network ([`Unsatisfiable::Refuse`]). A node's
+/// name is its `name`, else its `hostname`.
 pub fn parse_stellarbeat(text: &str) -> Result<Fbas, InputError> {
+    parse_stellarbeat_with(text, Unsatisfiable::Refuse).map(|l| l.fbas)
+}
+
+/// Parses stellarbeat JSON, treating unsatisfiable quorum sets as `policy` says.
+pub fn parse_stellarbeat_with(text: &str, policy: Unsatisfiable) -> Result<Lenient, InputError> {
     let entries: Vec<&RawValue> =
         serde_json::from_str(text).map_err(|source| InputError::NotJson { source })?;
     let mut defs = Vec::with_capacity(entries.len());
+    let mut unsatisfiable = Vec::new();
     for (index, raw) in entries.into_iter().enumerate() {
         match serde_json::from_str::<JsonNode>(raw.get()) {
-            Ok(n) => defs.push(RawNode {
-                id: n.public_key,
-                name: n.name.filter(|s| !s.is_empty()),
-                qset: n.quorum_set.map(RawQSet::from),
-            }),
+            Ok(n) => {
+                let mut qset = n.quorum_set.map(RawQSet::from);
+                if policy == Unsatisfiable::AsNone
+                    && qset.as_ref().is_some_and(|q| !q.thresholds_reachable())
+                {
+                    qset = None;
+                    unsatisfiable.push(n.public_key.clone());
+                }
+                defs.push(RawNode {
+                    id: n.public_key,
+                    name: n.name.filter(|s| !s.is_empty()).or(n.hostname.filter(|s| !s.is_empty())),
+                    qset,
+                });
+            }
             Err(source) => {
                 let node =
                     serde_json::from_str::<KeyOnly>(raw.get()).ok().and_then(|k| k.public_key);
@@ -120,7 +162,7 @@ pub fn parse_stellarbeat(text: &str) -> Result<Fbas, InputError> {
             }
         }
     }
-    Ok(Fbas::from_raw(defs)?)
+    Ok(Lenient { fbas: Fbas::from_raw(defs)?, unsatisfiable })
 }
 
 /// Parses an organisations file against a network. Validators the network does not know are
@@ -239,5 +281,25 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.to_string(), "node a is in two organisations: o1 and o2");
+    }
+
+    #[test]
+    fn unsatisfiable_sets_are_refused_or_read_as_none_by_policy() {
+        // stellarbeat's marker for a set it could not read, nested one level down.
+        let text = r#"[
+          {"publicKey": "a", "hostname": "a.example", "quorumSet": {"threshold": 1, "validators": ["b"]}},
+          {"publicKey": "b", "quorumSet": {"threshold": 2, "validators": ["a"],
+             "innerQuorumSets": [{"threshold": 9007199254740991, "validators": ["c"]}]}}
+        ]"#;
+        let e = parse_stellarbeat(text).unwrap_err();
+        assert!(
+            matches!(e, InputError::Invalid(BuildError::ThresholdAboveMembers { ref node, .. }) if node == "b"),
+            "{e}"
+        );
+        let l = parse_stellarbeat_with(text, Unsatisfiable::AsNone).unwrap();
+        assert_eq!(l.unsatisfiable, vec!["b".to_string()]);
+        assert!(l.fbas.nodes()[1].qset.is_none(), "read as no quorum set");
+        assert!(l.fbas.nodes()[0].qset.is_some(), "a satisfiable set is kept");
+        assert_eq!(l.fbas.label(0), "a.example", "hostname when there is no name");
     }
 }

@@ -4,10 +4,12 @@
 //! "validators": [...], "innerQuorumSets": [...]}}]`) names nodes by G... strkeys or base64
 //! keys, but test networks also use plain names ("org0v0"). A name that parses as a key is that
 //! key; any other name maps to `Hash32::digest("mcnode-sim-node", name)`, so it is stable. Names
-//! are kept for display. Nodes whose quorum set is missing, null, empty or unsatisfiable (a
-//! threshold above its entries, as stellarbeat writes 2^53 - 1) take no part (they are listed
-//! in [`Topology::skipped`]); validators named in quorum sets but absent from the file
-//! are simply never heard from.
+//! are kept for display. Files are read by `mcnode-fbas`'s parser, the one `mcnode quorum`
+//! uses, so both accept and refuse the same files; the one difference is that nodes whose quorum
+//! set is unsatisfiable (a threshold above its entries, as stellarbeat writes 2^53 - 1) are
+//! read as having none. Nodes whose quorum set is missing, null, empty or unsatisfiable take no
+//! part (they are listed in [`Topology::skipped`]); validators named in quorum sets but absent
+//! from the file are simply never heard from.
 //!
 //! Generators: `mesh:N:K` (every node trusts K of the N-1 others, MobileCoin's `dense_mesh`),
 //! `cycle:N` (node i trusts only node i+1, MobileCoin's `directed_cycle`) and `orgs:O:S`
@@ -16,9 +18,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use mcnode_fbas::input::{InputError, Unsatisfiable, parse_stellarbeat_with};
+use mcnode_fbas::{BuildError, Fbas, QSet};
 use mcnode_scp::QuorumSet;
 use mcnode_types::{Hash32, NodeId};
-use serde::Deserialize;
 
 /// Domain tag for ids derived from plain names.
 pub const NODE_NAME_DOMAIN: &[u8] = b"mcnode-sim-node";
@@ -95,28 +98,6 @@ pub enum TopologyError {
     },
 }
 
-#[derive(Deserialize)]
-struct RawNode {
-    #[serde(rename = "publicKey")]
-    public_key: String,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    hostname: Option<String>,
-    #[serde(rename = "quorumSet", default)]
-    quorum_set: Option<RawQset>,
-}
-
-#[derive(Deserialize)]
-struct RawQset {
-    #[serde(default)]
-    threshold: Option<u64>,
-    #[serde(default)]
-    validators: Vec<String>,
-    #[serde(rename = "innerQuorumSets", default)]
-    inner: Vec<RawQset>,
-}
-
 /// The id a node name stands for: the key it spells, or a digest of the name.
 pub fn node_id_for(name: &str) -> NodeId {
     match name.parse::<NodeId>() {
@@ -125,25 +106,60 @@ pub fn node_id_for(name: &str) -> NodeId {
     }
 }
 
-/// `None` when the set is missing or unsatisfiable: no threshold, or a threshold above its
-/// entries anywhere (stellarbeat marks unsatisfiable sets with 2^53 - 1).
-fn convert(q: &RawQset) -> Option<QuorumSet> {
-    let threshold = q.threshold?;
-    if threshold > (q.validators.len() + q.inner.len()) as u64 {
-        return None;
+/// An SCP quorum set from a validated one of `mcnode-fbas`, naming members by [`node_id_for`].
+fn convert(f: &Fbas, q: &QSet) -> Result<QuorumSet, String> {
+    let threshold = u32::try_from(q.threshold).map_err(|_| "threshold too large".to_string())?;
+    let validators = q.validators.iter().map(|&v| node_id_for(&f.nodes()[v].id)).collect();
+    let inner_sets = q.inner.iter().map(|i| convert(f, i)).collect::<Result<_, _>>()?;
+    Ok(QuorumSet { threshold, validators, inner_sets })
+}
+
+/// A reading error of `mcnode-fbas`, in this module's terms.
+fn topology_error(e: InputError) -> TopologyError {
+    match e {
+        InputError::Invalid(BuildError::DuplicateNode { node }) => {
+            TopologyError::DuplicateNode { key: node }
+        }
+        InputError::Invalid(
+            ref b @ (BuildError::ZeroThreshold { ref node, .. }
+            | BuildError::ThresholdAboveMembers { ref node, .. }
+            | BuildError::TooDeep { ref node, .. }
+            | BuildError::DuplicateValidator { ref node, .. }
+            | BuildError::TooManyValidators { ref node, .. }
+            | BuildError::NotANodeId { ref node, .. }),
+        ) => TopologyError::BadQuorumSet { key: node.clone(), reason: b.to_string() },
+        other => TopologyError::Format { reason: other.to_string() },
     }
-    let threshold = u32::try_from(threshold).ok()?;
-    let validators = q.validators.iter().map(|v| node_id_for(v)).collect();
-    let inner_sets = q.inner.iter().map(convert).collect::<Option<Vec<_>>>()?;
-    Some(QuorumSet { threshold, validators, inner_sets })
 }
 
 impl Topology {
-    /// Parses a stellarbeat node list from JSON text.
+    /// Parses a stellarbeat node list from JSON text with `mcnode-fbas`'s reader (the one
+    /// `mcnode quorum` uses), reading unsatisfiable quorum sets as none.
     pub fn from_stellarbeat_str(text: &str, source: &str) -> Result<Self, TopologyError> {
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| TopologyError::Format { reason: e.to_string() })?;
-        Self::from_stellarbeat_value(value, source)
+        let read = parse_stellarbeat_with(text, Unsatisfiable::AsNone).map_err(topology_error)?;
+        let f = &read.fbas;
+        let mut topo = Topology { source: source.to_string(), ..Topology::default() };
+        let mut ids = HashMap::new();
+        // Defined nodes come first, in file order; the rest are only named in quorum sets.
+        for node in f.nodes().iter().filter(|n| !n.unknown) {
+            let id = node_id_for(&node.id);
+            if ids.insert(id, ()).is_some() {
+                return Err(TopologyError::DuplicateNode { key: node.id.clone() });
+            }
+            let Some(q) = &node.qset else {
+                topo.skipped.push(node.id.clone());
+                continue;
+            };
+            let bad = |reason: String| TopologyError::BadQuorumSet { key: node.id.clone(), reason };
+            let qset = convert(f, q).map_err(bad)?;
+            qset.validate().map_err(|e| bad(e.to_string()))?;
+            let label = node.name.clone().unwrap_or_else(|| node.id.clone());
+            topo.nodes.push(NodeSpec { key: node.id.clone(), label, id, qset });
+        }
+        if topo.nodes.is_empty() {
+            return Err(TopologyError::Empty);
+        }
+        Ok(topo)
     }
 
     /// Parses a stellarbeat node list from a JSON value (an inline `topology` array).
@@ -151,35 +167,7 @@ impl Topology {
         value: serde_json::Value,
         source: &str,
     ) -> Result<Self, TopologyError> {
-        let raw: Vec<RawNode> = serde_json::from_value(value)
-            .map_err(|e| TopologyError::Format { reason: e.to_string() })?;
-        let mut topo = Topology { source: source.to_string(), ..Topology::default() };
-        let mut ids = HashMap::new();
-        for r in raw {
-            let id = node_id_for(&r.public_key);
-            if ids.insert(id, ()).is_some() {
-                return Err(TopologyError::DuplicateNode { key: r.public_key });
-            }
-            let qset = r.quorum_set.as_ref().and_then(convert);
-            let Some(qset) = qset.filter(|q| q.entries() > 0 && q.threshold > 0) else {
-                topo.skipped.push(r.public_key);
-                continue;
-            };
-            qset.validate().map_err(|e| TopologyError::BadQuorumSet {
-                key: r.public_key.clone(),
-                reason: e.to_string(),
-            })?;
-            let label = r
-                .name
-                .filter(|n| !n.is_empty())
-                .or(r.hostname.filter(|h| !h.is_empty()))
-                .unwrap_or_else(|| r.public_key.clone());
-            topo.nodes.push(NodeSpec { key: r.public_key, label, id, qset });
-        }
-        if topo.nodes.is_empty() {
-            return Err(TopologyError::Empty);
-        }
-        Ok(topo)
+        Self::from_stellarbeat_str(&value.to_string(), source)
     }
 
     /// Builds a generated topology from `mesh:N:K`, `cycle:N` or `orgs:O:S`; `None` when `spec`
@@ -338,6 +326,22 @@ mod tests {
         let t = Topology::from_stellarbeat_str(unsat, "x").unwrap();
         assert_eq!(t.skipped, vec!["B".to_string(), "C".to_string()]);
         assert!(matches!(Topology::from_stellarbeat_str("[]", "x"), Err(TopologyError::Empty)));
+    }
+
+    #[test]
+    fn reads_files_as_mcnode_quorum_does() {
+        // A slice needing nobody: `mcnode quorum` (mcnode-fbas) refuses the file, and so does
+        // the simulator (its own reader used to skip the node silently).
+        let zero = r#"[{"publicKey":"A","quorumSet":{"threshold":1,"validators":["A"]}},
+                       {"publicKey":"B","quorumSet":{"threshold":0,"validators":["A"]}}]"#;
+        assert!(mcnode_fbas::input::parse_stellarbeat(zero).is_err());
+        assert!(matches!(
+            Topology::from_stellarbeat_str(zero, "x"),
+            Err(TopologyError::BadQuorumSet { key, .. }) if key == "B"
+        ));
+        // Labels as mcnode-fbas reads them: `name`, else `hostname`.
+        let host = r#"[{"publicKey":"A","hostname":"a.example","quorumSet":{"threshold":1,"validators":["A"]}}]"#;
+        assert_eq!(Topology::from_stellarbeat_str(host, "x").unwrap().nodes[0].label, "a.example");
     }
 
     #[test]
