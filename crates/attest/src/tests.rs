@@ -335,7 +335,10 @@ fn decoder_round_trips_and_rejects_malformed_input() {
     );
     let mut v = bytes.clone();
     v[0] = EVIDENCE_VERSION + 1;
-    assert_eq!(Evidence::from_bytes(&v), Err(EvidenceDecodeError::Version { version: EVIDENCE_VERSION + 1 }));
+    assert_eq!(
+        Evidence::from_bytes(&v),
+        Err(EvidenceDecodeError::Version { version: EVIDENCE_VERSION + 1 })
+    );
     let mut t = bytes.clone();
     t[1] = 0xf0;
     assert_eq!(Evidence::from_bytes(&t), Err(EvidenceDecodeError::UnknownTee { tag: 0xf0 }));

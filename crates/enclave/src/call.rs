@@ -431,7 +431,10 @@ impl Decode for EnclaveReply {
                 msg3: bytes(r, HS)?,
                 block_signer: NodeId::decode(r)?,
             },
-            8 => EnclaveReply::PeerAccepted { session: session(r)?, block_signer: NodeId::decode(r)? },
+            8 => EnclaveReply::PeerAccepted {
+                session: session(r)?,
+                block_signer: NodeId::decode(r)?,
+            },
             9 => EnclaveReply::PeerTxsProposed(r.seq(MAX_TXS_PER_CALL)?),
             10 => EnclaveReply::WellFormed {
                 context: WellFormedTxContext::decode(r)?,

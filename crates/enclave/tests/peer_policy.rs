@@ -260,3 +260,39 @@ fn init_refuses_a_node_id_the_host_cannot_sign_for() {
     let ev = mcnode_attest::Evidence::from_bytes(&e.identity().unwrap().evidence).unwrap();
     assert_eq!(NodeId(ev.claims.node_id), node(10));
 }
+
+/// The boundary names which check of the operator's policy refused a peer (the host counts
+/// refusals by it), and only that: the coarse `Attestation` is left for checks no code names.
+#[test]
+fn refusals_name_the_failed_policy_check() {
+    let w = world(0, 12, 0);
+    // Both enclaves share the policy, hence the configuration digest: the Noise prologue
+    // matches and the evidence check decides.
+    let pair = |policy: PeerPolicy| {
+        let start = |n: u8| {
+            let mut e = InProcessEnclave::new(core(), [n; 32]);
+            e.init(w.init_node_with_policy(n, policy.clone())).unwrap();
+            e
+        };
+        let (mut a, mut b) = (start(1), start(2));
+        handshake(&mut a, &mut b, node(1), node(2)).0
+    };
+    let no_opt_in = PeerPolicy::new(
+        vec![TrustAnchor { tee: TeeType::Sim, root_key: root().public() }],
+        &default_trusted_measurements(),
+        false,
+    );
+    assert_eq!(
+        pair(no_opt_in),
+        Err(EnclaveError::Channel(ChannelFailure::AttestSimulatedNotAllowed))
+    );
+    let other_measurement = PeerPolicy {
+        measurements: vec![mcnode_attest::MeasurementRule::Exact(Hash32([9; 32]))],
+        ..peer_policy()
+    };
+    assert_eq!(
+        pair(other_measurement),
+        Err(EnclaveError::Channel(ChannelFailure::AttestMeasurementNotAllowed))
+    );
+    assert_eq!(pair(peer_policy()), Ok(()));
+}

@@ -230,8 +230,8 @@ impl TrustedEnclave {
         }
         // The node id the evidence will name must be the host's own: only the holder of the
         // node's message key can have an enclave attest to serving that node.
-        let node_key = VerifyingIdentity::from_bytes(&p.node_id.0)
-            .map_err(|_| EnclaveError::NodeIdProof)?;
+        let node_key =
+            VerifyingIdentity::from_bytes(&p.node_id.0).map_err(|_| EnclaveError::NodeIdProof)?;
         node_key
             .verify(&node_id_proof_message(&p.chain_id, &p.node_id), &p.node_id_proof)
             .map_err(|_| EnclaveError::NodeIdProof)?;

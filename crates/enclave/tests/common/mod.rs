@@ -119,6 +119,12 @@ impl World {
         InitParams { node_id, node_id_proof, ..self.init_params(sealed) }
     }
 
+    /// `Init` parameters for node `n` with peer policy `policy`.
+    pub fn init_node_with_policy(&self, n: u8, policy: PeerPolicy) -> InitParams {
+        let (node_id, node_id_proof) = node_id_proof(&node_key(n), CHAIN);
+        InitParams { node_id, node_id_proof, ..self.init_with_policy(None, policy) }
+    }
+
     pub fn init_with_policy(&self, sealed: Option<Vec<u8>>, policy: PeerPolicy) -> InitParams {
         let fee_recipient = self.fee_account.default_address();
         let (node_id, node_id_proof) = node_id_proof(&node_key(0), CHAIN);

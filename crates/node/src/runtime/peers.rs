@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use mcnode_api::pb::common::v1::EncryptedPayload;
-use mcnode_api::pb::peer::v1::peer_api_client::PeerApiClient;
 use mcnode_api::pb::peer::v1::SendConsensusMsgRequest;
+use mcnode_api::pb::peer::v1::peer_api_client::PeerApiClient;
 use mcnode_api::pb::peer::v1::{PeerAuthFinishRequest, PeerAuthRequest, PeerTxProposeRequest};
 use mcnode_enclave::channel::{ChannelMessage, SessionId};
 use mcnode_enclave::host_types::WellFormedEncryptedTx;

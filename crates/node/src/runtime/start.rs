@@ -178,6 +178,7 @@ fn start_enclave(
         EnclaveBackend::InProcess => {
             let seed = platform_seed(cfg)?;
             let core = TrustedEnclave::new(SimPlatform::devnet(seed), release_program());
+            tracing::info!("enclave runs in-process (enclave.backend = \"in-process\")");
             Ok(Box::new(InProcessEnclave::new(core, urandom32()?)))
         }
     }
