@@ -81,7 +81,16 @@ impl From<&EnclaveError> for ProposeTxResult {
                 | C::Exhausted
                 | C::NoPendingHandshake
                 | C::WrongRole
-                | C::PeerMismatch,
+                | C::PeerIdMismatch
+                | C::AttestUntrustedAnchor
+                | C::AttestSimulatedNotAllowed
+                | C::AttestTeeNotAllowed
+                | C::AttestDebugEnclave
+                | C::AttestMeasurementNotAllowed
+                | C::AttestExpired
+                | C::AttestReportData
+                | C::AttestNoiseKeyMismatch
+                | C::AttestConfigMismatch,
             ) => ProposeTxResult::ChannelError,
             EnclaveError::MalformedCall
             | EnclaveError::UnsupportedVersion { .. }
@@ -92,6 +101,7 @@ impl From<&EnclaveError> for ProposeTxResult {
             | EnclaveError::BadFrontier
             | EnclaveError::Internal
             | EnclaveError::Chain(_)
+            | EnclaveError::NodeIdProof
             | EnclaveError::ConfigDigestMismatch => ProposeTxResult::EnclaveError,
         }
     }

@@ -6,22 +6,22 @@
 //! for operators (`mcnode attest evidence` / `verify`). Decoding never trusts a length it has not
 //! bounded and reports every malformed input as a typed [`EvidenceDecodeError`].
 //!
-//! Layout (canonical, version 1):
+//! Layout (canonical, version 2; version 1 had no `node_id` and is refused):
 //! ```text
 //! Evidence      = version:u8(=1) tee:u8 quote claims
 //! quote (sim)   = SimQuoteBody PlatformCert signature:[64]
 //! SimQuoteBody  = tee:u8(=sim) measurement:[32] signer:[32] product_id:u16 security_version:u16
 //!                 debug:bool issued_at:u64 expires_at:u64 report_data:[64]
 //! PlatformCert  = platform_key:[32] not_before:u64 not_after:u64 root_signature:[64]
-//! ReportClaims  = noise_static:[32] block_signing_key:[32] chain_id:bytes(<=64, UTF-8)
-//!                 config_digest:[32] nonce:[16]
+//! ReportClaims  = noise_static:[32] block_signing_key:[32] node_id:[32]
+//!                 chain_id:bytes(<=64, UTF-8) config_digest:[32] nonce:[16]
 //! ```
 
 use mcnode_types::{Decode, DecodeError, Encode, Hash32, Reader, encode_bytes};
 use serde::{Deserialize, Serialize};
 
 /// The only evidence layout version this build reads and writes.
-pub const EVIDENCE_VERSION: u8 = 1;
+pub const EVIDENCE_VERSION: u8 = 2;
 /// Upper bound on an encoded evidence blob (a sim quote is ~450 bytes; DCAP quotes with
 /// collateral would need this raised when that backend lands).
 pub const MAX_EVIDENCE_LEN: usize = 16 * 1024;
@@ -96,6 +96,11 @@ pub struct ReportClaims {
     /// The enclave's Ed25519 block-signing public key.
     #[serde(with = "hex_array")]
     pub block_signing_key: [u8; 32],
+    /// The node the enclave serves: the Ed25519 message-signing public key (node id) of the
+    /// host that initialised it, which proved possession of that key at `Init`. Peers bind a
+    /// session to the node id they mean to reach by comparing it with this field.
+    #[serde(with = "hex_array")]
+    pub node_id: [u8; 32],
     /// The chain the enclave was initialised for.
     pub chain_id: String,
     /// Digest of the consensus configuration the enclave was initialised with.
@@ -123,6 +128,7 @@ impl Encode for ReportClaims {
     fn encode(&self, out: &mut Vec<u8>) {
         self.noise_static.encode(out);
         self.block_signing_key.encode(out);
+        self.node_id.encode(out);
         encode_bytes(self.chain_id.as_bytes(), out);
         self.config_digest.encode(out);
         self.nonce.encode(out);
@@ -133,12 +139,14 @@ impl Decode for ReportClaims {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let noise_static = r.array()?;
         let block_signing_key = r.array()?;
+        let node_id = r.array()?;
         let chain_id = std::str::from_utf8(r.bytes(MAX_CHAIN_ID_LEN)?)
             .map_err(|_| DecodeError::Invalid { what: "chain id", reason: "not UTF-8" })?
             .to_owned();
         Ok(ReportClaims {
             noise_static,
             block_signing_key,
+            node_id,
             chain_id,
             config_digest: Hash32::decode(r)?,
             nonce: r.array()?,

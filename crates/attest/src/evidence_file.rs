@@ -219,6 +219,7 @@ mod tests {
         let claims = ReportClaims {
             noise_static: [5; 32],
             block_signing_key: [6; 32],
+            node_id: [9; 32],
             chain_id: chain_id.into(),
             config_digest: Hash32([7; 32]),
             nonce: [8; 16],

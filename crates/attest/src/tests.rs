@@ -32,6 +32,7 @@ fn fx() -> Fx {
     let claims = ReportClaims {
         noise_static: [5; 32],
         block_signing_key: [6; 32],
+        node_id: [9; 32],
         chain_id: "local".into(),
         config_digest: Hash32([7; 32]),
         nonce: [8; 16],
@@ -334,7 +335,10 @@ fn decoder_round_trips_and_rejects_malformed_input() {
     );
     let mut v = bytes.clone();
     v[0] = EVIDENCE_VERSION + 1;
-    assert_eq!(Evidence::from_bytes(&v), Err(EvidenceDecodeError::Version { version: 2 }));
+    assert_eq!(
+        Evidence::from_bytes(&v),
+        Err(EvidenceDecodeError::Version { version: EVIDENCE_VERSION + 1 })
+    );
     let mut t = bytes.clone();
     t[1] = 0xf0;
     assert_eq!(Evidence::from_bytes(&t), Err(EvidenceDecodeError::UnknownTee { tag: 0xf0 }));

@@ -35,6 +35,7 @@ fn fixture() -> Fixture {
     let cfg = ChannelConfig::new("bench", Hash32([3; 32]));
     let params = |n| IdentityParams {
         chain_id: "bench",
+        node_id: mcnode_types::NodeId([0x4e; 32]),
         config_digest: cfg.config_digest,
         nonce: [n; 16],
         now: NOW,

@@ -143,26 +143,27 @@ pub trait Enclave {
             EnclaveReply::PeerHandshake { msg } => msg)
     }
 
-    /// `PeerConnect`: session id and XX message 3.
+    /// `PeerConnect`: session id, XX message 3 and the peer enclave's attested block-signing
+    /// key.
     fn peer_connect(
         &mut self,
         peer: NodeId,
         msg2: Vec<u8>,
         now: u64,
-    ) -> Result<(SessionId, Vec<u8>), BoundaryError> {
+    ) -> Result<(SessionId, Vec<u8>, NodeId), BoundaryError> {
         expect!(self.call(&EnclaveCall::PeerConnect { peer, msg2, now })?, "PeerConnect",
-            EnclaveReply::PeerConnected { session, msg3 } => (session, msg3))
+            EnclaveReply::PeerConnected { session, msg3, block_signer } => (session, msg3, block_signer))
     }
 
-    /// `PeerFinish`: session id.
+    /// `PeerFinish`: session id and the peer enclave's attested block-signing key.
     fn peer_finish(
         &mut self,
         peer: NodeId,
         msg3: Vec<u8>,
         now: u64,
-    ) -> Result<SessionId, BoundaryError> {
+    ) -> Result<(SessionId, NodeId), BoundaryError> {
         expect!(self.call(&EnclaveCall::PeerFinish { peer, msg3, now })?, "PeerFinish",
-            EnclaveReply::PeerAccepted { session } => session)
+            EnclaveReply::PeerAccepted { session, block_signer } => (session, block_signer))
     }
 
     /// `PeerClose`.

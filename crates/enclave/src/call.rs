@@ -19,7 +19,8 @@ use mcnode_types::{Decode, DecodeError, Encode, Hash32, NodeId, Reader, encode_b
 
 pub use crate::call_params::{
     CONFIG_DIGEST_DOMAIN, FormBlockInputs, InitParams, MAX_CHAIN_ID_LEN, MAX_EVIDENCE_LEN,
-    MAX_RING_ROOTS, MAX_SEALED_LEN, MAX_TOKENS, config_digest,
+    MAX_RING_ROOTS, MAX_SEALED_LEN, MAX_TOKENS, NODE_ID_PROOF_DOMAIN, config_digest, node_id_proof,
+    node_id_proof_message,
 };
 use crate::channel::{ChannelMessage, MAX_MESSAGE_LEN, SessionId};
 use crate::chunks::MAX_CHUNKS;
@@ -30,7 +31,7 @@ use crate::host_types::{
 use crate::refusal::EnclaveError;
 
 /// Version of the call protocol.
-pub const CALL_VERSION: u16 = 1;
+pub const CALL_VERSION: u16 = 2;
 
 /// A request to the enclave.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,7 +56,8 @@ pub enum EnclaveCall {
         /// The channel messages.
         msgs: Vec<ChannelMessage>,
     },
-    /// Start a handshake to a peer (XX message 1 out).
+    /// Start a handshake to a peer (XX message 1 out). In every peer call `peer` is the node id
+    /// (message-signing key) the host means: the peer's verified evidence must name it.
     PeerInit {
         /// The peer.
         peer: NodeId,
@@ -177,11 +179,15 @@ pub enum EnclaveReply {
         session: SessionId,
         /// XX message 3.
         msg3: Vec<u8>,
+        /// The peer enclave's block-signing key, from its verified evidence.
+        block_signer: NodeId,
     },
     /// `PeerFinish`.
     PeerAccepted {
         /// The new session.
         session: SessionId,
+        /// The peer enclave's block-signing key, from its verified evidence.
+        block_signer: NodeId,
     },
     /// `PeerTxPropose`.
     PeerTxsProposed(Vec<TxContext>),
@@ -363,14 +369,16 @@ impl Encode for EnclaveReply {
                 out.push(6);
                 encode_bytes(msg, out);
             }
-            EnclaveReply::PeerConnected { session, msg3 } => {
+            EnclaveReply::PeerConnected { session, msg3, block_signer } => {
                 out.push(7);
                 session.0.encode(out);
                 encode_bytes(msg3, out);
+                block_signer.encode(out);
             }
-            EnclaveReply::PeerAccepted { session } => {
+            EnclaveReply::PeerAccepted { session, block_signer } => {
                 out.push(8);
                 session.0.encode(out);
+                block_signer.encode(out);
             }
             EnclaveReply::PeerTxsProposed(cs) => {
                 out.push(9);
@@ -418,8 +426,15 @@ impl Decode for EnclaveReply {
             4 => EnclaveReply::Closed { was_open: bool::decode(r)? },
             5 => EnclaveReply::TxProposed(TxContext::decode(r)?),
             6 => EnclaveReply::PeerHandshake { msg: bytes(r, HS)? },
-            7 => EnclaveReply::PeerConnected { session: session(r)?, msg3: bytes(r, HS)? },
-            8 => EnclaveReply::PeerAccepted { session: session(r)? },
+            7 => EnclaveReply::PeerConnected {
+                session: session(r)?,
+                msg3: bytes(r, HS)?,
+                block_signer: NodeId::decode(r)?,
+            },
+            8 => EnclaveReply::PeerAccepted {
+                session: session(r)?,
+                block_signer: NodeId::decode(r)?,
+            },
             9 => EnclaveReply::PeerTxsProposed(r.seq(MAX_TXS_PER_CALL)?),
             10 => EnclaveReply::WellFormed {
                 context: WellFormedTxContext::decode(r)?,

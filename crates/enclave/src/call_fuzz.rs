@@ -36,12 +36,16 @@ fn init_params() -> InitParams {
     let mut rng = ChaCha20Rng::seed_from_u64(4);
     let fees = vec![FeeEntry { token: TokenId(0), minimum_fee: 400 }];
     let fee_recipient = AccountKey::random(&mut rng).default_address();
+    let (node_id, node_id_proof) =
+        crate::call::node_id_proof(&mcnode_crypto::SigningIdentity::from_seed(&[5; 32]), "fuzz");
     InitParams {
         chain_id: "fuzz".to_owned(),
         config_digest: config_digest("fuzz", &fees, &fee_recipient, &peer_policy()),
         fees,
         fee_recipient,
         peer_policy: peer_policy(),
+        node_id,
+        node_id_proof,
         tip: Some(origin()),
         sealed_signing_key: None,
         now: NOW,
@@ -149,11 +153,11 @@ pub fn fuzz_enclave_call(data: &[u8]) {
                 last_msg = msg2;
             }
             Some(EnclaveReply::PeerHandshake { msg }) => last_msg = msg,
-            Some(EnclaveReply::PeerConnected { session: s, msg3 }) => {
+            Some(EnclaveReply::PeerConnected { session: s, msg3, .. }) => {
                 session = s;
                 last_msg = msg3;
             }
-            Some(EnclaveReply::PeerAccepted { session: s }) => session = s,
+            Some(EnclaveReply::PeerAccepted { session: s, .. }) => session = s,
             _ => {}
         }
     }

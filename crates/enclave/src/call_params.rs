@@ -2,9 +2,10 @@
 //! [`config_digest`], the digest of the configuration the enclave attests to) and `FormBlock`
 //! ([`FormBlockInputs`]), and their canonical encodings. Re-exported by [`crate::call`].
 
+use mcnode_crypto::{Ed25519Signature, SigningIdentity};
 use mcnode_ledger::Block;
 use mcnode_tx::PublicAddress;
-use mcnode_types::{Decode, DecodeError, Encode, Hash32, Reader, encode_bytes};
+use mcnode_types::{Decode, DecodeError, Encode, Hash32, NodeId, Reader, encode_bytes};
 
 use crate::host_types::{FeeEntry, Frontier, MAX_TXS_PER_CALL, PrefixProof, WellFormedEncryptedTx};
 use crate::peer_policy::PeerPolicy;
@@ -50,6 +51,27 @@ pub fn config_digest(
     Hash32::digest(CONFIG_DIGEST_DOMAIN, &data)
 }
 
+/// Domain tag of the message a node's key signs to name itself to its enclave
+/// ([`node_id_proof_message`]).
+pub const NODE_ID_PROOF_DOMAIN: &[u8] = b"mcnode-enclave-node-id-v1";
+
+/// The bytes a node's message-signing key signs so that its enclave will attest to serving
+/// that node: `NODE_ID_PROOF_DOMAIN || chain_id (length-prefixed) || node_id`. Domain-separated
+/// from every other signature the key makes (SCP statements have their own tag).
+pub fn node_id_proof_message(chain_id: &str, node_id: &NodeId) -> Vec<u8> {
+    let mut out = NODE_ID_PROOF_DOMAIN.to_vec();
+    encode_bytes(chain_id.as_bytes(), &mut out);
+    node_id.encode(&mut out);
+    out
+}
+
+/// The node id of `key` and its proof for `chain_id`, as [`InitParams`] carries them.
+pub fn node_id_proof(key: &SigningIdentity, chain_id: &str) -> (NodeId, Ed25519Signature) {
+    let node_id = NodeId(key.verifying().to_bytes());
+    let proof = key.sign(&node_id_proof_message(chain_id, &node_id));
+    (node_id, proof)
+}
+
 /// Parameters of `Init`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InitParams {
@@ -66,6 +88,15 @@ pub struct InitParams {
     pub fee_recipient: PublicAddress,
     /// How peer enclaves are attested (the operator's configuration; nothing is built in).
     pub peer_policy: PeerPolicy,
+    /// The node this enclave serves: its Ed25519 message-signing public key. The enclave
+    /// attests to it (`ReportClaims::node_id`), so the host cannot later present the same
+    /// enclave as another node; peers refuse a session whose attested node id is not the one
+    /// they dial or accept ([`crate::channel::ChannelError::PeerIdMismatch`]).
+    pub node_id: NodeId,
+    /// `node_id`'s signature over [`node_id_proof_message`]: a host that does not hold the
+    /// node's key cannot start an enclave that attests to being that node (refused with
+    /// [`crate::EnclaveError::NodeIdProof`]).
+    pub node_id_proof: Ed25519Signature,
     /// The ledger's last block header, which the enclave then tracks as the tip of the chain it
     /// extends. TRUST ON FIRST USE: the enclave can only check that the header's id is the hash
     /// of its fields. `None`: the enclave tracks no chain until the host shows it the origin
@@ -107,6 +138,8 @@ impl Encode for InitParams {
         self.fees.encode(out);
         self.fee_recipient.encode(out);
         self.peer_policy.encode(out);
+        self.node_id.encode(out);
+        self.node_id_proof.encode(out);
         self.tip.encode(out);
         match &self.sealed_signing_key {
             None => out.push(0),
@@ -128,6 +161,8 @@ impl Decode for InitParams {
             fees: r.seq(MAX_TOKENS)?,
             fee_recipient: PublicAddress::decode(r)?,
             peer_policy: PeerPolicy::decode(r)?,
+            node_id: NodeId::decode(r)?,
+            node_id_proof: Ed25519Signature::decode(r)?,
             tip: Option::<Block>::decode(r)?,
             sealed_signing_key: match u8::decode(r)? {
                 0 => None,

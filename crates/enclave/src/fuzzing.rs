@@ -32,6 +32,7 @@ fn build() -> Option<Setup> {
     let cfg = ChannelConfig::new("fuzz", Hash32([3; 32]));
     let params = IdentityParams {
         chain_id: "fuzz",
+        node_id: mcnode_types::NodeId([0x4e; 32]),
         config_digest: cfg.config_digest,
         nonce: [4; 16],
         now: NOW,

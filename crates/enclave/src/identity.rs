@@ -4,7 +4,7 @@
 use mcnode_attest::sim::{SimPlatform, SimProgram};
 use mcnode_attest::{Evidence, ReportClaims};
 use mcnode_crypto::SigningIdentity;
-use mcnode_types::Hash32;
+use mcnode_types::{Hash32, NodeId};
 use zeroize::Zeroizing;
 
 use crate::channel::resolver::x25519_public;
@@ -55,6 +55,8 @@ fn hex_short(b: &[u8; 32]) -> String {
 pub struct IdentityParams<'a> {
     /// The chain the enclave serves.
     pub chain_id: &'a str,
+    /// The node the enclave serves (its message-signing key), named in the evidence.
+    pub node_id: NodeId,
     /// Digest of its consensus configuration.
     pub config_digest: Hash32,
     /// Freshness nonce for the quote.
@@ -127,6 +129,7 @@ impl EnclaveIdentity {
         let claims = ReportClaims {
             noise_static: noise_public,
             block_signing_key: block_signing.verifying().to_bytes(),
+            node_id: params.node_id.0,
             chain_id: params.chain_id.to_owned(),
             config_digest: params.config_digest,
             nonce: params.nonce,
@@ -183,6 +186,7 @@ mod tests {
         let program = crate::measurement::release_program();
         let params = IdentityParams {
             chain_id: "local",
+            node_id: NodeId([8; 32]),
             config_digest: Hash32([3; 32]),
             nonce: [4; 16],
             now: 1_800_000_000,

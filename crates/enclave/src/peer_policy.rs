@@ -12,9 +12,9 @@
 //! evidence with another digest, which correctly configured clients and peers refuse. So the
 //! operator cannot quietly make its own enclave relay plaintext transactions to a fake "peer".
 //!
-//! A peer session is also bound to the peer the host names: the block-signing key in the peer's
-//! verified claims must equal that node id (`ChannelError::PeerMismatch`), so a genuine enclave
-//! cannot stand in for another node.
+//! A peer session is also bound to the peer the host names: the node id in the peer's verified
+//! claims (which its enclave attests, see `InitParams::node_id`) must equal that node id
+//! (`ChannelError::PeerIdMismatch`), so a genuine enclave cannot stand in for another node.
 
 use mcnode_attest::measurements::ReleaseMeasurements;
 use mcnode_attest::{MeasurementRule, Policy, TeeType, TrustAnchor, TrustedMeasurements};

@@ -4,6 +4,7 @@
 //! step that failed but never carries transaction contents (no fee, no amount, no ring member,
 //! no index). A [`mcnode_tx::validation::TxError`] becomes a bare [`TxRule`] for that reason.
 
+use mcnode_attest::{Failure, Refusal};
 use mcnode_tx::validation::TxError;
 use mcnode_types::{Decode, DecodeError, Encode, Reader};
 
@@ -144,7 +145,8 @@ code_enum!(
         Noise = 0,
         /// The handshake payload is not evidence.
         Evidence = 1,
-        /// The peer's evidence failed verification.
+        /// The peer's evidence failed verification for a reason none of the `Attest*` codes
+        /// below names.
         Attestation = 2,
         /// No remote static key.
         NoRemoteStatic = 3,
@@ -166,17 +168,78 @@ code_enum!(
         NoPendingHandshake = 11,
         /// Pending handshake in the other role.
         WrongRole = 12,
-        /// The peer's verified block-signing key is not the node id the host named.
-        PeerMismatch = 13,
+        /// The peer's verified evidence names another node id than the one the host named.
+        PeerIdMismatch = 13,
+        /// Attestation: the quote does not chain to a configured trust anchor (no anchor or
+        /// backend for its tee type, unknown root, bad certificate or quote signature).
+        AttestUntrustedAnchor = 14,
+        /// Attestation: simulated evidence, and this build or the policy does not allow it.
+        AttestSimulatedNotAllowed = 15,
+        /// Attestation: the tee type is not allowed by the policy.
+        AttestTeeNotAllowed = 16,
+        /// Attestation: a debug enclave.
+        AttestDebugEnclave = 17,
+        /// Attestation: the measurement is not on the policy's allow-list.
+        AttestMeasurementNotAllowed = 18,
+        /// Attestation: the quote or the platform certificate is expired or not yet valid.
+        AttestExpired = 19,
+        /// Attestation: the report data does not bind the claims.
+        AttestReportData = 20,
+        /// Attestation: the evidence names another Noise key than the channel's.
+        AttestNoiseKeyMismatch = 21,
+        /// Attestation: the evidence names another chain id or configuration digest.
+        AttestConfigMismatch = 22,
     }
 );
+
+impl ChannelFailure {
+    /// The code for a verifier refusal: the first failure in the order below (so a forged
+    /// quote reads as an untrusted anchor, not as the measurement it also claims). Only
+    /// policy facts leave the enclave (which check failed), never the peer's claims.
+    pub fn of_refusal(r: &Refusal) -> ChannelFailure {
+        use ChannelFailure as C;
+        let rank = |f: &Failure| match f {
+            Failure::NoBackend { .. }
+            | Failure::NoAnchor { .. }
+            | Failure::UntrustedChain
+            | Failure::BadQuoteSignature => C::AttestUntrustedAnchor,
+            Failure::SimulationNotBuilt | Failure::SimulationNotAllowed => {
+                C::AttestSimulatedNotAllowed
+            }
+            Failure::TeeNotAllowed { .. } => C::AttestTeeNotAllowed,
+            Failure::DebugEnclave => C::AttestDebugEnclave,
+            Failure::MeasurementNotTrusted { .. } => C::AttestMeasurementNotAllowed,
+            Failure::CertificateNotValid { .. }
+            | Failure::Expired { .. }
+            | Failure::FromFuture { .. } => C::AttestExpired,
+            Failure::ReportDataAllZero | Failure::ReportDataMismatch { .. } => C::AttestReportData,
+            Failure::NoiseKeyMismatch { .. } => C::AttestNoiseKeyMismatch,
+            Failure::ChainIdMismatch { .. } | Failure::ConfigDigestMismatch { .. } => {
+                C::AttestConfigMismatch
+            }
+        };
+        const ORDER: [ChannelFailure; 9] = [
+            C::AttestUntrustedAnchor,
+            C::AttestSimulatedNotAllowed,
+            C::AttestTeeNotAllowed,
+            C::AttestDebugEnclave,
+            C::AttestMeasurementNotAllowed,
+            C::AttestExpired,
+            C::AttestReportData,
+            C::AttestNoiseKeyMismatch,
+            C::AttestConfigMismatch,
+        ];
+        let found: Vec<ChannelFailure> = r.failures.iter().map(rank).collect();
+        ORDER.into_iter().find(|c| found.contains(c)).unwrap_or(C::Attestation)
+    }
+}
 
 impl From<&ChannelError> for ChannelFailure {
     fn from(e: &ChannelError) -> ChannelFailure {
         match e {
             ChannelError::Noise(_) => ChannelFailure::Noise,
             ChannelError::Evidence(_) => ChannelFailure::Evidence,
-            ChannelError::Attestation(_) => ChannelFailure::Attestation,
+            ChannelError::Attestation(r) => ChannelFailure::of_refusal(r),
             ChannelError::NoRemoteStatic => ChannelFailure::NoRemoteStatic,
             ChannelError::TooLarge { .. } => ChannelFailure::TooLarge,
             ChannelError::Malformed(_) => ChannelFailure::Malformed,
@@ -187,7 +250,7 @@ impl From<&ChannelError> for ChannelFailure {
             ChannelError::UnknownSession { .. } => ChannelFailure::UnknownSession,
             ChannelError::NoPendingHandshake { .. } => ChannelFailure::NoPendingHandshake,
             ChannelError::WrongRole { .. } => ChannelFailure::WrongRole,
-            ChannelError::PeerMismatch { .. } => ChannelFailure::PeerMismatch,
+            ChannelError::PeerIdMismatch { .. } => ChannelFailure::PeerIdMismatch,
         }
     }
 }
@@ -298,6 +361,11 @@ pub enum EnclaveError {
     /// The chain the enclave tracks does not accept the block (see [`ChainFailure`]).
     #[error("chain: {0:?}")]
     Chain(ChainFailure),
+    /// `Init`'s node id proof is not a signature by that node id over
+    /// [`crate::call::node_id_proof_message`] (or the node id is not a key): the enclave will
+    /// not attest to serving a node whose key the host does not hold.
+    #[error("Init's node id proof does not verify under the node id it names")]
+    NodeIdProof,
 }
 
 impl Encode for EnclaveError {
@@ -332,6 +400,7 @@ impl Encode for EnclaveError {
                 out.push(12);
                 f.encode(out);
             }
+            EnclaveError::NodeIdProof => out.push(13),
         }
     }
 }
@@ -355,6 +424,7 @@ impl Decode for EnclaveError {
             10 => EnclaveError::Internal,
             11 => EnclaveError::ConfigDigestMismatch,
             12 => EnclaveError::Chain(ChainFailure::decode(r)?),
+            13 => EnclaveError::NodeIdProof,
             tag => return Err(DecodeError::InvalidTag { what: "enclave error", tag }),
         })
     }

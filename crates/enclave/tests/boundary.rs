@@ -180,7 +180,8 @@ fn calls_out_of_order_or_malformed_get_typed_errors() {
         reply,
         EnclaveReply::Refused(EnclaveError::UnsupportedVersion { got: 9, supported: CALL_VERSION })
     );
-    for junk in [&[][..], &[0, 1], &[0, 1, 99], &[0, 1, 1, 0]] {
+    let v = CALL_VERSION.to_be_bytes();
+    for junk in [&[][..], &v[..], &[v[0], v[1], 99], &[v[0], v[1], 1, 0]] {
         let reply: EnclaveReply = decode_frame(&e.call_bytes(junk).unwrap()).unwrap();
         assert_eq!(reply, EnclaveReply::Refused(EnclaveError::MalformedCall), "{junk:?}");
     }
@@ -307,13 +308,16 @@ fn peers_relay_transactions_over_attested_sessions() {
     let mut w = world(0, 30, 1);
     let (mut a, _) = enclave(&w, 9);
     let (mut b, _) = enclave(&w, 10);
-    // Peers are named by their block-signing keys (node ids).
-    let (ida, idb) = (a.identity().unwrap().block_signer, b.identity().unwrap().block_signer);
+    // Peers are named by node id (message-signing key); each learns the other's block-signing
+    // key from its verified evidence.
+    let (ida, idb) = (node(9), node(10));
     let m1 = a.peer_init(idb).unwrap();
     let m2 = b.peer_accept(ida, m1).unwrap();
-    let (sa, m3) = a.peer_connect(idb, m2, NOW).unwrap();
-    let sb = b.peer_finish(ida, m3, NOW).unwrap();
+    let (sa, m3, signer_b) = a.peer_connect(idb, m2, NOW).unwrap();
+    let (sb, signer_a) = b.peer_finish(ida, m3, NOW).unwrap();
     assert_eq!(sa, sb);
+    assert_eq!(signer_b, b.identity().unwrap().block_signer);
+    assert_eq!(signer_a, a.identity().unwrap().block_signer);
     let mut s = client_session(&mut a, &w.channel_config(), root().public(), 20);
     let proposal = w.proposal(0);
     let ctx = a.client_tx_propose(seal_chunks(&mut s, &encode(&proposal)).unwrap()).unwrap();

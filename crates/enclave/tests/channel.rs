@@ -37,6 +37,7 @@ impl World {
     fn enclave_for(&self, seed: u8, chain: &str) -> EnclaveIdentity {
         let params = IdentityParams {
             chain_id: chain,
+            node_id: NodeId([seed; 32]),
             config_digest: self.cfg.config_digest,
             nonce: [seed; 16],
             now: NOW,
@@ -60,8 +61,9 @@ impl World {
 }
 
 /// The node id of the enclave behind `s`: its block-signing key.
+/// The node id `s`'s evidence names (what peers name it by).
 fn signer(s: &Sessions) -> NodeId {
-    NodeId(s.identity().block_signing_key().verifying().to_bytes())
+    NodeId(s.identity().evidence().claims.node_id)
 }
 
 fn refusal(e: ChannelError) -> Vec<Failure> {

@@ -100,6 +100,7 @@ fn evidence_for_another_configuration_is_refused_even_when_the_prologue_matches(
     let pb = other_fee_recipient(&w);
     let params = |digest| IdentityParams {
         chain_id: CHAIN,
+        node_id: mcnode_types::NodeId([0x4e; 32]),
         config_digest: digest,
         nonce: [1; 16],
         now: NOW,

@@ -186,10 +186,10 @@ fn catch_up_accepts_only_linked_blocks_signed_by_a_known_enclave() {
     let (mut b, _) = enclave(&w, 10);
     let mut c = InProcessEnclave::new(core(), [11; 32]);
     c.init(w.init_params(None)).unwrap();
-    let (ida, idb) = (a.identity().unwrap().block_signer, b.identity().unwrap().block_signer);
+    let (ida, idb) = (node(9), node(10));
     let m1 = a.peer_init(idb).unwrap();
     let m2 = b.peer_accept(ida, m1).unwrap();
-    let (_, m3) = a.peer_connect(idb, m2, NOW).unwrap();
+    let (_, m3, _) = a.peer_connect(idb, m2, NOW).unwrap();
     b.peer_finish(ida, m3, NOW).unwrap();
 
     let mut s = client_session(&mut a, &w.channel_config(), root().public(), 20);

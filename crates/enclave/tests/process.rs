@@ -32,7 +32,8 @@ fn full_path_through_the_enclave_process() {
     assert_eq!(one_block(&mut w, &mut e, 0, 20, SimRootKey::devnet().public()), 1);
     assert_eq!(e.minimum_fee(TokenId(0)).unwrap(), Some(MIN_FEE));
     // Malformed input gets a typed refusal; the process keeps serving.
-    let reply: EnclaveReply = decode_frame(&e.call_bytes(&[0, 1, 200]).unwrap()).unwrap();
+    let v = mcnode_enclave::call::CALL_VERSION.to_be_bytes();
+    let reply: EnclaveReply = decode_frame(&e.call_bytes(&[v[0], v[1], 200]).unwrap()).unwrap();
     assert_eq!(reply, EnclaveReply::Refused(EnclaveError::MalformedCall));
     assert!(e.shutdown().unwrap().success(), "the enclave process exits cleanly on EOF");
 

@@ -47,6 +47,7 @@ impl StatusSource for Fake {
                 phase: SlotPhase::Prepare,
                 nomination_round: 2,
                 ballot_counter: 3,
+                depth_limit_hits: 1,
             },
             peers: vec![PeerStatus {
                 node_id: id(2),
@@ -158,7 +159,13 @@ async fn info_has_every_field() {
     assert_eq!(v["sync"], serde_json::json!({"status": "catching_up", "blocks_behind": 4}));
     assert_eq!(
         v["slot"],
-        serde_json::json!({"index": 5, "phase": "prepare", "nomination_round": 2, "ballot_counter": 3})
+        serde_json::json!({
+            "index": 5,
+            "phase": "prepare",
+            "nomination_round": 2,
+            "ballot_counter": 3,
+            "depth_limit_hits": 1
+        })
     );
     assert_eq!(v["peers"][0]["state"], "connected");
     assert_eq!(v["peers"][0]["latest_slot"], 9);
@@ -279,6 +286,7 @@ async fn metrics_are_openmetrics_text() {
     n.metrics.record_dropped("bad_signature");
     n.metrics.externalize_seconds.observe(1.5);
     n.metrics.catchups.inc();
+    n.metrics.scp_depth_limit_hits.inc();
     let (status, head, body) = http(n.addr, "GET", "/metrics", "").await;
     assert_eq!(status, 200);
     assert!(head.contains("content-type: application/openmetrics-text"), "{head}");
@@ -290,6 +298,7 @@ async fn metrics_are_openmetrics_text() {
         "mcnode_messages_dropped_total{cause=\"bad_signature\"} 1",
         "mcnode_externalize_seconds_count 1",
         "mcnode_catchups_total 1",
+        "mcnode_scp_depth_limit_hits_total 1",
         "mcnode_validation_seconds_count 0",
         "mcnode_peer_connections 0",
         "mcnode_ballot_counter 0",

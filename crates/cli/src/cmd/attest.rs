@@ -48,6 +48,10 @@ pub struct EvidenceArgs {
     /// Configuration digest (64 hex characters).
     #[arg(long, default_value_t = Hash32::ZERO)]
     config_digest: Hash32,
+    /// Node id (message-signing public key, 64 hex characters) the enclave names as the node
+    /// it serves.
+    #[arg(long, default_value_t = Hash32::ZERO)]
+    node_id: Hash32,
     /// Issue time, Unix seconds (default: now).
     #[arg(long)]
     now: Option<u64>,
@@ -137,6 +141,7 @@ fn evidence(a: EvidenceArgs) -> ExitCode {
     n.copy_from_slice(&nonce[..16]);
     let params = IdentityParams {
         chain_id: &a.chain_id,
+        node_id: mcnode_types::NodeId(a.node_id.0),
         config_digest: a.config_digest,
         nonce: n,
         now: a.now.unwrap_or_else(unix_now),

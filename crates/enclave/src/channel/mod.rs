@@ -141,13 +141,13 @@ pub enum ChannelError {
         /// The peer.
         peer: NodeId,
     },
-    /// The peer's evidence verified, but its block-signing key is not the node id the host
+    /// The peer's evidence verified, but the node id it attests is not the node id the host
     /// named: a genuine enclave presenting itself as another node.
-    #[error("peer named {named} attested block-signing key {attested}")]
-    PeerMismatch {
+    #[error("peer named {named} attests node id {attested}")]
+    PeerIdMismatch {
         /// The node id the host named.
         named: NodeId,
-        /// The block-signing key in the peer's verified claims.
+        /// The node id in the peer's verified claims.
         attested: NodeId,
     },
 }

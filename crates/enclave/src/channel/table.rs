@@ -108,13 +108,14 @@ pub struct Sessions {
 /// 1000 validators).
 pub const MAX_ATTESTED_SIGNERS: usize = 4096;
 
-/// Refuses a verified peer whose block-signing key is not the node id the host named.
-fn bind(named: NodeId, claims: &VerifiedClaims) -> Result<(), ChannelError> {
-    let attested = NodeId(claims.claims.block_signing_key);
+/// Refuses a verified peer whose attested node id is not the node id the host named; returns
+/// the peer enclave's block-signing key (from the same verified claims).
+fn bind(named: NodeId, claims: &VerifiedClaims) -> Result<NodeId, ChannelError> {
+    let attested = NodeId(claims.claims.node_id);
     if attested != named {
-        return Err(ChannelError::PeerMismatch { named, attested });
+        return Err(ChannelError::PeerIdMismatch { named, attested });
     }
-    Ok(())
+    Ok(NodeId(claims.claims.block_signing_key))
 }
 
 impl Sessions {
@@ -143,7 +144,8 @@ impl Sessions {
     }
 
     /// Whether `signer` is the block-signing key of a peer enclave that completed an attested
-    /// handshake with this enclave (under its peer policy, bound to the node id named).
+    /// handshake with this enclave (under its peer policy, its evidence naming the node id the
+    /// host named).
     pub fn is_attested_signer(&self, signer: &NodeId) -> bool {
         self.attested_signers.contains(signer)
     }
@@ -232,7 +234,8 @@ impl Sessions {
     }
 
     /// Initiator: reads message 2, verifies the peer (under the peer policy, and that its
-    /// block-signing key is `peer`), returns the session id and message 3.
+    /// evidence names node id `peer`), returns the session id, message 3 and the verified
+    /// claims (whose block-signing key is the peer enclave's).
     pub fn peer_connected(
         &mut self,
         peer: NodeId,
@@ -248,8 +251,8 @@ impl Sessions {
             None => return Err(ChannelError::NoPendingHandshake { peer }),
         };
         let (session, msg3, claims) = init.finish(&self.identity, msg2, &self.verifier, now)?;
-        bind(peer, &claims)?;
-        self.remember(peer);
+        let signer = bind(peer, &claims)?;
+        self.remember(signer);
         let id = session.id();
         let e = self.peers.insert(id, session);
         self.count(e);
@@ -273,8 +276,8 @@ impl Sessions {
             None => return Err(ChannelError::NoPendingHandshake { peer }),
         };
         let (session, claims) = resp.finish(msg3, &self.verifier, now)?;
-        bind(peer, &claims)?;
-        self.remember(peer);
+        let signer = bind(peer, &claims)?;
+        self.remember(signer);
         let id = session.id();
         let e = self.peers.insert(id, session);
         self.count(e);

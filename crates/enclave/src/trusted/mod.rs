@@ -26,6 +26,7 @@ use std::collections::HashMap;
 
 use mcnode_attest::Verifier;
 use mcnode_attest::sim::{SimPlatform, SimProgram};
+use mcnode_crypto::VerifyingIdentity;
 use mcnode_ledger::Block;
 use mcnode_tx::TokenId;
 use mcnode_tx::validation::{FeeConfig, ValidationContext};
@@ -36,7 +37,7 @@ use zeroize::Zeroizing;
 
 use crate::call::{
     CALL_VERSION, EnclaveCall, EnclaveReply, FormBlockInputs, FrameError, InitParams,
-    config_digest, decode_frame, encode_frame,
+    config_digest, decode_frame, encode_frame, node_id_proof_message,
 };
 use crate::channel::{ChannelConfig, MAX_PLAINTEXT_LEN, SessionLimits, Sessions};
 use crate::chunks::{MAX_CHUNKS, open_chunks};
@@ -149,12 +150,15 @@ impl TrustedEnclave {
                 Ok(EnclaveReply::PeerHandshake { msg })
             }
             EnclaveCall::PeerConnect { peer, msg2, now } => {
-                let (session, msg3, _) = self.ready()?.sessions.peer_connected(peer, &msg2, now)?;
-                Ok(EnclaveReply::PeerConnected { session, msg3 })
+                let (session, msg3, claims) =
+                    self.ready()?.sessions.peer_connected(peer, &msg2, now)?;
+                let block_signer = NodeId(claims.claims.block_signing_key);
+                Ok(EnclaveReply::PeerConnected { session, msg3, block_signer })
             }
             EnclaveCall::PeerFinish { peer, msg3, now } => {
-                let (session, _) = self.ready()?.sessions.peer_accepted(peer, &msg3, now)?;
-                Ok(EnclaveReply::PeerAccepted { session })
+                let (session, claims) = self.ready()?.sessions.peer_accepted(peer, &msg3, now)?;
+                let block_signer = NodeId(claims.claims.block_signing_key);
+                Ok(EnclaveReply::PeerAccepted { session, block_signer })
             }
             EnclaveCall::PeerClose { session } => {
                 Ok(EnclaveReply::Closed { was_open: self.ready()?.sessions.close_peer(session) })
@@ -224,11 +228,19 @@ impl TrustedEnclave {
         {
             return Err(EnclaveError::ConfigDigestMismatch);
         }
+        // The node id the evidence will name must be the host's own: only the holder of the
+        // node's message key can have an enclave attest to serving that node.
+        let node_key =
+            VerifyingIdentity::from_bytes(&p.node_id.0).map_err(|_| EnclaveError::NodeIdProof)?;
+        node_key
+            .verify(&node_id_proof_message(&p.chain_id, &p.node_id), &p.node_id_proof)
+            .map_err(|_| EnclaveError::NodeIdProof)?;
         if let Some(tip) = &p.tip {
             chain::check_header(tip)?;
         }
         let params = IdentityParams {
             chain_id: &p.chain_id,
+            node_id: p.node_id,
             config_digest: p.config_digest,
             nonce: {
                 let mut n = [0u8; 16];

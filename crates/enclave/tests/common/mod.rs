@@ -5,7 +5,8 @@
 
 use mcnode_attest::sim::{SimPlatform, SimRootKey};
 use mcnode_attest::{Policy, TeeType, TrustAnchor, Verifier};
-use mcnode_enclave::call::config_digest;
+use mcnode_crypto::SigningIdentity;
+use mcnode_enclave::call::{config_digest, node_id_proof};
 use mcnode_enclave::channel::{ChannelConfig, ClientHandshake, Session};
 use mcnode_enclave::host_types::WellFormedEncryptedTx;
 use mcnode_enclave::host_types::{FeeEntry, ProposedTx};
@@ -19,7 +20,7 @@ use mcnode_tx::builder::{SpendableOutput, TransactionBuilder};
 use mcnode_tx::testkit::{UniformDecoys, fund, random_outputs};
 use mcnode_tx::tx::Tx;
 use mcnode_tx::{AccountKey, TokenId, TxOut};
-use mcnode_types::Encode;
+use mcnode_types::{Encode, NodeId};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -107,19 +108,34 @@ impl World {
         ChannelConfig::new(CHAIN, digest)
     }
 
-    /// `Init` parameters with the test peer policy and the ledger's tip.
+    /// `Init` parameters with the test peer policy and the ledger's tip, for node 0.
     pub fn init_params(&self, sealed: Option<Vec<u8>>) -> InitParams {
         self.init_with_policy(sealed, peer_policy())
     }
 
+    /// `Init` parameters for node `n` ([`node_key`]).
+    pub fn init_node(&self, n: u8, sealed: Option<Vec<u8>>) -> InitParams {
+        let (node_id, node_id_proof) = node_id_proof(&node_key(n), CHAIN);
+        InitParams { node_id, node_id_proof, ..self.init_params(sealed) }
+    }
+
+    /// `Init` parameters for node `n` with peer policy `policy`.
+    pub fn init_node_with_policy(&self, n: u8, policy: PeerPolicy) -> InitParams {
+        let (node_id, node_id_proof) = node_id_proof(&node_key(n), CHAIN);
+        InitParams { node_id, node_id_proof, ..self.init_with_policy(None, policy) }
+    }
+
     pub fn init_with_policy(&self, sealed: Option<Vec<u8>>, policy: PeerPolicy) -> InitParams {
         let fee_recipient = self.fee_account.default_address();
+        let (node_id, node_id_proof) = node_id_proof(&node_key(0), CHAIN);
         InitParams {
             chain_id: CHAIN.to_owned(),
             config_digest: config_digest(CHAIN, &fees(), &fee_recipient, &policy),
             fees: fees(),
             fee_recipient,
             peer_policy: policy,
+            node_id,
+            node_id_proof,
             tip: self.ledger.last_block().unwrap(),
             sealed_signing_key: sealed,
             now: NOW,
@@ -156,10 +172,21 @@ pub fn form_inputs(w: &World, txs: Vec<WellFormedEncryptedTx>) -> FormBlockInput
     host::form_block_inputs(&w.ledger, txs, [size], NOW).unwrap()
 }
 
-/// An initialised in-process enclave; returns it and its sealed signing key.
+/// The message-signing key of test node `n`.
+pub fn node_key(n: u8) -> SigningIdentity {
+    SigningIdentity::from_seed(&[n; 32])
+}
+
+/// The node id of test node `n`.
+pub fn node(n: u8) -> NodeId {
+    NodeId(node_key(n).verifying().to_bytes())
+}
+
+/// An initialised in-process enclave serving node `entropy` ([`node`]); returns it and its
+/// sealed signing key.
 pub fn enclave(w: &World, entropy: u8) -> (InProcessEnclave, Vec<u8>) {
     let mut e = InProcessEnclave::new(core(), [entropy; 32]);
-    let (sealed, _) = e.init(w.init_params(None)).unwrap();
+    let (sealed, _) = e.init(w.init_node(entropy, None)).unwrap();
     (e, sealed)
 }
 

@@ -52,6 +52,8 @@ pub struct Metrics {
     pub peers_refused: Family<CauseLabel, Counter>,
     /// Catch-ups started.
     pub catchups: Counter,
+    /// Times the SCP core hit its bound on nested state transitions (never expected).
+    pub scp_depth_limit_hits: Counter,
     /// Peers connected now.
     pub peer_connections: Gauge,
     /// Peer connections established since start.
@@ -108,6 +110,7 @@ impl Metrics {
             messages_dropped: Family::default(),
             peers_refused: Family::default(),
             catchups: Counter::default(),
+            scp_depth_limit_hits: Counter::default(),
             peer_connections: Gauge::default(),
             peer_connects: Counter::default(),
             peer_disconnects: Counter::default(),
@@ -159,6 +162,11 @@ impl Metrics {
             m.peers_refused.clone(),
         );
         registry.register("catchups", "Catch-ups started", m.catchups.clone());
+        registry.register(
+            "scp_depth_limit_hits",
+            "Times one input hit the SCP core's bound on nested state transitions (never expected)",
+            m.scp_depth_limit_hits.clone(),
+        );
         registry.register("peer_connections", "Peers connected now", m.peer_connections.clone());
         registry.register("peer_connects", "Peer connections established", m.peer_connects.clone());
         registry.register("peer_disconnects", "Peer connections lost", m.peer_disconnects.clone());
@@ -271,6 +279,7 @@ mod tests {
                 phase: SlotPhase::Confirm,
                 nomination_round: 1,
                 ballot_counter: 2,
+                depth_limit_hits: 0,
             },
             peers: (1..=3u8)
                 .map(|b| PeerStatus {

@@ -124,6 +124,9 @@ pub struct SlotStatus {
     pub nomination_round: u32,
     /// Current ballot counter (0 before balloting).
     pub ballot_counter: u32,
+    /// Times since start the SCP core hit its bound on nested state transitions for one input
+    /// (never expected in a correct run: a non-zero value is worth reporting).
+    pub depth_limit_hits: u64,
 }
 
 /// Connection state of a peer.

@@ -55,6 +55,9 @@ pub struct EngineStatus {
     pub drops: DropCounters,
     /// Other counters.
     pub stats: EngineStats,
+    /// Times the SCP core hit its bound on nested state transitions for one input
+    /// ([`mcnode_scp::Node::depth_limit_hits`]; never expected in a correct run).
+    pub scp_depth_limit_hits: u64,
 }
 
 impl Engine {
@@ -89,6 +92,7 @@ impl Engine {
             pool_size: self.pool.len(),
             drops: self.drops.clone(),
             stats: self.stats.clone(),
+            scp_depth_limit_hits: self.scp.depth_limit_hits(),
         }
     }
 

@@ -14,7 +14,7 @@ use crate::engine::Input;
 
 use super::admit::admit;
 use super::clock::Clock;
-use super::peers::{FROM_HEADER, SIGNER_HEADER, from_payload, signer_in, to_payload};
+use super::peers::{FROM_HEADER, from_payload, to_payload};
 use super::results;
 use super::services::{MAX_TX_HASHES_PER_REQUEST, Services, node_id_field};
 
@@ -35,23 +35,45 @@ fn caller<T>(req: &Request<T>) -> Result<NodeId, Status> {
     node_id_field(FROM_HEADER, &bytes)
 }
 
-/// The metrics label of a handshake the enclave refused: the failed channel step
-/// (`noise_prologue` when the Noise handshake fails, which is how a peer of another chain or
-/// configuration shows: the prologue binds chain id and configuration digest; `attestation`
-/// for evidence that does not verify; `peer_mismatch` for evidence of another node's enclave;
-/// `forged` for a tampered message, ...), or `enclave` otherwise.
+/// The metrics label of a handshake the enclave refused: the failed attestation check for
+/// evidence that does not verify (`untrusted_anchor`: no chain to a configured trust anchor,
+/// e.g. forged evidence; `simulated_not_allowed`, `tee_not_allowed`, `debug_enclave`,
+/// `measurement_not_allowed`, `evidence_expired`, `report_data`, `noise_key_mismatch`,
+/// `config_mismatch`; `attestation` for any other), `peer_id_mismatch` for a genuine enclave
+/// whose evidence names another node than the one dialled or calling, otherwise the failed
+/// channel step (`noise_prologue` when the Noise handshake fails, which is how a peer of
+/// another chain or configuration shows: the prologue binds chain id and configuration digest;
+/// `evidence_malformed`; `forged` for a tampered message, ...), or `enclave`. The enclave
+/// reports only which of its policy's checks failed, never the peer's claims.
 pub fn refusal_cause(e: &super::enclave_worker::EnclaveCallError) -> &'static str {
     use super::enclave_worker::EnclaveCallError;
     use mcnode_enclave::BoundaryError;
-    use mcnode_enclave::refusal::{ChannelFailure, EnclaveError};
+    use mcnode_enclave::refusal::{ChannelFailure as C, EnclaveError};
     match e {
         EnclaveCallError::Call(BoundaryError::Refused(EnclaveError::Channel(f))) => match f {
-            ChannelFailure::Attestation => "attestation",
-            ChannelFailure::Evidence => "evidence_malformed",
-            ChannelFailure::PeerMismatch => "peer_mismatch",
-            ChannelFailure::Noise => "noise_prologue",
-            ChannelFailure::Forged => "forged",
-            _ => "handshake",
+            C::Attestation => "attestation",
+            C::AttestUntrustedAnchor => "untrusted_anchor",
+            C::AttestSimulatedNotAllowed => "simulated_not_allowed",
+            C::AttestTeeNotAllowed => "tee_not_allowed",
+            C::AttestDebugEnclave => "debug_enclave",
+            C::AttestMeasurementNotAllowed => "measurement_not_allowed",
+            C::AttestExpired => "evidence_expired",
+            C::AttestReportData => "report_data",
+            C::AttestNoiseKeyMismatch => "noise_key_mismatch",
+            C::AttestConfigMismatch => "config_mismatch",
+            C::Evidence => "evidence_malformed",
+            C::PeerIdMismatch => "peer_id_mismatch",
+            C::Noise => "noise_prologue",
+            C::Forged => "forged",
+            C::NoRemoteStatic
+            | C::TooLarge
+            | C::Malformed
+            | C::WrongSession
+            | C::Replay
+            | C::Exhausted
+            | C::UnknownSession
+            | C::NoPendingHandshake
+            | C::WrongRole => "handshake",
         },
         _ => "enclave",
     }
@@ -64,21 +86,17 @@ impl PeerApi for PeerService {
         request: Request<PeerAuthRequest>,
     ) -> Result<Response<PeerAuthResponse>, Status> {
         let s = &self.0;
-        let signer = signer_in(request.metadata());
         let r = request.into_inner();
         let from = node_id_field("from_node_id", &r.from_node_id)?;
-        let Some(signer) = signer else {
-            s.refuse_peer("no_signer");
-            return Err(Status::invalid_argument(format!("missing {SIGNER_HEADER} header")));
-        };
         if !s.known_peers.contains(&from) {
             s.refuse_peer("unknown_node");
             tracing::warn!(peer = %from, "handshake from a node that is not a configured peer");
             return Err(Status::permission_denied("not a configured peer"));
         }
         let msg1 = r.handshake;
-        match s.enclave.call(move |e| e.peer_accept(signer, msg1)).await {
-            Ok(msg2) => Ok(s.reply(PeerAuthResponse { handshake: msg2 })),
+        // The enclave binds the session to `from`: the initiator's evidence must name it.
+        match s.enclave.call(move |e| e.peer_accept(from, msg1)).await {
+            Ok(msg2) => Ok(Response::new(PeerAuthResponse { handshake: msg2 })),
             Err(e) => {
                 s.refuse_peer(refusal_cause(&e));
                 tracing::warn!(peer = %from, error = %e, "peer handshake refused");
@@ -92,8 +110,6 @@ impl PeerApi for PeerService {
         request: Request<PeerAuthFinishRequest>,
     ) -> Result<Response<PeerAuthFinishResponse>, Status> {
         let s = &self.0;
-        let signer = signer_in(request.metadata())
-            .ok_or_else(|| Status::invalid_argument(format!("missing {SIGNER_HEADER} header")))?;
         let r = request.into_inner();
         let from = node_id_field("from_node_id", &r.from_node_id)?;
         if !s.known_peers.contains(&from) {
@@ -102,11 +118,11 @@ impl PeerApi for PeerService {
         }
         let msg3 = r.handshake;
         let now = Clock::unix_secs();
-        match s.enclave.call(move |e| e.peer_finish(signer, msg3, now)).await {
-            Ok(session) => {
+        match s.enclave.call(move |e| e.peer_finish(from, msg3, now)).await {
+            Ok((session, block_signer)) => {
                 s.accept_session(session, from);
-                tracing::info!(peer = %from, "peer session accepted");
-                Ok(s.reply(PeerAuthFinishResponse { session_id: session.0.0.to_vec() }))
+                tracing::info!(peer = %from, %block_signer, "peer session accepted");
+                Ok(Response::new(PeerAuthFinishResponse { session_id: session.0.0.to_vec() }))
             }
             Err(e) => {
                 s.refuse_peer(refusal_cause(&e));
@@ -172,8 +188,7 @@ impl PeerApi for PeerService {
         request: Request<GetLatestMsgRequest>,
     ) -> Result<Response<GetLatestMsgResponse>, Status> {
         // This node's latest signed statements for the current slot (stellar-core's
-        // GET_SCP_STATE), for configured peers; anyone else gets none. Peers also call it
-        // first to learn this node's block-signing key (response metadata).
+        // GET_SCP_STATE), for configured peers; anyone else gets none.
         let s = &self.0;
         let known = caller(&request).is_ok_and(|from| s.known_peers.contains(&from));
         let envelopes = if known {
@@ -181,7 +196,7 @@ impl PeerApi for PeerService {
         } else {
             Vec::new()
         };
-        Ok(s.reply(GetLatestMsgResponse { envelopes }))
+        Ok(Response::new(GetLatestMsgResponse { envelopes }))
     }
 
     async fn get_quorum_set(
@@ -195,7 +210,7 @@ impl PeerApi for PeerService {
             Some(q) => mcnode_types::Encode::to_canonical_bytes(&q),
             None => Vec::new(),
         };
-        Ok(self.0.reply(GetQuorumSetResponse { quorum_set }))
+        Ok(Response::new(GetQuorumSetResponse { quorum_set }))
     }
 
     async fn get_txs(

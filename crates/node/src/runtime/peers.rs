@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use mcnode_api::pb::common::v1::EncryptedPayload;
+use mcnode_api::pb::peer::v1::SendConsensusMsgRequest;
 use mcnode_api::pb::peer::v1::peer_api_client::PeerApiClient;
-use mcnode_api::pb::peer::v1::{GetLatestMsgRequest, SendConsensusMsgRequest};
 use mcnode_api::pb::peer::v1::{PeerAuthFinishRequest, PeerAuthRequest, PeerTxProposeRequest};
 use mcnode_enclave::channel::{ChannelMessage, SessionId};
 use mcnode_enclave::host_types::WellFormedEncryptedTx;
@@ -34,16 +34,10 @@ use super::enclave_worker::EnclaveWorker;
 
 /// gRPC metadata key naming the calling node (hex of its node id). It only routes (relay
 /// exclusion, where to fetch bodies): every SCP message is signed, and transactions travel on
-/// attested sessions.
+/// attested sessions. Nothing a peer announces is trusted for its enclave's block-signing key:
+/// that comes from the peer's verified evidence, which must name the node id dialled
+/// (`PeerConnect` refuses with `PeerIdMismatch` otherwise).
 pub const FROM_HEADER: &str = "mcnode-from";
-/// gRPC metadata key carrying the sender's enclave block-signing key (hex). The enclave binds a
-/// peer session to the block-signing key the host names (its evidence must carry it); the
-/// configuration names peers by message-signing key, so each side tells the other which
-/// block-signing key to expect: on the `PeerAuth`/`PeerAuthFinish` requests and on every peer
-/// API response (the initiator reads it from a `GetLatestMsg` first). Unauthenticated: the
-/// enclave's check makes the session reach a genuine enclave with that key, but not that the
-/// key belongs to the named node (see docs/node.md, "known gaps").
-pub const SIGNER_HEADER: &str = "mcnode-block-signer";
 /// Messages queued per peer before newer ones are dropped.
 const QUEUE: usize = 1024;
 
@@ -63,7 +57,8 @@ pub struct PeerLink {
     pub client: PeerApiClient<Channel>,
     /// The attested session (this node initiated it).
     pub session: SessionId,
-    /// The peer enclave's block-signing key (attested by the handshake).
+    /// The peer enclave's block-signing key, from its verified evidence (returned by the
+    /// enclave's `PeerConnect`).
     pub signer: NodeId,
 }
 
@@ -86,8 +81,6 @@ pub struct Peers {
 pub struct PeerContext {
     /// This node's id.
     pub own_id: NodeId,
-    /// This node's enclave block-signing key.
-    pub own_signer: NodeId,
     /// The enclave.
     pub enclave: EnclaveWorker,
     /// The engine.
@@ -132,19 +125,6 @@ impl Peers {
     }
 }
 
-/// The block-signing key a peer names in `metadata` (see [`SIGNER_HEADER`]).
-pub fn signer_in(metadata: &tonic::metadata::MetadataMap) -> Option<NodeId> {
-    let v = metadata.get(SIGNER_HEADER)?.to_str().ok()?;
-    Some(NodeId(hex::decode(v).ok()?.try_into().ok()?))
-}
-
-/// Adds `signer` (see [`SIGNER_HEADER`]) to `metadata`.
-pub fn add_signer(metadata: &mut tonic::metadata::MetadataMap, signer: &NodeId) {
-    if let Ok(v) = hex::encode(signer.0).parse() {
-        metadata.insert(SIGNER_HEADER, v);
-    }
-}
-
 /// Adds the caller's id to a request.
 pub fn with_from<T>(own: &NodeId, msg: T) -> tonic::Request<T> {
     let mut r = tonic::Request::new(msg);
@@ -176,11 +156,12 @@ enum LinkError {
     Enclave(#[from] super::enclave_worker::EnclaveCallError),
     #[error("the peer answered with a session id that is not ours")]
     SessionMismatch,
-    #[error("the peer did not name its block-signing key")]
-    NoSigner,
 }
 
-async fn handshake(ctx: &PeerContext, addr: &str) -> Result<PeerLink, LinkError> {
+/// The initiator's handshake with the configured peer `peer` at `addr`: the enclave binds the
+/// session to `peer` (its evidence must name it) and returns the peer enclave's attested
+/// block-signing key.
+async fn handshake(ctx: &PeerContext, peer: NodeId, addr: &str) -> Result<PeerLink, LinkError> {
     let channel = Endpoint::from_shared(format!("http://{addr}"))?
         .connect_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(10))
@@ -189,18 +170,14 @@ async fn handshake(ctx: &PeerContext, addr: &str) -> Result<PeerLink, LinkError>
         .await?;
     let mut client = mcnode_api::limits::peer_api_client(channel);
     let own = ctx.own_id;
-    let hello = client.get_latest_msg(with_from(&own, GetLatestMsgRequest {})).await?;
-    let signer = signer_in(hello.metadata()).ok_or(LinkError::NoSigner)?;
-    let msg1 = ctx.enclave.call(move |e| e.peer_init(signer)).await?;
-    let mut req =
-        with_from(&own, PeerAuthRequest { from_node_id: own.0.to_vec(), handshake: msg1 });
-    add_signer(req.metadata_mut(), &ctx.own_signer);
+    let msg1 = ctx.enclave.call(move |e| e.peer_init(peer)).await?;
+    let req = with_from(&own, PeerAuthRequest { from_node_id: own.0.to_vec(), handshake: msg1 });
     let msg2 = client.peer_auth(req).await?.into_inner().handshake;
     let now = Clock::unix_secs();
-    let (session, msg3) = ctx.enclave.call(move |e| e.peer_connect(signer, msg2, now)).await?;
-    let mut req =
+    let (session, msg3, signer) =
+        ctx.enclave.call(move |e| e.peer_connect(peer, msg2, now)).await?;
+    let req =
         with_from(&own, PeerAuthFinishRequest { from_node_id: own.0.to_vec(), handshake: msg3 });
-    add_signer(req.metadata_mut(), &ctx.own_signer);
     let finish = client.peer_auth_finish(req).await?.into_inner();
     if finish.session_id != session.0.0 {
         let _ = ctx.enclave.call(move |e| e.peer_close(session)).await;
@@ -248,7 +225,7 @@ async fn peer_task(
         if *shutdown.borrow() {
             return;
         }
-        match handshake(&ctx, &addr).await {
+        match handshake(&ctx, peer, &addr).await {
             Ok(mut link) => {
                 backoff.reset();
                 tracing::info!(%peer, %addr, "peer connected and attested");

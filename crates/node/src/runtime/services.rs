@@ -29,8 +29,6 @@ pub const MAX_INCOMING_SESSIONS: usize = 1024;
 pub struct Services {
     /// This node's id.
     pub own_id: NodeId,
-    /// This node's enclave block-signing key.
-    pub own_signer: NodeId,
     /// The enclave.
     pub enclave: EnclaveWorker,
     /// The ledger.
@@ -52,13 +50,6 @@ pub struct Services {
 }
 
 impl Services {
-    /// A response carrying this node's block-signing key (see `peers::SIGNER_HEADER`).
-    pub fn reply<T>(&self, msg: T) -> tonic::Response<T> {
-        let mut r = tonic::Response::new(msg);
-        super::peers::add_signer(r.metadata_mut(), &self.own_signer);
-        r
-    }
-
     /// Counts a refused peer handshake, by `cause` (a metrics label).
     pub fn refuse_peer(&self, cause: &str) {
         self.peers_refused.fetch_add(1, Ordering::Relaxed);

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use mcnode_api::limits;
 use mcnode_attest::sim::{SimPlatform, SimRootKey};
 use mcnode_attest::{MeasurementRule, TeeType, TrustAnchor, TrustedMeasurements};
-use mcnode_enclave::call::config_digest;
+use mcnode_enclave::call::{config_digest, node_id_proof};
 use mcnode_enclave::host_types::FeeEntry;
 use mcnode_enclave::measurement::{default_trusted_measurements, release_program};
 use mcnode_enclave::peer_policy::PeerPolicy;
@@ -178,6 +178,7 @@ fn start_enclave(
         EnclaveBackend::InProcess => {
             let seed = platform_seed(cfg)?;
             let core = TrustedEnclave::new(SimPlatform::devnet(seed), release_program());
+            tracing::info!("enclave runs in-process (enclave.backend = \"in-process\")");
             Ok(Box::new(InProcessEnclave::new(core, urandom32()?)))
         }
     }
@@ -272,12 +273,16 @@ pub async fn run_until(
         .map_err(|e| RunError::Enclave(e.to_string()))?;
     let policy = peer_policy(&cfg)?;
     let tip_header = ledger.last_block().map_err(|e| RunError::Ledger(e.to_string()))?;
+    // The enclave attests the node it serves; the message key proves the id is ours.
+    let (node_id, node_id_proof) = node_id_proof(&key, &cfg.chain_id);
     let params = InitParams {
         chain_id: cfg.chain_id.clone(),
         config_digest: config_digest(&cfg.chain_id, &fees, &recipient, &policy),
         fees: fees.clone(),
         fee_recipient: recipient,
         peer_policy: policy,
+        node_id,
+        node_id_proof,
         tip: tip_header,
         sealed_signing_key: sealed,
         now: Clock::unix_secs(),
@@ -331,7 +336,6 @@ pub async fn run_until(
     let metrics = Arc::new(Metrics::new());
     let pctx = PeerContext {
         own_id,
-        own_signer: signer,
         enclave: enclave.clone(),
         engine: handle.clone(),
         shutdown: stop.clone(),
@@ -345,7 +349,6 @@ pub async fn run_until(
     let status = RuntimeStatus::new(fixed, ledger.clone(), last_block, counted);
     let services = Services {
         own_id,
-        own_signer: signer,
         enclave: enclave.clone(),
         ledger: ledger.clone(),
         engine: handle.clone(),

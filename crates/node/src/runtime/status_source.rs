@@ -112,6 +112,7 @@ impl RuntimeStatus {
                 phase: SlotPhase::Idle,
                 nomination_round: 0,
                 ballot_counter: 0,
+                depth_limit_hits: 0,
             },
             peers: Vec::new(),
             pool_size: 0,
@@ -203,6 +204,7 @@ impl RuntimeStatus {
             phase: phase_of(engine),
             nomination_round: e.nomination_round,
             ballot_counter: e.ballot_counter,
+            depth_limit_hits: e.scp_depth_limit_hits,
         };
         l.status.peers = peers;
         l.status.pool_size = e.pool_size as u64;
@@ -291,6 +293,7 @@ pub struct MetricsTracker {
     metrics: Arc<Metrics>,
     drops: DropCounters,
     catchups: u64,
+    depth_limit_hits: u64,
     connected: BTreeSet<NodeId>,
     /// The slot being nominated and when this node started on it.
     nominating: Option<(u64, Instant)>,
@@ -303,6 +306,7 @@ impl MetricsTracker {
             metrics,
             drops: DropCounters::default(),
             catchups: 0,
+            depth_limit_hits: 0,
             connected: BTreeSet::new(),
             nominating: None,
         }
@@ -338,6 +342,10 @@ impl MetricsTracker {
         if e.stats.catchups > self.catchups {
             m.catchups.inc_by(e.stats.catchups - self.catchups);
             self.catchups = e.stats.catchups;
+        }
+        if e.scp_depth_limit_hits > self.depth_limit_hits {
+            m.scp_depth_limit_hits.inc_by(e.scp_depth_limit_hits - self.depth_limit_hits);
+            self.depth_limit_hits = e.scp_depth_limit_hits;
         }
         let now: BTreeSet<NodeId> = engine.connected_peers().clone();
         m.peer_connects.inc_by(now.difference(&self.connected).count() as u64);

@@ -94,6 +94,8 @@ impl BoundaryFixture {
         let highest = HighestProof { output, proof: ledger.membership_proof(highest_index)? };
         let fees = vec![FeeEntry { token: TokenId(0), minimum_fee: MIN_FEE }];
         let fee_recipient = sender.default_address();
+        let node_key = mcnode_crypto::SigningIdentity::from_seed(&[0x4e; 32]);
+        let (node_id, node_id_proof) = mcnode_enclave::call::node_id_proof(&node_key, CHAIN);
         let params = InitParams {
             chain_id: CHAIN.to_owned(),
             config_digest: config_digest(CHAIN, &fees, &fee_recipient, &PeerPolicy::default()),
@@ -101,6 +103,8 @@ impl BoundaryFixture {
             fee_recipient,
             // The benchmarks talk to no peer: trust none.
             peer_policy: PeerPolicy::default(),
+            node_id,
+            node_id_proof,
             tip: ledger.last_block()?,
             sealed_signing_key: None,
             now: NOW,
