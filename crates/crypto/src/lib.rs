@@ -17,6 +17,7 @@
 //! - No function reads the clock or the OS random number generator: randomness is an argument
 //!   (`rand_core` 0.10 `CryptoRng`, the version curve25519-dalek 5 uses).
 
+pub mod backend;
 pub mod domain;
 mod ed25519;
 mod error;

@@ -20,7 +20,7 @@ use std::sync::{Mutex, OnceLock};
 
 use curve25519_dalek::{
     RistrettoPoint, Scalar, constants::RISTRETTO_BASEPOINT_COMPRESSED,
-    constants::RISTRETTO_BASEPOINT_POINT, traits::Identity,
+    constants::RISTRETTO_BASEPOINT_POINT, ristretto::CompressedRistretto, traits::Identity,
 };
 use mcnode_crypto::{CryptoRng, domain};
 use tari_bulletproofs_plus::{
@@ -131,10 +131,14 @@ pub fn prove<R: CryptoRng>(
     Ok(proof.to_bytes())
 }
 
-/// A proof ready to verify: parsed proof and statement.
+/// A proof ready to verify: the parsed proof and its padded commitments. The generator tables
+/// (about 40 kB for a 2-output proof) are not held here: a batch verification clones them from
+/// the process-wide parameters only for the statements it is about to check, so preparing a
+/// block's worth of proofs does not copy the tables once per proof and keep them all alive.
 pub struct PreparedRangeProof {
     key: (TokenId, usize),
-    statement: RangeStatement<RistrettoPoint>,
+    commitments: Vec<RistrettoPoint>,
+    compressed: Vec<CompressedRistretto>,
     proof: RangeProof<RistrettoPoint>,
 }
 
@@ -164,26 +168,47 @@ impl PreparedRangeProof {
         if points.len() != commitments.len() {
             return Err(RangeProofError::BadCount { count: points.len() });
         }
-        let generators = parameters(token, agg)?;
         let mut points = points.to_vec();
         points.resize(agg, RistrettoPoint::identity());
         let mut compressed: Vec<_> = commitments.iter().map(|c| c.0.to_dalek()).collect();
         compressed.resize(agg, RistrettoPoint::identity().compress());
-        // Built field by field: `RangeStatement::init` would compress every commitment again,
-        // and the checks it makes (power-of-two count within the parameters, no seed nonce
-        // with aggregation) hold by construction here.
-        let statement = RangeStatement {
-            generators,
-            commitments: points,
-            commitments_compressed: compressed,
-            minimum_value_promises: vec![None; agg],
-            seed_nonce: None,
-        };
         let proof = RangeProof::from_bytes(proof).map_err(|_| RangeProofError::Malformed)?;
         if proof.extension_degree() != ExtensionDegree::DefaultPedersen {
             return Err(RangeProofError::Malformed);
         }
-        Ok(PreparedRangeProof { key: (token, agg), statement, proof })
+        Ok(PreparedRangeProof { key: (token, agg), commitments: points, compressed, proof })
+    }
+
+    /// The statement (with `generators`, the parameters of its token and size) and the proof.
+    // Built field by field: `RangeStatement::init` would compress every commitment again,
+    // and the checks it makes (power-of-two count within the parameters, no seed nonce with
+    // aggregation) hold by construction here.
+    fn into_parts(
+        self,
+        generators: RangeParameters<RistrettoPoint>,
+    ) -> (RangeStatement<RistrettoPoint>, RangeProof<RistrettoPoint>) {
+        let agg = self.key.1;
+        let statement = RangeStatement {
+            generators,
+            commitments: self.commitments,
+            commitments_compressed: self.compressed,
+            minimum_value_promises: vec![None; agg],
+            seed_nonce: None,
+        };
+        (statement, self.proof)
+    }
+
+    fn parts(
+        &self,
+        generators: RangeParameters<RistrettoPoint>,
+    ) -> (RangeStatement<RistrettoPoint>, RangeProof<RistrettoPoint>) {
+        PreparedRangeProof {
+            key: self.key,
+            commitments: self.commitments.clone(),
+            compressed: self.compressed.clone(),
+            proof: self.proof.clone(),
+        }
+        .into_parts(generators)
     }
 
     /// Verifies this proof alone.
@@ -206,51 +231,59 @@ pub fn verify_prepared_refs(proofs: &[&PreparedRangeProof]) -> Result<(), RangeP
     for p in proofs {
         groups.entry(p.key).or_default().push(*p);
     }
-    for group in groups.values() {
-        let statements: Vec<RangeStatement<RistrettoPoint>> =
-            group.iter().map(|p| p.statement.clone()).collect();
-        let parsed: Vec<RangeProof<RistrettoPoint>> =
-            group.iter().map(|p| p.proof.clone()).collect();
-        let mut transcripts: Vec<Transcript> = group
-            .iter()
-            .map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT.as_bytes()))
-            .collect();
-        RangeProof::verify_batch(&mut transcripts, &statements, &parsed, VerifyAction::VerifyOnly)
-            .map_err(|_| RangeProofError::Invalid)?;
+    for (&(token, agg), group) in &groups {
+        let params = parameters(token, agg)?;
+        let (statements, parsed): (Vec<_>, Vec<_>) =
+            group.iter().map(|p| p.parts(params.clone())).unzip();
+        if !verify_group(&statements, &parsed) {
+            return Err(RangeProofError::Invalid);
+        }
     }
     Ok(())
 }
 
-/// Original positions, statements and proofs of one (token, aggregation size) group.
-type Group = (Vec<usize>, Vec<RangeStatement<RistrettoPoint>>, Vec<RangeProof<RistrettoPoint>>);
+/// One Bulletproofs+ batch verification of statements sharing one parameter set.
+fn verify_group(
+    statements: &[RangeStatement<RistrettoPoint>],
+    proofs: &[RangeProof<RistrettoPoint>],
+) -> bool {
+    let mut transcripts: Vec<Transcript> = statements
+        .iter()
+        .map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT.as_bytes()))
+        .collect();
+    RangeProof::verify_batch(&mut transcripts, statements, proofs, VerifyAction::VerifyOnly).is_ok()
+}
 
-/// Verifies many prepared proofs, consuming them (no copies of the statements), and names the
-/// invalid ones: `result[i]` is proof `i`'s verdict. Each (token, aggregation size) group is
-/// batch verified; only a group that fails is re-verified proof by proof.
+/// Verifies many prepared proofs, consuming them, and names the invalid ones: `result[i]` is
+/// proof `i`'s verdict. Each (token, aggregation size) group is batch verified; only a group
+/// that fails is re-verified proof by proof.
 pub fn verify_each(proofs: Vec<PreparedRangeProof>) -> Vec<Result<(), RangeProofError>> {
     let mut results = vec![Ok(()); proofs.len()];
-    let mut groups: HashMap<(TokenId, usize), Group> = HashMap::new();
+    let mut groups: HashMap<(TokenId, usize), Vec<(usize, PreparedRangeProof)>> = HashMap::new();
     for (i, p) in proofs.into_iter().enumerate() {
-        let g = groups.entry(p.key).or_default();
-        g.0.push(i);
-        g.1.push(p.statement);
-        g.2.push(p.proof);
+        groups.entry(p.key).or_default().push((i, p));
     }
-    let run = |statements: &[RangeStatement<RistrettoPoint>],
-               proofs: &[RangeProof<RistrettoPoint>]| {
-        let mut transcripts: Vec<Transcript> = statements
-            .iter()
-            .map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT.as_bytes()))
-            .collect();
-        RangeProof::verify_batch(&mut transcripts, statements, proofs, VerifyAction::VerifyOnly)
-            .is_ok()
-    };
-    for (indices, statements, parsed) in groups.values() {
-        if run(statements, parsed) {
+    for ((token, agg), members) in groups {
+        let Ok(params) = parameters(token, agg) else {
+            for (i, _) in members {
+                results[i] = Err(RangeProofError::Library);
+            }
+            continue;
+        };
+        let mut indices = Vec::with_capacity(members.len());
+        let mut statements = Vec::with_capacity(members.len());
+        let mut parsed = Vec::with_capacity(members.len());
+        for (i, p) in members {
+            let (statement, proof) = p.into_parts(params.clone());
+            indices.push(i);
+            statements.push(statement);
+            parsed.push(proof);
+        }
+        if verify_group(&statements, &parsed) {
             continue;
         }
         for (k, &i) in indices.iter().enumerate() {
-            if !run(&statements[k..k + 1], &parsed[k..k + 1]) {
+            if !verify_group(&statements[k..k + 1], &parsed[k..k + 1]) {
                 results[i] = Err(RangeProofError::Invalid);
             }
         }
@@ -272,7 +305,8 @@ impl RangeBatch {
         if proofs.iter().any(|p| p.key != key) {
             return None;
         }
-        let (statements, proofs) = proofs.into_iter().map(|p| (p.statement, p.proof)).unzip();
+        let params = parameters(key.0, key.1).ok()?;
+        let (statements, proofs) = proofs.into_iter().map(|p| p.into_parts(params.clone())).unzip();
         Some(RangeBatch { statements, proofs })
     }
 
@@ -288,19 +322,11 @@ impl RangeBatch {
 
     /// One batch verification of all proofs.
     pub fn verify(&self) -> Result<(), RangeProofError> {
-        let mut transcripts: Vec<Transcript> = self
-            .statements
-            .iter()
-            .map(|_| Transcript::new(domain::RANGE_PROOF_TRANSCRIPT.as_bytes()))
-            .collect();
-        RangeProof::verify_batch(
-            &mut transcripts,
-            &self.statements,
-            &self.proofs,
-            VerifyAction::VerifyOnly,
-        )
-        .map(|_| ())
-        .map_err(|_| RangeProofError::Invalid)
+        if verify_group(&self.statements, &self.proofs) {
+            Ok(())
+        } else {
+            Err(RangeProofError::Invalid)
+        }
     }
 }
 

@@ -21,7 +21,7 @@ use crate::tx::Tx;
 
 /// Proofs per batch verification chunk (batches amortise up to about this size; larger chunks
 /// gain little and leave threads idle).
-const RANGE_CHUNK: usize = 64;
+pub const RANGE_CHUNK: usize = 64;
 
 /// Stateless validation of every transaction; `result[i]` is transaction `i`'s verdict.
 pub fn verify_batch_stateless(txs: &[Tx], ctx: &ValidationContext) -> Vec<Result<(), TxError>> {
@@ -66,8 +66,8 @@ pub fn verify_batch_stateless(txs: &[Tx], ctx: &ValidationContext) -> Vec<Result
     for (i, e) in failures {
         results[i] = Err(e);
     }
-    let mut seen = HashMap::new();
-    let mut outputs = HashMap::new();
+    let mut seen = HashMap::with_capacity(txs.len());
+    let mut outputs = HashMap::with_capacity(2 * txs.len());
     for (i, tx) in txs.iter().enumerate() {
         if results[i].is_err() {
             continue;

@@ -18,7 +18,8 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use mcnode_crypto::{RistrettoPrivate, Scalar, domain, hash_to_point};
+use mcnode_crypto::backend::{AVX512_COMPILED, curve_backend};
+use mcnode_crypto::{RISTRETTO_BASEPOINT_POINT, RistrettoPrivate, Scalar, domain, hash_to_point};
 use mcnode_tx::Encode;
 use mcnode_tx::builder::RingSource;
 use mcnode_tx::builder::{SpendableOutput, assemble_ring};
@@ -257,8 +258,26 @@ fn run_inner(args: &TxArgs) -> Result<(), String> {
     let funded16 = fx.fund_sender(&vec![10_000; 16 * n16], &mut rng);
     let ctx: ValidationContext = test_context(HEIGHT);
 
+    let backend = curve_backend().name();
+    if !args.json {
+        println!(
+            "curve25519-dalek backend: {backend} (AVX-512 IFMA code compiled in: {})",
+            if AVX512_COMPILED { "yes" } else { "no" }
+        );
+    }
+
     // ---- per-operation costs -------------------------------------------------------------
     r.section("Per operation (one thread)");
+    let point = RISTRETTO_BASEPOINT_POINT * Scalar::random(&mut rng);
+    let k = Scalar::random(&mut rng);
+    r.put(
+        "scalar_mult_us",
+        1e6 * measure(s, || {
+            std::hint::black_box(std::hint::black_box(point) * std::hint::black_box(k));
+        }),
+        "us",
+        "variable-base scalar multiplication",
+    );
     let pk = fx.ledger.outputs()[0].target_key;
     r.put(
         "hash_to_point_us",
@@ -474,6 +493,13 @@ fn run_inner(args: &TxArgs) -> Result<(), String> {
     for st in super::tx_stages::measure_stages(&txs1, &ctx, &fx.ledger, &mut |f| measure(s, f)) {
         r.put(st.key, 1e6 * st.seconds, "us", st.what);
     }
+    r.section(&format!("Where a 1x2 batch of {n1} goes (one thread, per transaction)"));
+    let batch_stages = single.install(|| {
+        super::tx_stages::measure_batch_stages(&txs1, &ctx, &fx.ledger, &mut |f| measure(s, f))
+    })?;
+    for st in batch_stages {
+        r.put(st.key, 1e6 * st.seconds, "us", st.what);
+    }
 
     let one_at_a_time = |txs: &[Tx]| {
         let mut i = 0usize;
@@ -640,6 +666,8 @@ fn run_inner(args: &TxArgs) -> Result<(), String> {
         }),
     );
 
+    r.fields.insert("curve_backend".into(), json!(backend));
+    r.fields.insert("curve_backend_avx512_compiled".into(), json!(AVX512_COMPILED));
     r.fields.insert("threads".into(), json!(all_threads));
     r.fields.insert("seconds_per_measurement".into(), json!(s));
     r.fields.insert("compiled_avx2".into(), json!(cfg!(target_feature = "avx2")));
