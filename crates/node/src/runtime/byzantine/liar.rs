@@ -244,3 +244,112 @@ impl Liar {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mcnode_ledger::block::BlockId;
+    use mcnode_types::Hash32;
+
+    use super::super::lies::placeholder;
+
+    fn liar(b: ByzantineBehaviour) -> Liar {
+        Liar::new(b, 50, SigningIdentity::from_seed(&[5; 32]))
+    }
+
+    fn own_msg(l: &Liar, slot: u64) -> Wire {
+        let st = placeholder(l.own, slot, Hash32::ZERO);
+        ScpEnvelope::sign(l.key(), "c", BlockId(Hash32::ZERO), st).to_wire()
+    }
+
+    fn other_msg(slot: u64) -> Wire {
+        let key = SigningIdentity::from_seed(&[6; 32]);
+        let st = placeholder(NodeId(key.verifying().to_bytes()), slot, Hash32::ZERO);
+        ScpEnvelope::sign(&key, "c", BlockId(Hash32::ZERO), st).to_wire()
+    }
+
+    fn decode(w: &Wire) -> ScpEnvelope {
+        ScpEnvelope::from_canonical_bytes(w).unwrap()
+    }
+
+    fn kind(l: &Liar, k: &str) -> u64 {
+        l.sent.get_or_create(&KindLabel { kind: k.to_owned() }).get()
+    }
+
+    #[test]
+    fn equivocation_tells_odd_peers_a_validly_signed_other_statement() {
+        let l = liar(ByzantineBehaviour::Equivocate);
+        let m = own_msg(&l, 4);
+        assert_eq!(l.outgoing(0, m.clone()), vec![m.clone()]);
+        let odd = l.outgoing(1, m.clone());
+        assert_eq!(odd.len(), 1);
+        let (a, b) = (decode(&m), decode(&odd[0]));
+        b.verify().unwrap();
+        assert_eq!((b.statement.slot, b.statement.node_id), (a.statement.slot, l.own));
+        assert_ne!(a.statement, b.statement);
+        assert_eq!(kind(&l, "equivocation-nominate"), 1);
+        // GetLatestMsg answers split the same way.
+        assert_eq!(l.latest_answer(2, vec![m.clone()]), vec![m.clone()]);
+        assert_eq!(l.latest_answer(3, vec![m]), odd);
+        // Nobody else's statement is relayed.
+        assert!(l.outgoing(0, other_msg(4)).is_empty());
+    }
+
+    #[test]
+    fn silent_and_garbage_never_send_the_statement() {
+        let s = liar(ByzantineBehaviour::Silent);
+        let m = own_msg(&s, 2);
+        assert!(s.outgoing(0, m.clone()).is_empty());
+        assert!(s.latest_answer(0, vec![m.clone()]).is_empty());
+        assert_eq!(kind(&s, "withheld-statement"), 2);
+        let g = liar(ByzantineBehaviour::Garbage);
+        let out = g.outgoing(1, m.clone());
+        assert_eq!(out.len(), 3);
+        assert!(out.iter().all(|w| *w != m));
+        assert_eq!(kind(&g, "garbage-instead-of-statement"), 3);
+    }
+
+    #[test]
+    fn replay_resends_kept_statements_its_own_and_others() {
+        let l = liar(ByzantineBehaviour::Replay);
+        l.observe_incoming(&other_msg(1));
+        // Bytes that do not verify are not kept.
+        l.observe_incoming(b"junk");
+        let first = own_msg(&l, 1);
+        let out = l.outgoing(0, first.clone());
+        assert_eq!(out, vec![first.clone(), other_msg(1)]);
+        let out = l.outgoing(0, own_msg(&l, 2));
+        assert_eq!(out.len(), 3, "the new statement and both kept ones");
+        assert!(out.contains(&first) && out.contains(&other_msg(1)));
+        assert_eq!(kind(&l, "replay-other"), 2);
+        assert_eq!(kind(&l, "replay-own"), 1);
+        let answer = l.latest_answer(0, vec![]);
+        assert_eq!(answer.len(), 3);
+    }
+
+    #[test]
+    fn block_answers_lie_by_behaviour() {
+        let block = pb::BlockData {
+            block: Some(pb::Block {
+                id: vec![1; 32],
+                contents_hash: vec![2; 32],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let resp = pb::GetBlocksResponse { blocks: vec![block] };
+        let stale = pb::GetBlocksResponse { blocks: vec![pb::BlockData::default(); 2] };
+        let s = liar(ByzantineBehaviour::Silent).blocks_answer(0, resp.clone(), None);
+        assert!(s.blocks.is_empty());
+        let g = liar(ByzantineBehaviour::Garbage).blocks_answer(0, resp.clone(), None);
+        assert_ne!(g.blocks[0].block.as_ref().unwrap().contents_hash, vec![2; 32]);
+        let e = liar(ByzantineBehaviour::Equivocate);
+        assert_eq!(e.blocks_answer(0, resp.clone(), None), resp);
+        assert_ne!(
+            e.blocks_answer(1, resp.clone(), None).blocks[0].block.as_ref().unwrap().id,
+            vec![1; 32]
+        );
+        let r = liar(ByzantineBehaviour::Replay);
+        assert_eq!(r.blocks_answer(0, resp, Some(stale.clone())), stale);
+    }
+}

@@ -55,20 +55,16 @@ impl Witness {
         }
         let e = seen.entry((st.node_id, st.slot)).or_default();
         let conflict = match &st.pledge {
-            Pledge::Nominate(_) => match &e.nominate {
-                Some(old) if *old == st.pledge => false,
-                Some(old) if st.pledge.is_newer_than(old) => {
-                    e.nominate = Some(st.pledge.clone());
-                    false
-                }
-                Some(old) => !old.is_newer_than(&st.pledge),
-                None => {
+            Pledge::Nominate(_) => match e.nominate.clone() {
+                Some(old) if old == st.pledge => false,
+                Some(old) if !st.pledge.is_newer_than(&old) => !old.is_newer_than(&st.pledge),
+                _ => {
                     e.nominate = Some(st.pledge.clone());
                     false
                 }
             },
-            Pledge::Externalize(x) => match &e.externalize {
-                Some(v) => *v != x.commit.value,
+            Pledge::Externalize(x) => match e.externalize.clone() {
+                Some(v) => v != x.commit.value,
                 None => {
                     e.externalize = Some(x.commit.value.clone());
                     false
