@@ -210,6 +210,11 @@ impl Metrics {
         Metrics { registry, ..m }
     }
 
+    /// The registry, for metrics a build adds (the `byzantine` feature's counters).
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
     /// Counts one transaction result.
     pub fn record_tx_result(&self, result: ProposeTxResult) {
         self.tx_results

@@ -128,6 +128,12 @@ pub enum ConfigError {
         /// What the schema says.
         message: String,
     },
+    /// `[byzantine]` in a binary built without the `byzantine` cargo feature.
+    #[error(
+        "byzantine: this binary was built without the `byzantine` feature (test builds only) \
+         and refuses to run a Byzantine test node; remove the [byzantine] section"
+    )]
+    ByzantineNotBuilt,
 }
 
 /// A semantic problem of a configuration that was understood.

@@ -13,6 +13,7 @@
 //!   stellar-core's limits) and its safety predicates.
 
 mod attestation;
+pub mod byzantine;
 mod error;
 pub mod keyfile;
 mod locate;
@@ -23,6 +24,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub use byzantine::{BYZANTINE_BUILD, ByzantineBehaviour, ByzantineConfig};
 pub use error::{ConfigError, Invalid, OverrideProblem, Problem, ValueSource};
 pub use overrides::{Override, Overrides};
 pub use schema::{
@@ -95,6 +97,9 @@ pub fn parse(text: &str, overrides: &Overrides, base_dir: &Path) -> Result<Loade
             }
             ConfigError::Schema { path: overrides::render(&steps), at, message }
         })?;
+    if config.byzantine.is_some() && !BYZANTINE_BUILD {
+        return Err(ConfigError::ByzantineNotBuilt);
+    }
     resolve_paths(&mut config, base_dir);
     Ok(Loaded { config, text: text.to_string(), overrides: overrides.clone() })
 }

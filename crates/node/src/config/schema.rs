@@ -61,6 +61,9 @@ pub struct NodeConfig {
     /// Publishing each block to a block archive as it lands (none by default).
     #[serde(default)]
     pub archive: Option<ArchiveConfig>,
+    /// Test builds only: makes this node lie (`config::byzantine`; refused by other builds).
+    #[serde(default)]
+    pub byzantine: Option<super::byzantine::ByzantineConfig>,
 }
 
 /// `[archive]`: where a running node publishes each block it appends (the layout of

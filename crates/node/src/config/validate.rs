@@ -222,6 +222,15 @@ fn numbers(c: &NodeConfig, out: &mut Found) {
     if c.pool.pending_limit == 0 {
         out.push((at(&["pool", "pending_limit"]), Problem::Zero));
     }
+    if let Some(b) = &c.byzantine {
+        let max = super::byzantine::MAX_GARBAGE_RATE_PER_SEC;
+        if b.rate_per_sec == 0 {
+            out.push((at(&["byzantine", "rate_per_sec"]), Problem::Zero));
+        } else if b.rate_per_sec > max {
+            let p = Problem::TooLarge { value: b.rate_per_sec.into(), max: max.into() };
+            out.push((at(&["byzantine", "rate_per_sec"]), p));
+        }
+    }
     let m = c.pool.max_values_per_slot;
     if m == 0 {
         out.push((at(&["pool", "max_values_per_slot"]), Problem::Zero));

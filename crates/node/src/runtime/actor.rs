@@ -145,6 +145,8 @@ pub struct Actor {
     pub status: RuntimeStatus,
     /// Moves the Prometheus metrics.
     pub metrics: MetricsTracker,
+    /// The Byzantine test node's hook (honest pass-through unless configured).
+    pub byzantine: super::byzantine::Hook,
 }
 
 /// Creates the channel of an actor.
@@ -226,16 +228,18 @@ impl Actor {
         action: Action,
     ) -> Result<(), Fatal> {
         match action {
-            Action::Send { to, msg } => self.peers.send(&to, Outgoing::Msg(msg)),
+            Action::Send { to, msg } => self.byzantine.send(&self.peers, &to, msg),
             Action::Broadcast { msg, except } => {
                 for peer in self.peers.ids() {
                     if !except.contains(&peer) {
-                        self.peers.send(&peer, Outgoing::Msg(msg.clone()));
+                        self.byzantine.send(&self.peers, &peer, msg.clone());
                     }
                 }
             }
             Action::RelayTx { hash, to } => {
-                if let Some(tx) = self.engine.pool().get(&hash) {
+                if let Some(tx) =
+                    self.engine.pool().get(&hash).filter(|_| self.byzantine.relays_txs())
+                {
                     for peer in to {
                         self.peers.send(&peer, Outgoing::Relay(tx.payload.clone()));
                     }

@@ -15,6 +15,7 @@ pub mod actor;
 pub mod admit;
 pub mod archive_publish;
 pub mod backoff;
+pub mod byzantine;
 pub mod client_service;
 pub mod clock;
 pub mod enclave_worker;

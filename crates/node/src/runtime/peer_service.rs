@@ -179,6 +179,7 @@ impl PeerApi for PeerService {
         if bytes.len() > MAX_ENVELOPE_BYTES {
             return Err(Status::invalid_argument("envelope too large"));
         }
+        self.0.byzantine.observe_incoming(&bytes);
         self.0.engine.notify(Input::PeerMessage { from, bytes }).await;
         Ok(Response::new(SendConsensusMsgResponse {}))
     }
@@ -190,9 +191,12 @@ impl PeerApi for PeerService {
         // This node's latest signed statements for the current slot (stellar-core's
         // GET_SCP_STATE), for configured peers; anyone else gets none.
         let s = &self.0;
-        let known = caller(&request).is_ok_and(|from| s.known_peers.contains(&from));
+        let from = caller(&request).ok();
+        let known = from.is_some_and(|from| s.known_peers.contains(&from));
         let envelopes = if known {
-            s.engine.latest_msgs().await.iter().map(|w| w.to_vec()).collect()
+            let msgs = s.engine.latest_msgs().await;
+            let i = super::byzantine::position(&s.known_peers, from);
+            s.byzantine.latest_answer(i, msgs).iter().map(|w| w.to_vec()).collect()
         } else {
             Vec::new()
         };
@@ -236,7 +240,11 @@ impl PeerApi for PeerService {
             .map(|h| h.try_into().map(Hash32))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| Status::invalid_argument("every tx hash must be 32 bytes"))?;
-        let found = s.engine.get_txs(hashes.clone()).await;
+        let found = if s.byzantine.answers_txs() {
+            s.engine.get_txs(hashes.clone()).await
+        } else {
+            Vec::new()
+        };
         let missing = hashes
             .iter()
             .filter(|h| !found.iter().any(|t| t.context.tx_hash == **h))
@@ -260,6 +268,15 @@ impl PeerApi for PeerService {
         &self,
         request: Request<pb::GetBlocksRequest>,
     ) -> Result<Response<pb::GetBlocksResponse>, Status> {
-        Ok(Response::new(self.0.get_blocks(request.into_inner()).await?))
+        let s = &self.0;
+        let i = super::byzantine::position(&s.known_peers, caller(&request).ok());
+        let req = request.into_inner();
+        let stale = if s.byzantine.wants_stale_blocks() {
+            s.get_blocks(pb::GetBlocksRequest { from: 0, ..req.clone() }).await.ok()
+        } else {
+            None
+        };
+        let resp = s.get_blocks(req).await?;
+        Ok(Response::new(s.byzantine.blocks_answer(i, resp, stale)))
     }
 }

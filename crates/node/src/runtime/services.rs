@@ -47,6 +47,8 @@ pub struct Services {
     pub incoming: Arc<Mutex<HashMap<SessionId, NodeId>>>,
     /// Peer handshakes refused (unknown node, wrong chain or configuration, bad evidence).
     pub peers_refused: Arc<AtomicU64>,
+    /// The Byzantine test node's hook (honest pass-through unless configured).
+    pub byzantine: super::byzantine::Hook,
 }
 
 impl Services {

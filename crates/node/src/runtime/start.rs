@@ -28,6 +28,7 @@ use crate::config::{EnclaveBackend, NodeConfig, keyfile};
 use crate::engine::{Engine, EngineConfig, Tip};
 
 use super::actor::{self, Actor};
+use super::byzantine::Hook;
 use super::client_service::ClientService;
 use super::clock::Clock;
 use super::enclave_worker::EnclaveWorker;
@@ -309,6 +310,8 @@ pub async fn run_until(
         .unwrap_or_default();
     let qset = cfg.quorum_set.to_quorum_set();
     // Peers' quorum sets are learned from their signed statements (engine::qsets).
+    let mut metrics = Metrics::new();
+    let byzantine = Hook::new(cfg.byzantine.as_ref(), &key, &mut metrics);
     let mut ecfg = EngineConfig::new(cfg.chain_id.clone(), key, qset.clone(), BTreeMap::new());
     ecfg.learn_quorum_sets = cfg.peers.iter().map(|p| p.id).collect();
     ecfg.scp = cfg.consensus.scp_config();
@@ -333,7 +336,7 @@ pub async fn run_until(
     };
     let (handle, rx) = actor::channel();
     let peer_list: Vec<_> = cfg.peers.iter().map(|p| (p.id, p.address.clone())).collect();
-    let metrics = Arc::new(Metrics::new());
+    let metrics = Arc::new(metrics);
     let pctx = PeerContext {
         own_id,
         enclave: enclave.clone(),
@@ -342,6 +345,7 @@ pub async fn run_until(
         metrics: metrics.clone(),
     };
     let peers = Peers::start(&pctx, &peer_list);
+    byzantine.start(&cfg.chain_id, &peers, stop.clone());
     let refused = Arc::new(AtomicU64::new(0));
     // Time 0: not appended since this start.
     let last_block = LastBlock { index: last.index, id: last.id.0, time: 0 };
@@ -358,6 +362,7 @@ pub async fn run_until(
         known_peers: Arc::new(cfg.peers.iter().map(|p| p.id).collect::<BTreeSet<_>>()),
         incoming: Arc::new(Mutex::new(HashMap::new())),
         peers_refused: refused,
+        byzantine: byzantine.clone(),
     };
     let admin_state =
         AdminState { source: Arc::new(status.clone()), metrics: metrics.clone(), log_level };
@@ -377,7 +382,7 @@ pub async fn run_until(
         "node running"
     );
     let metrics = MetricsTracker::new(metrics);
-    let actor = Actor { engine, clock, enclave, ledger, store, peers, status, metrics };
+    let actor = Actor { engine, clock, enclave, ledger, store, peers, status, metrics, byzantine };
     let result = actor.run(handle, rx, stop.clone()).await;
     // Stop the servers (they watch `stop`; on a fatal error nobody set it).
     for s in servers {
