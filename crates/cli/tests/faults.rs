@@ -36,7 +36,8 @@ fn clock_seed() -> u64 {
 fn tails(dir: &std::path::Path, n: usize) -> String {
     let mut s = String::new();
     for i in 0..n {
-        let text = std::fs::read_to_string(dir.join(format!("node-{i}/run.log"))).unwrap_or_default();
+        let text =
+            std::fs::read_to_string(dir.join(format!("node-{i}/run.log"))).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         s.push_str(&format!("\n--- node-{i}/run.log (last 12 lines)\n"));
         s.push_str(&lines[lines.len().saturating_sub(12)..].join("\n"));
@@ -48,7 +49,8 @@ fn tails(dir: &std::path::Path, n: usize) -> String {
 /// logs' tails, and keeps the devnet directory.
 fn run(name: &str, seed: u64, plan: &[Fault], opts: &Options) -> Report {
     println!("fault run {name}: seed {seed}; plan {plan:?}");
-    let dir: PathBuf = std::env::temp_dir().join(format!("mcnode-faults-{name}-{seed}-{}", std::process::id()));
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("mcnode-faults-{name}-{seed}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     match scenario::run(std::path::Path::new(MCNODE), &dir, seed, plan, opts) {
         Ok(r) => {

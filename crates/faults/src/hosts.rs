@@ -22,7 +22,9 @@ static RUNS: AtomicU32 = AtomicU32::new(0);
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
     /// A command could not be started at all.
-    #[error("cannot run `{cmd}`: {source} (the fault tests need iproute2 and nftables: run scripts/install-test-deps.sh as root)")]
+    #[error(
+        "cannot run `{cmd}`: {source} (the fault tests need iproute2 and nftables: run scripts/install-test-deps.sh as root)"
+    )]
     Spawn {
         /// The command line.
         cmd: String,
@@ -40,7 +42,9 @@ pub enum HostError {
         stderr: String,
     },
     /// Network namespaces cannot be made here (no root, or a kernel without them).
-    #[error("network namespaces are not available here ({0}); the fault tests need root and a kernel with netns, veth and bridge support")]
+    #[error(
+        "network namespaces are not available here ({0}); the fault tests need root and a kernel with netns, veth and bridge support"
+    )]
     NoNetns(Box<HostError>),
     /// Every candidate subnet is in use.
     #[error("no free 10.x.y.0/24 subnet found for the run")]
@@ -125,7 +129,8 @@ impl Hosts {
         let net = free_subnet(pid, r)?;
         let gateway = Ipv4Addr::new(net[0], net[1], net[2], 1);
         let bridge = format!("{prefix}b");
-        let mut hosts = Hosts { prefix: prefix.clone(), bridge: bridge.clone(), gateway, hosts: vec![] };
+        let mut hosts =
+            Hosts { prefix: prefix.clone(), bridge: bridge.clone(), gateway, hosts: vec![] };
         run_ip(&["link", "add", &bridge, "type", "bridge"])
             .map_err(|e| HostError::NoNetns(Box::new(e)))?;
         run_ip(&["addr", "add", &format!("{gateway}/24"), "dev", &bridge])?;

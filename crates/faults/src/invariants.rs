@@ -26,7 +26,9 @@ pub enum Violation {
         ids: Vec<(usize, String)>,
     },
     /// A payment one node included is missing from another's ledger.
-    #[error("key image {key_image} is in node {included_by}'s ledger but not in node {missing_on}'s")]
+    #[error(
+        "key image {key_image} is in node {included_by}'s ledger but not in node {missing_on}'s"
+    )]
     Missing {
         /// The payment's key image.
         key_image: String,

@@ -198,9 +198,11 @@ impl Net {
         let text = std::fs::read_to_string(path).map_err(io(path.display().to_string()))?;
         let mut t: toml::Table = text.parse().map_err(|e: toml::de::Error| bad(e.to_string()))?;
         let ip = self.nodes[i].ip;
-        for (k, port) in
-            [("peer_listen", PEER_PORT), ("client_listen", CLIENT_PORT), ("admin_listen", ADMIN_PORT)]
-        {
+        for (k, port) in [
+            ("peer_listen", PEER_PORT),
+            ("client_listen", CLIENT_PORT),
+            ("admin_listen", ADMIN_PORT),
+        ] {
             t.insert(k.into(), toml::Value::String(format!("{ip}:{port}")));
         }
         let peers = t

@@ -80,7 +80,8 @@ pub fn apply(ns: &str, rules: &[Rule]) -> Result<(), HostError> {
             .write_all(text.as_bytes())
             .map_err(|source| HostError::Spawn { cmd: cmd.clone(), source })?;
     }
-    let out = child.wait_with_output().map_err(|source| HostError::Spawn { cmd: cmd.clone(), source })?;
+    let out =
+        child.wait_with_output().map_err(|source| HostError::Spawn { cmd: cmd.clone(), source })?;
     if out.status.success() {
         Ok(())
     } else {

@@ -91,7 +91,8 @@ impl Payer {
                 if let Ok(owned) = o.view(&account, 0)
                     && owned.amount.token_id == TokenId(0)
                 {
-                    let s = SpendableOutput { tx_out: *o, subaddress_index: 0, amount: owned.amount };
+                    let s =
+                        SpendableOutput { tx_out: *o, subaddress_index: 0, amount: owned.amount };
                     unspent.push((w, s));
                 }
             }
@@ -137,7 +138,8 @@ impl Payer {
         p: &Payment,
         seed: u64,
     ) -> Result<ProposeTxResult, PayError> {
-        let r = tokio::time::timeout(Duration::from_secs(15), self.submit_inner(client_url, p, seed));
+        let r =
+            tokio::time::timeout(Duration::from_secs(15), self.submit_inner(client_url, p, seed));
         r.await.unwrap_or_else(|_| {
             Err(PayError::Transport { url: client_url.to_owned(), reason: "timed out".into() })
         })
@@ -158,7 +160,8 @@ impl Payer {
         let mut eph = [0u8; 32];
         eph[..8].copy_from_slice(&seed.to_le_bytes());
         eph[8] = 1;
-        let (hs, msg1) = ClientHandshake::start(&self.channel, eph).map_err(|e| t(format!("{e:?}")))?;
+        let (hs, msg1) =
+            ClientHandshake::start(&self.channel, eph).map_err(|e| t(format!("{e:?}")))?;
         let msg2 = client
             .auth(AuthRequest { handshake: msg1 })
             .await

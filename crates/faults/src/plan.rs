@@ -105,7 +105,11 @@ fn draw(rng: &mut SimRng, k: u64, n: usize) -> Fault {
         },
         _ => Fault::Clock {
             node: pick(rng, n),
-            percent: if rng.next_u64() % 2 == 0 { 25 + (rng.next_u64() % 50) as u32 } else { 200 + (rng.next_u64() % 300) as u32 },
+            percent: if rng.next_u64() % 2 == 0 {
+                25 + (rng.next_u64() % 50) as u32
+            } else {
+                200 + (rng.next_u64() % 300) as u32
+            },
         },
     }
 }

@@ -77,9 +77,9 @@ pub enum RunError {
 pub struct Report {
     /// Per phase: the fault and how long liveness took to return after it ended.
     pub phases: Vec<(Fault, Duration)>,
-    /// Payments submitted, and how many a node accepted.
+    /// Payments built and submitted (each spends its own origin output).
     pub submitted: usize,
-    /// Accepted (`Ok`).
+    /// How many a node accepted (`Ok`) at their first or a later attempt.
     pub accepted: usize,
     /// Payments in every honest ledger at the end.
     pub included: usize,
@@ -155,12 +155,24 @@ impl Runner {
         Ok(())
     }
 
-    /// Builds a payment and proposes it to a running node (`via`, or random): its key image
-    /// and whether it was accepted.
-    fn pay(&mut self, via: Option<usize>) -> Result<(Payment, bool), RunError> {
+    /// Proposes `again` (a payment refused earlier) or a new payment to a running node (`via`,
+    /// or random): the payment and whether it is now in a pool or a ledger (`Ok`, or
+    /// `KeyImageSpent`: already included).
+    fn pay(
+        &mut self,
+        via: Option<usize>,
+        again: Option<Payment>,
+    ) -> Result<(Payment, bool), RunError> {
         let seed = self.rng.next_u64();
-        let p = self.payer.next(seed)?;
-        self.ours.push(p.key_image.clone());
+        let p = match again {
+            Some(p) => p,
+            None => {
+                let p = self.payer.next(seed)?;
+                self.ours.push(p.key_image.clone());
+                self.report.submitted += 1;
+                p
+            }
+        };
         let running: Vec<usize> =
             self.honest.iter().copied().filter(|&i| self.net.is_started(i)).collect();
         let i = match via {
@@ -170,9 +182,8 @@ impl Runner {
         };
         let url = self.net.nodes[i].client_url();
         let res = self.net.rt.block_on(self.payer.submit(&url, &p, seed));
-        self.report.submitted += 1;
-        let ok = matches!(res, Ok(ProposeTxResult::Ok));
-        if ok {
+        let ok = matches!(res, Ok(ProposeTxResult::Ok | ProposeTxResult::KeyImageSpent));
+        if matches!(res, Ok(ProposeTxResult::Ok)) {
             self.report.accepted += 1;
         }
         Ok((p, ok))
@@ -183,6 +194,7 @@ impl Runner {
     fn live(&mut self, since: Instant) -> Result<Duration, RunError> {
         let bound = self.opts.liveness;
         let mut pending: Option<Payment> = None;
+        let mut refused: Option<Payment> = None;
         loop {
             self.none_died()?;
             if since.elapsed() > bound {
@@ -194,18 +206,18 @@ impl Runner {
             }
             match &pending {
                 None => {
-                    let (p, ok) = self.pay(None)?;
+                    let (p, ok) = self.pay(None, refused.take())?;
                     if ok {
                         pending = Some(p);
                     } else {
+                        refused = Some(p);
                         std::thread::sleep(Duration::from_millis(500));
                     }
                 }
                 Some(p) => {
                     let everywhere = self.honest.iter().all(|&i| {
-                        observe::blocks(self.net.nodes[i].admin()).is_ok_and(|c| {
-                            c.iter().any(|b| b.key_images.contains(&p.key_image))
-                        })
+                        observe::blocks(self.net.nodes[i].admin())
+                            .is_ok_and(|c| c.iter().any(|b| b.key_images.contains(&p.key_image)))
                     });
                     if everywhere {
                         return Ok(since.elapsed());
@@ -243,7 +255,8 @@ impl Runner {
             Fault::Loss { percent } => {
                 let keep = vec![crate::network::CLIENT_PORT, crate::network::ADMIN_PORT];
                 for i in 0..n {
-                    self.net.set_rules(i, vec![Rule::Loss { percent: *percent, keep: keep.clone() }])?;
+                    self.net
+                        .set_rules(i, vec![Rule::Loss { percent: *percent, keep: keep.clone() }])?;
                 }
             }
             Fault::Delay { delay_ms, jitter_ms } => {
@@ -253,7 +266,7 @@ impl Runner {
                 let watch = self.other_than(*node);
                 let admin = self.net.nodes[watch].admin();
                 let h0 = observe::height(admin).unwrap_or(0);
-                self.pay(Some(watch))?;
+                self.pay(Some(watch), None)?;
                 let t = Instant::now();
                 // Poll as fast as the admin API answers; kill at the first change.
                 while t.elapsed() < Duration::from_secs(30) {
@@ -268,7 +281,7 @@ impl Runner {
                 restart.push((*node, Vec::new()));
             }
             Fault::KillAtRandom { node, after_ms, down_ms } => {
-                self.pay(None)?;
+                self.pay(None, None)?;
                 std::thread::sleep(Duration::from_millis(*after_ms));
                 self.net.kill(*node);
                 self.report.kills += 1;
@@ -286,7 +299,7 @@ impl Runner {
         }
         for _ in 0..2 {
             self.none_died()?;
-            self.pay(None)?;
+            self.pay(None, None)?;
         }
         let left = self.opts.hold.saturating_sub(t0.elapsed());
         std::thread::sleep(left);
@@ -315,18 +328,28 @@ impl Runner {
     fn finish(mut self) -> Result<Report, RunError> {
         self.none_died()?;
         let t = Instant::now();
-        let mut chains: Vec<(usize, Vec<BlockSummary>)>;
-        loop {
-            chains = Vec::new();
+        let chains: Vec<(usize, Vec<BlockSummary>)> = loop {
+            let mut chains = Vec::new();
+            let mut unread = None;
             for &i in &self.honest {
-                chains.push((i, observe::blocks(self.net.nodes[i].admin())?));
+                match observe::blocks(self.net.nodes[i].admin()) {
+                    Ok(c) => chains.push((i, c)),
+                    Err(e) => unread = Some(e),
+                }
             }
-            let first = chains[0].1.len();
-            if chains.iter().all(|(_, c)| c.len() == first) || t.elapsed() > self.opts.liveness {
-                break;
+            let settled =
+                unread.is_none() && chains.iter().all(|(_, c)| c.len() == chains[0].1.len());
+            if settled {
+                break chains;
+            }
+            if t.elapsed() > self.opts.liveness {
+                match unread {
+                    Some(e) => return Err(e.into()),
+                    None => break chains,
+                }
             }
             std::thread::sleep(Duration::from_millis(500));
-        }
+        };
         invariants::agreement(&chains).map_err(|v| self.violation(v))?;
         let acked = invariants::acknowledged(&chains, &self.ours);
         invariants::included(&chains, &acked).map_err(|v| self.violation(v))?;
@@ -341,7 +364,8 @@ impl Runner {
         }
         for &i in &self.honest {
             let ledger = self.net.nodes[i].dir.join("ledger");
-            invariants::ledger_verify(&self.net.mcnode, i, &ledger).map_err(|v| self.violation(v))?;
+            invariants::ledger_verify(&self.net.mcnode, i, &ledger)
+                .map_err(|v| self.violation(v))?;
         }
         Ok(self.report)
     }

@@ -108,7 +108,8 @@ fn the_proxy_delays_each_direction_by_what_it_is_told() {
 #[test]
 fn hosts_are_removed_on_drop_and_stale_ones_of_dead_runs_on_the_next_start() {
     let names = |h: &Hosts| h.hosts.iter().map(|x| x.ns.clone()).collect::<Vec<_>>();
-    let listed = || String::from_utf8_lossy(&run("ip", &["netns", "list"]).unwrap().stdout).into_owned();
+    let listed =
+        || String::from_utf8_lossy(&run("ip", &["netns", "list"]).unwrap().stdout).into_owned();
     let h = hosts(2);
     let ns = names(&h);
     assert!(ns.iter().all(|n| listed().contains(n.as_str())));
@@ -116,13 +117,14 @@ fn hosts_are_removed_on_drop_and_stale_ones_of_dead_runs_on_the_next_start() {
     let now = listed();
     assert!(ns.iter().all(|n| !now.contains(n.as_str())), "left behind: {now}");
 
-    // A run of a process that no longer exists (pid 0x3ffffe is above this kernel's pid_max
-    // default, and checked absent), killed before it could clean up.
+    // A run of a process that does not exist (pid 0x3ffffe, checked absent: far above the
+    // usual pid_max), killed before it could clean up.
     assert!(!std::path::Path::new(&format!("/proc/{}", 0x3ffffe)).exists());
     run("ip", &["netns", "add", "mf3ffffeg0n0"]).unwrap();
     run("ip", &["link", "add", "mf3ffffeg0b", "type", "bridge"]).unwrap();
     assert!(clean_stale() >= 2);
     assert!(!listed().contains("mf3ffffeg0n0"));
-    let links = String::from_utf8_lossy(&run("ip", &["-o", "link", "show"]).unwrap().stdout).into_owned();
+    let links =
+        String::from_utf8_lossy(&run("ip", &["-o", "link", "show"]).unwrap().stdout).into_owned();
     assert!(!links.contains("mf3ffffeg0b"), "{links}");
 }
