@@ -23,9 +23,7 @@ fn bench_network_reports_a_sustained_rate_in_agreement_and_its_ratio_to_the_floo
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "stderr: {stderr}");
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
-    for k in
-        ["sustained_tx_per_sec", "floor_tx_per_sec", "ratio_to_floor", "p50_ms", "p99_ms"]
-    {
+    for k in ["sustained_tx_per_sec", "floor_tx_per_sec", "ratio_to_floor", "p50_ms", "p99_ms"] {
         assert!(r[k].as_f64().is_some(), "{k} missing in {r}");
     }
     assert_eq!(r["agreement"], true, "{r}");
@@ -39,7 +37,9 @@ fn bench_network_reports_a_sustained_rate_in_agreement_and_its_ratio_to_the_floo
     let steps = r["steps"].as_array().unwrap();
     let best = steps
         .iter()
-        .find(|s| s["sustained"] == true && s["externalized_tx_per_sec"].as_f64() == Some(sustained))
+        .find(|s| {
+            s["sustained"] == true && s["externalized_tx_per_sec"].as_f64() == Some(sustained)
+        })
         .unwrap_or_else(|| panic!("no sustained step at {sustained}: {r}"));
     assert_eq!(best["included"], best["accepted"], "{r}");
     assert_eq!(best["agreement"], true, "{r}");

@@ -114,12 +114,17 @@ impl NodeProc {
 
 /// `GET /info` of the admin server at `admin` (`None` while it is not up).
 pub fn info(admin: &str) -> Option<Value> {
+    serde_json::from_str(&get(admin, "/info")?).ok()
+}
+
+/// The body of `GET path` from the admin server at `admin` (`None` while it is not up).
+pub fn get(admin: &str, path: &str) -> Option<String> {
     let mut s = std::net::TcpStream::connect(admin).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET /info HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\n\r\n").ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\n\r\n").ok()?;
     let mut buf = String::new();
     s.read_to_string(&mut buf).ok()?;
-    serde_json::from_str(buf.split_once("\r\n\r\n")?.1).ok()
+    Some(buf.split_once("\r\n\r\n")?.1.to_owned())
 }
 
 /// `(parent pid, utime + stime)` of `/proc/PID/stat`.
@@ -135,6 +140,13 @@ fn stat(pid: u32) -> Option<(u32, u64)> {
 
 /// CPU clock ticks used so far by `pid` and its live child processes (a node's enclave).
 pub fn cpu_ticks(pid: u32) -> u64 {
+    let (own, children) = cpu_ticks_split(pid);
+    own + children
+}
+
+/// CPU clock ticks used so far by `pid` itself and by its live child processes: `(own,
+/// children)`.
+pub fn cpu_ticks_split(pid: u32) -> (u64, u64) {
     let own = stat(pid).map_or(0, |s| s.1);
     let children: u64 = std::fs::read_dir("/proc")
         .into_iter()
@@ -145,7 +157,7 @@ pub fn cpu_ticks(pid: u32) -> u64 {
         .filter(|(ppid, _)| *ppid == pid)
         .map(|(_, t)| t)
         .sum();
-    own + children
+    (own, children)
 }
 
 /// The pid of the `mcnode run` process whose command line names `config`.

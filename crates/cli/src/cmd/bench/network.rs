@@ -31,7 +31,7 @@ use serde_json::{Value, json};
 
 use super::devnet::{agreement, percentile, wait_connected};
 use super::devnet_client::Network;
-use super::devnet_procs::{NodeProc, clock_ticks_per_sec, cpu_ticks, info, stop_all};
+use super::devnet_procs::{NodeProc, clock_ticks_per_sec, cpu_ticks_split, get, info, stop_all};
 use super::network_floor;
 use super::network_load::{self, LoadTx, Seen, Sent, Target};
 
@@ -188,9 +188,9 @@ fn judge(
 fn wait_pools_empty(nodes: &[NodeProc]) {
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(30) {
-        let busy = nodes.iter().any(|n| {
-            info(&n.admin).is_none_or(|i| i["pool_size"].as_u64().is_none_or(|p| p > 0))
-        });
+        let busy = nodes
+            .iter()
+            .any(|n| info(&n.admin).is_none_or(|i| i["pool_size"].as_u64().is_none_or(|p| p > 0)));
         if !busy {
             return;
         }
@@ -222,7 +222,7 @@ impl Run<'_> {
         let txs = &self.pool[self.cursor..self.cursor + need];
         self.cursor += need;
         let hz = clock_ticks_per_sec();
-        let before: Vec<u64> = self.nodes.iter().map(|n| cpu_ticks(n.pid)).collect();
+        let before: Vec<(u64, u64)> = self.nodes.iter().map(|n| cpu_ticks_split(n.pid)).collect();
         let start = Instant::now();
         let drain = Duration::from_millis(5 * a.block_interval_ms.max(1000) + 5000);
         let sent = self.rt.block_on(network_load::run_load(
@@ -239,7 +239,11 @@ impl Run<'_> {
             .iter()
             .zip(before)
             .map(|(n, b)| {
-                json!({"node": n.name, "percent": cpu_ticks(n.pid).saturating_sub(b) as f64 / hz / dt * 100.0})
+                let (own, enclave) = cpu_ticks_split(n.pid);
+                let pct = |now: u64, then: u64| now.saturating_sub(then) as f64 / hz / dt * 100.0;
+                let (own, enclave) = (pct(own, b.0), pct(enclave, b.1));
+                json!({"node": n.name, "percent": own + enclave, "node_process": own,
+                    "enclave_process": enclave})
             })
             .collect();
         let (agree, _) = agreement(self.nodes);
@@ -292,6 +296,31 @@ fn search(run: &mut Run<'_>) -> Result<(Vec<Step>, Option<usize>, bool), String>
         }
     }
     Ok((steps, good.map(|g| g.1), false))
+}
+
+/// The `(sum, count)` of histogram `name` in Prometheus text (a name prefix is allowed).
+fn histogram(text: &str, name: &str) -> (f64, f64) {
+    let field = |suffix: &str| {
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once(' '))
+            .find(|(k, _)| k.ends_with(&format!("{name}_{suffix}")))
+            .and_then(|(_, v)| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (field("sum"), field("count"))
+}
+
+/// Where a node's time went, from its admin `/metrics` (over its whole life): transactions
+/// admitted from clients and the time their validation took (host ledger checks and the
+/// enclave's `TxIsWellFormed`), and slots externalized with their nomination-to-externalize time.
+fn node_timing(name: &str, admin: &str) -> Value {
+    let text = get(admin, "/metrics").unwrap_or_default();
+    let (vs, vc) = histogram(&text, "validation_seconds");
+    let (es, ec) = histogram(&text, "externalize_seconds");
+    let mean = |s: f64, c: f64| if c > 0.0 { Some(s / c * 1000.0) } else { None };
+    json!({"node": name, "client_txs_validated": vc, "validation_ms_mean": mean(vs, vc),
+        "slots_externalized": ec, "nominate_to_externalize_ms_mean": mean(es, ec)})
 }
 
 fn load_average() -> Option<String> {
@@ -367,6 +396,7 @@ fn measure(exe: &Path, dir: &Path, a: &NetworkArgs) -> Result<Value, String> {
                 json!({"node": n.name, "vm_hwm_kib": own, "enclave_vm_hwm_kib": enclave})
             })
             .collect();
+        let timing: Vec<Value> = nodes.iter().map(|n| node_timing(&n.name, &n.admin)).collect();
         let p99_target = 2.0 * interval as f64 + 1000.0;
         let ratio = sustained / floor.floor_tx_per_sec;
         Ok(json!({
@@ -380,7 +410,7 @@ fn measure(exe: &Path, dir: &Path, a: &NetworkArgs) -> Result<Value, String> {
             "latency_rate_tx_per_sec": half["offered_tx_per_sec"].as_f64()
                 .or(a.rate),
             "agreement": all_agree, "height": height, "refusals": refusals,
-            "cpu_percent_at_sustained": best_cpu, "peak_memory": memory,
+            "cpu_percent_at_sustained": best_cpu, "peak_memory": memory, "node_timing": timing,
             "pool": {"built": run.pool.len(), "used": run.cursor, "build_seconds": pool_seconds,
                 "exhausted": exhausted},
             "targets": {"ratio_to_floor_min": 0.4, "ratio_met": ratio >= 0.4,
@@ -447,9 +477,11 @@ fn print_table(r: &Value) {
         .zip(r["peak_memory"].as_array().into_iter().flatten())
     {
         println!(
-            "  {:<8} CPU {:>6}% of a core (with its enclave)  peak memory {} MiB + enclave {} MiB",
+            "  {:<8} CPU {:>6}% of a core (node {}% + enclave {}%)  peak memory {} MiB + enclave {} MiB",
             c["node"].as_str().unwrap_or(""),
             num(&c["percent"], 1),
+            num(&c["node_process"], 1),
+            num(&c["enclave_process"], 1),
             m["vm_hwm_kib"].as_u64().unwrap_or(0) / 1024,
             m["enclave_vm_hwm_kib"].as_u64().unwrap_or(0) / 1024
         );

@@ -51,7 +51,8 @@ pub fn build_pool(
         .spendable(&account)
         .into_iter()
         .filter_map(|s| {
-            let ki = KeyImage::from_onetime_private(&s.tx_out.view(&account, 0).ok()?.onetime_private);
+            let ki =
+                KeyImage::from_onetime_private(&s.tx_out.view(&account, 0).ok()?.onetime_private);
             (!spent.contains(&ki)).then_some(s)
         })
         .take(count)
@@ -144,15 +145,9 @@ pub async fn connect(net: &Network, url: &str, seed: u64) -> Result<GrpcNode, St
     let mut s = [0u8; 32];
     s[..8].copy_from_slice(&seed.to_le_bytes());
     s[8..16].copy_from_slice(&super::devnet::unix_secs().to_le_bytes());
-    GrpcNode::connect(
-        url,
-        net.channel(),
-        &Network::verifier(),
-        super::devnet::unix_secs(),
-        s,
-    )
-    .await
-    .map_err(|e| e.to_string())
+    GrpcNode::connect(url, net.channel(), &Network::verifier(), super::devnet::unix_secs(), s)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Submits `txs` open loop at `rate` per second (round robin over nodes and sessions) while
@@ -169,7 +164,8 @@ pub async fn run_load(
     let mut sessions = Vec::new();
     for (i, url) in target.urls.iter().enumerate() {
         for k in 0..target.sessions {
-            sessions.push((url.clone(), connect(target.net, url, (i * 1000 + k) as u64).await.ok()));
+            sessions
+                .push((url.clone(), connect(target.net, url, (i * 1000 + k) as u64).await.ok()));
         }
     }
     let n = sessions.len();
@@ -232,7 +228,7 @@ pub async fn run_load(
         schedule.await;
         futures_join_all(workers).await;
     };
-    let ((), ()) = tokio::join!(all_sent, async {
+    tokio::join!(all_sent, async {
         // The watcher stops once everything is in, or `drain` after the last send.
         let limit = Duration::from_secs_f64(txs.len() as f64 / rate) + drain;
         let _ = tokio::time::timeout(limit, watch).await;
