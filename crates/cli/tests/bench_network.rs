@@ -13,7 +13,7 @@ fn bench_network_reports_a_sustained_rate_in_agreement_and_its_ratio_to_the_floo
     let dir = tempfile::tempdir().unwrap();
     let net = dir.path().join("net");
     let o = Command::new(env!("CARGO_BIN_EXE_mcnode"))
-        .args(["bench", "network", "--nodes", "3", "--seconds", "4", "--pool", "40"])
+        .args(["bench", "network", "--nodes", "3", "--seconds", "6", "--pool", "60"])
         .args(["--start-rate", "1", "--bisect", "0", "--floor-batch", "4"])
         .args(["--block-interval-ms", "500", "--max-p99-ms", "30000", "--sessions", "2"])
         .args(["--json", "--devnet"])

@@ -12,9 +12,10 @@
 //!    from `--start-rate` until a step is not sustained, then `--bisect` steps between the
 //!    best sustained and the first failed rate. A step is sustained when every node agrees on
 //!    its blocks afterwards, at most 1% of its transactions are refused, every accepted one
-//!    reaches a block, the externalized rate (from the blocks: transactions after the step's
-//!    first block over the time from its first to its last block) is at least 90% of the
-//!    offered rate, and p99 submit-to-block latency is at most `--max-p99-ms`.
+//!    reaches a block, the externalized rate (from the blocks: the step's transactions over the
+//!    time from its first to its last block, plus one mean gap between its blocks) is at least
+//!    80% of the offered rate (k blocks make the estimate coarse by about one block interval
+//!    over the step), and p99 submit-to-block latency is at most `--max-p99-ms`.
 //! 4. One more step at half the sustained rate gives the p50/p99 latency.
 //! 5. CPU (utime + stime of each node and its enclave process, `/proc/PID/stat`) during the
 //!    best sustained step, and peak memory (`VmHWM`) of each node at the end.
@@ -150,9 +151,12 @@ fn judge(
         }
     }
     let included = latencies.len() as u64;
+    // Blocks are discrete: k blocks span k - 1 gaps, so the span gets one mean gap added.
     let externalized = match (per_block.values().next(), per_block.values().next_back()) {
         (Some(first), Some(last)) if last.0 > first.0 => {
-            (included - first.1) as f64 / last.0.duration_since(first.0).as_secs_f64()
+            let k = per_block.len() as f64;
+            let span = last.0.duration_since(first.0).as_secs_f64();
+            included as f64 / (span * k / (k - 1.0))
         }
         _ => included as f64 / a.seconds.max(1) as f64,
     };
@@ -173,7 +177,7 @@ fn judge(
     let sustained = agree
         && refused * 100 <= sent.len() as u64
         && included == accepted
-        && externalized >= 0.9 * rate
+        && externalized >= 0.8 * rate
         && p99.is_some_and(|p| p <= a.max_p99_ms as f64);
     let report = json!({
         "offered_tx_per_sec": rate, "submitted": sent.len(), "accepted": accepted,
