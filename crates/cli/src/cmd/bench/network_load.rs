@@ -224,9 +224,9 @@ pub async fn run_load(
             tokio::time::sleep(WATCH_EVERY).await;
         }
     };
+    // The workers run while the schedule feeds them; they end when it drops the queues.
     let all_sent = async {
-        schedule.await;
-        futures_join_all(workers).await;
+        tokio::join!(schedule, futures_join_all(workers));
     };
     tokio::join!(all_sent, async {
         // The watcher stops once everything is in, or `drain` after the last send.
