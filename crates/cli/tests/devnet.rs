@@ -140,7 +140,7 @@ fn devnet_init_refuses_a_non_empty_dir_unless_forced_and_never_removes_foreign_f
 #[test]
 fn devnet_init_with_organisations_and_topology_files() {
     let dir = tempfile::tempdir().unwrap();
-    let v = init_json(&dir.path().join("orgs"), &["--topology", "orgs:3:2", "--wallets", "1"]);
+    let v = init_json(&dir.path().join("orgs"), &["--topology", "orgs:3:2", "--wallets", "3"]);
     assert_eq!(v["nodes"].as_array().unwrap().len(), 6);
     let mut args = vec!["config", "check"];
     let cs = configs(&v);
@@ -342,4 +342,45 @@ fn config_check_takes_other_quorum_sets_from_a_network_file() {
     std::fs::write(&net, "[{").unwrap();
     let o = mcnode(&["config", "check", &cs[0], "--network", net.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+#[test]
+fn devnet_init_load_outputs_fund_a_load_account_with_equal_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("load");
+    let v = init_json(&d, &["--nodes", "3", "--load-outputs", "25"]);
+    let load = &v["load"];
+    assert_eq!(load["outputs"], 25);
+    let f = Path::new(load["file"].as_str().unwrap());
+    assert!(f.starts_with(d.canonicalize().unwrap().join("wallets")));
+    assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600);
+    let (key, _) = mcnode_node::config::keyfile::read_account_key(f).unwrap();
+    // The origin block holds the 25 load outputs, each owned by the load account, all equal,
+    // in token 0, besides the demo wallets' 16.
+    let text = std::fs::read_to_string(v["origin"].as_str().unwrap()).unwrap();
+    let spec = mcnode_ledger::origin::parse(&text).unwrap();
+    let origin = mcnode_ledger::origin::origin_block(&spec).unwrap();
+    let outputs = &origin.block.contents.outputs;
+    assert_eq!(outputs.len(), 25 + 16);
+    let owned: Vec<_> = outputs.iter().filter_map(|o| o.view(&key, 0).ok()).collect();
+    assert_eq!(owned.len(), 25);
+    assert!(owned.iter().all(|o| o.amount.token_id == mcnode_tx::TokenId(0)));
+    assert!(owned.iter().all(|o| o.amount.value == load["value"].as_u64().unwrap()));
+    // Without --load-outputs there is no load account.
+    let v = init_json(&dir.path().join("plain"), &["--nodes", "2"]);
+    assert!(v["load"].is_null());
+    assert!(!dir.path().join("plain/wallets/load.json").exists());
+}
+
+#[test]
+fn devnet_init_refuses_an_origin_smaller_than_a_ring() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two wallets make 8 origin outputs: fewer than a ring of 11 members.
+    let d = dir.path().join("small");
+    let o = mcnode(&["devnet", "init", d.to_str().unwrap(), "--wallets", "2"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("fewer than a ring of 11"), "{}", text(&o));
+    assert!(!d.exists(), "nothing is written before the check");
+    // Load outputs count towards the ring: 8 + 3 = 11 is enough.
+    init_json(&d, &["--wallets", "2", "--load-outputs", "3"]);
 }

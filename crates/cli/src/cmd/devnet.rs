@@ -6,6 +6,9 @@
 //! - `origin.json`: the origin file every node shares (funds the demo wallets);
 //! - `wallets/wallet-I.json` (funded demo accounts) and `wallets/fees.json` (the fee
 //!   recipient), account key files (0600) in the format of `mcnode_node::config::keyfile`;
+//! - with `--load-outputs N`, `wallets/load.json`: the load account that owns N equal token-0
+//!   origin outputs of [`LOAD_OUTPUT_VALUE`], one independent one-input transaction each
+//!   (what `mcnode bench network` and `scripts/soak.sh` spend);
 //! - `wallets/network.json`: the network file `mcwallet` reads (chain id, configuration
 //!   digest, origin block id, client URLs; `mcnode_client::network`), so
 //!   `mcwallet --wallet DIR/wallets/wallet-0.json --allow-simulated balance` works as is;
@@ -51,6 +54,8 @@ const TOKEN0_OUTPUTS: u64 = 3;
 const FUNDS_TOKEN1: u64 = 1_000_000_000;
 /// Minimum fee of each devnet token.
 const DEVNET_MIN_FEE: u64 = 400;
+/// Value of each load output (`--load-outputs`): many payments of a few thousand units each.
+pub const LOAD_OUTPUT_VALUE: u64 = 1_000_000;
 
 /// `mcnode devnet` subcommands.
 #[derive(Subcommand, Debug)]
@@ -112,6 +117,10 @@ pub struct InitArgs {
     /// Number of funded demo wallets.
     #[arg(long, default_value_t = 4)]
     wallets: u32,
+    /// Also fund a load account (DIR/wallets/load.json) with N equal token-0 origin outputs,
+    /// one per load transaction (`mcnode bench network`, `scripts/soak.sh`).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=200_000))]
+    pub load_outputs: u32,
     /// Chain id of the network.
     #[arg(long, default_value = "devnet")]
     chain_id: String,
@@ -134,6 +143,7 @@ impl InitArgs {
             topology: None,
             block_interval_ms: 1000,
             wallets: 4,
+            load_outputs: 0,
             chain_id: "devnet".into(),
             force: true,
             json: false,
@@ -316,6 +326,15 @@ fn node_toml(a: &InitArgs, me: usize, nodes: &[Node], recipient: &str) -> String
 /// Runs `devnet init`.
 pub fn init(a: &InitArgs) -> Result<ExitCode, String> {
     let topo = topology(a)?;
+    // Rings sample their decoys from the origin: it must hold at least one ring's worth.
+    let origin_outputs = u64::from(a.wallets) * (TOKEN0_OUTPUTS + 1) + u64::from(a.load_outputs);
+    if origin_outputs < mcnode_tx::ring::RING_SIZE as u64 {
+        return Err(format!(
+            "the origin block would hold {origin_outputs} outputs, fewer than a ring of {}: \
+             add --wallets or --load-outputs",
+            mcnode_tx::ring::RING_SIZE
+        ));
+    }
     prepare_dir(&a.dir, a.force)?;
     // Absolute paths in the output and manifest: they are read from other directories.
     let dir = &std::fs::canonicalize(&a.dir).map_err(|e| format!("{}: {e}", a.dir.display()))?;
@@ -371,9 +390,22 @@ pub fn init(a: &InitArgs) -> Result<ExitCode, String> {
         wallets.push(json!({"file": file.display().to_string(), "address": addr,
             "funds": {"0": FUNDS_TOKEN0, "1": FUNDS_TOKEN1}}));
     }
+    let mut load = Value::Null;
+    if a.load_outputs > 0 {
+        let key = AccountKey::random(&mut rng);
+        let file = wallets_dir.join("load.json");
+        keyfile::write_account_key(&file, &key, Network::Devnet).map_err(|e| e.to_string())?;
+        let addr = address(&key);
+        for _ in 0..a.load_outputs {
+            outputs.push(json!({"address": addr, "value": LOAD_OUTPUT_VALUE, "token_id": 0}));
+        }
+        load = json!({"file": file.display().to_string(), "address": addr,
+            "outputs": a.load_outputs, "value": LOAD_OUTPUT_VALUE, "token_id": 0});
+    }
     if outputs.is_empty() {
         return Err("--wallets must be at least 1: the origin block needs an output".to_string());
     }
+
     let origin_json = json!({
         "comment": "Origin block of a devnet made by `mcnode devnet init`: funds the demo wallets under wallets/.",
         "outputs": outputs,
@@ -414,7 +446,7 @@ pub fn init(a: &InitArgs) -> Result<ExitCode, String> {
         "dir": dir.display().to_string(), "chain_id": a.chain_id, "topology": topo.source,
         "block_interval_ms": a.block_interval_ms, "origin": origin_path.display().to_string(),
         "origin_block_id": origin.block.block.id.to_string(),
-        "nodes": listed, "wallets": wallets,
+        "nodes": listed, "wallets": wallets, "load": load,
         "fee_recipient": {"file": fees_file.display().to_string(), "address": recipient},
         "simulated_attestation": true, "network_file": net_path.display().to_string(),
     });

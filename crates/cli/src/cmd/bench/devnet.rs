@@ -58,7 +58,7 @@ pub fn unix_secs() -> u64 {
 }
 
 /// Nearest-rank percentile of sorted `v` (`None` if empty).
-fn percentile(v: &[f64], p: f64) -> Option<f64> {
+pub(super) fn percentile(v: &[f64], p: f64) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
@@ -90,7 +90,7 @@ fn init(exe: &Path, dir: &Path, a: &DevnetArgs) -> Result<Value, String> {
 }
 
 /// Polls until every node has an attested session with every other one.
-fn wait_connected(nodes: &mut [NodeProc], limit: Duration) -> Result<(), String> {
+pub(super) fn wait_connected(nodes: &mut [NodeProc], limit: Duration) -> Result<(), String> {
     let t0 = Instant::now();
     let want = nodes.len().saturating_sub(1);
     loop {
@@ -222,7 +222,7 @@ fn from_logs(nodes: &[NodeProc], first_slot: u64) -> (Vec<f64>, Vec<f64>) {
 
 /// Waits (at most 30 s) until every node is at one height, and says whether their last
 /// block ids are identical.
-fn agreement(nodes: &[NodeProc]) -> (bool, u64) {
+pub(super) fn agreement(nodes: &[NodeProc]) -> (bool, u64) {
     let t0 = Instant::now();
     loop {
         let infos: Vec<Option<Value>> = nodes.iter().map(|n| info(&n.admin)).collect();

@@ -3,7 +3,8 @@
 //! session, then `ProposeTx`), as a wallet does.
 //!
 //! Each payment spends its wallet's token-0 origin output, so one wallet pays once: the bench
-//! asks `devnet init` for one wallet per payment.
+//! asks `devnet init` for one wallet per payment. `mcnode bench network` builds its load from
+//! the load account's outputs with [`Network::pay`].
 
 use std::path::Path;
 use std::time::Instant;
@@ -21,7 +22,7 @@ use mcnode_ledger::{Ledger, MemoryLedger};
 use mcnode_node::config::{self, Overrides, keyfile};
 use mcnode_tx::builder::{SpendableOutput, TransactionBuilder};
 use mcnode_tx::testkit::UniformDecoys;
-use mcnode_tx::{TokenId, TxOut};
+use mcnode_tx::{AccountKey, PublicAddress, TokenId, TxOut};
 use mcnode_types::Encode;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -65,25 +66,59 @@ impl Network {
         let (account, _) = keyfile::read_account_key(from).map_err(|e| e.to_string())?;
         let (dest, _) = keyfile::read_account_key(to).map_err(|e| e.to_string())?;
         let input = self
-            .outputs
+            .spendable(&account)
+            .into_iter()
+            .next()
+            .ok_or_else(|| format!("{}: no token-0 origin output", from.display()))?;
+        self.pay(&account, input, &dest.default_address(), 100, seed)
+    }
+
+    /// `account`'s token-0 origin outputs, in origin order.
+    pub fn spendable(&self, account: &AccountKey) -> Vec<SpendableOutput> {
+        self.outputs
             .iter()
-            .find_map(|o| {
-                let owned = o.view(&account, 0).ok()?;
+            .filter_map(|o| {
+                let owned = o.view(account, 0).ok()?;
                 (owned.amount.token_id == TokenId(0)).then_some(SpendableOutput {
                     tx_out: *o,
                     subaddress_index: 0,
                     amount: owned.amount,
                 })
             })
-            .ok_or_else(|| format!("{}: no token-0 origin output", from.display()))?;
-        let mut b = TransactionBuilder::new(&account, TokenId(0), self.fee, 100);
+            .collect()
+    }
+
+    /// A one-input payment of 1,000 token-0 units from `input` (owned by `account`) to `to`,
+    /// the change back to `account`, the minimum fee, decoys from the origin block.
+    pub fn pay(
+        &self,
+        account: &AccountKey,
+        input: SpendableOutput,
+        to: &PublicAddress,
+        tombstone: u64,
+        seed: u64,
+    ) -> Result<ProposedTx, String> {
+        let mut b = TransactionBuilder::new(account, TokenId(0), self.fee, tombstone);
         b.add_input(input);
-        b.add_output(1_000, &dest.default_address(), None);
+        b.add_output(1_000, to, None);
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let mut decoys = UniformDecoys::new(&self.outputs, seed);
         let tx = b.build(&mut decoys, &mut rng).map_err(|e| e.to_string())?;
         let ring_proofs = ring_proofs(&self.ledger, &tx).map_err(|e| e.to_string())?;
         Ok(ProposedTx { tx, ring_proofs })
+    }
+
+    /// The attested channel's configuration (chain id, configuration digest).
+    pub fn channel(&self) -> &ChannelConfig {
+        &self.channel
+    }
+
+    /// The verifier a devnet client uses: the simulated devnet root, the default measurements.
+    pub fn verifier() -> Verifier {
+        Verifier::new(Policy::simulated(
+            mcnode_attest::sim::SimRootKey::devnet().public(),
+            default_trusted_measurements(),
+        ))
     }
 
     /// Opens an attested session with the node at `client_url` and proposes `tx`. Returns the
@@ -109,10 +144,7 @@ impl Network {
             .map_err(|e| e.to_string())?
             .into_inner()
             .handshake;
-        let verifier = Verifier::new(Policy::simulated(
-            mcnode_attest::sim::SimRootKey::devnet().public(),
-            default_trusted_measurements(),
-        ));
+        let verifier = Self::verifier();
         let now = crate::cmd::bench::devnet::unix_secs();
         let (mut session, _claims) =
             hs.finish(&msg2, &verifier, now).map_err(|e| format!("attestation: {e}"))?;

@@ -11,6 +11,9 @@ mod devnet_procs;
 pub mod enclave;
 mod enclave_fixture;
 pub mod ledger;
+pub mod network;
+mod network_floor;
+mod network_load;
 pub mod tx;
 mod tx_stages;
 
@@ -28,6 +31,10 @@ pub enum BenchCommand {
     /// A loopback devnet of `mcnode run` processes: nomination-to-externalize time, SCP
     /// messages per slot, submit-to-block latency at low load, idle CPU per node.
     Devnet(devnet::DevnetArgs),
+    /// Load on a loopback devnet: the highest rate every node sustains in agreement (from the
+    /// blocks), latency at half of it, refusals, CPU and memory per node, and the ratio to the
+    /// verification floor measured in the same run.
+    Network(network::NetworkArgs),
 }
 
 /// Runs a benchmark subcommand.
@@ -37,5 +44,6 @@ pub fn run(cmd: BenchCommand) -> ExitCode {
         BenchCommand::Ledger(args) => ledger::run(args),
         BenchCommand::Enclave(args) => enclave::run(args),
         BenchCommand::Devnet(args) => devnet::run(args),
+        BenchCommand::Network(args) => network::run(args),
     }
 }
