@@ -77,7 +77,7 @@ fn each_fault_kind_once_on_real_processes() {
     let r = run("each_fault_kind_once_on_real_processes", seed, &plan, &opts);
     assert_eq!(r.phases.len(), plan.len());
     assert!(r.kills >= 2, "the plan kills twice (during an append, at random): {r:?}");
-    assert!(r.included >= plan.len() + 1, "each phase's liveness payment is included: {r:?}");
+    assert!(r.included > plan.len(), "each phase's liveness payment is included: {r:?}");
 }
 
 /// The full suite: `MCNODE_FAULT_RUNS` runs (default 3) of `MCNODE_FAULT_PHASES` random

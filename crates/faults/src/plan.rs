@@ -80,7 +80,7 @@ fn draw(rng: &mut SimRng, k: u64, n: usize) -> Fault {
     match k {
         0 => {
             // A minority (one node) or, one time in three, an even split (no quorum anywhere).
-            let size = if n >= 4 && rng.next_u64() % 3 == 0 { n / 2 } else { 1 };
+            let size = if n >= 4 && rng.next_u64().is_multiple_of(3) { n / 2 } else { 1 };
             let mut all: Vec<usize> = (0..n).collect();
             let mut side = Vec::new();
             for _ in 0..size {
@@ -105,7 +105,7 @@ fn draw(rng: &mut SimRng, k: u64, n: usize) -> Fault {
         },
         _ => Fault::Clock {
             node: pick(rng, n),
-            percent: if rng.next_u64() % 2 == 0 {
+            percent: if rng.next_u64().is_multiple_of(2) {
                 25 + (rng.next_u64() % 50) as u32
             } else {
                 200 + (rng.next_u64() % 300) as u32

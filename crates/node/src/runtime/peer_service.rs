@@ -272,7 +272,7 @@ impl PeerApi for PeerService {
         let i = super::byzantine::position(&s.known_peers, caller(&request).ok());
         let req = request.into_inner();
         let stale = if s.byzantine.wants_stale_blocks() {
-            s.get_blocks(pb::GetBlocksRequest { from: 0, ..req.clone() }).await.ok()
+            s.get_blocks(pb::GetBlocksRequest { from: 0, ..req }).await.ok()
         } else {
             None
         };

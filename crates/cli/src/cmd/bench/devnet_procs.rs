@@ -105,11 +105,6 @@ impl NodeProc {
             None => !std::path::Path::new(&format!("/proc/{}", self.pid)).exists(),
         }
     }
-
-    /// Whether this bench started the process (and so stops it).
-    pub fn started_here(&self) -> bool {
-        self.child.is_some()
-    }
 }
 
 /// `GET /info` of the admin server at `admin` (`None` while it is not up).
@@ -167,7 +162,7 @@ fn find_run_pid(config: &str) -> Option<u32> {
         let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
         let args: Vec<&[u8]> = cmd.split(|b| *b == 0).collect();
         let runs = args.iter().any(|a| *a == b"run");
-        let names = args.iter().any(|a| *a == config.as_bytes());
+        let names = args.contains(&config.as_bytes());
         (runs && names).then_some(pid)
     })
 }

@@ -68,7 +68,7 @@ pub fn build_pool(
             let key_image =
                 *tx.tx.key_images().first().ok_or("a load transaction without a key image")?;
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            if !quiet && (n % 200 == 0 || n == total) {
+            if !quiet && (n.is_multiple_of(200) || n == total) {
                 eprintln!(
                     "... built {n}/{total} load transactions ({:.0} s)",
                     t0.elapsed().as_secs_f64()
