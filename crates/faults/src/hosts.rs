@@ -170,6 +170,13 @@ impl Hosts {
     pub fn command(&self, i: usize, program: &std::path::Path) -> Command {
         let mut c = Command::new("ip");
         c.args(["netns", "exec", &self.hosts[i].ns]).arg(program);
+        // The suite's own settings (`MCNODE_FAULT_SEED`, ...) share the node's `MCNODE_`
+        // prefix, and `mcnode run` refuses a variable that names no configuration field.
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("MCNODE_FAULT_") {
+                c.env_remove(k);
+            }
+        }
         c
     }
 }

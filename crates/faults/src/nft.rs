@@ -9,7 +9,7 @@
 //! proxy listening on the gateway at its own port (`crate::proxy`): `a` sends its messages to
 //! `b` over it and reads `b`'s answers to them from it. Dropping that port's packets in `a`'s
 //! namespace cuts exactly `a -> b`, while `b`'s own connection to `a` (another port) still
-//! works: an asymmetric cut. Loss uses nftables' `numgen random mod 100 < P`; TCP then
+//! works: an asymmetric cut. Loss uses nftables' `numgen random mod 100 < P` (after accepting the kept ports); TCP then
 //! retransmits, so loss shows as delay, stalls and reset connections, as on a real network.
 
 use std::io::Write as _;
@@ -51,9 +51,23 @@ pub fn script(rules: &[Rule]) -> String {
             Rule::Loss { percent, keep } => {
                 let keep: Vec<String> = keep.iter().map(u16::to_string).collect();
                 let keep = keep.join(", ");
-                let rule = format!(
-                    "    meta l4proto tcp tcp sport != {{ {keep} }} tcp dport != {{ {keep} }} numgen random mod 100 < {percent} drop\n"
-                );
+                // Kept ports are accepted by rules of their own: nft merges
+                // `tcp sport != {K} tcp dport != {K}` into one compare of both ports, which
+                // then drops packets to K as well (seen with nft on this kernel).
+                // And nft refuses `numgen random mod 100 < 100` (the value must be below the
+                // modulus): total loss drops without drawing.
+                let draw = if *percent >= 100 {
+                    String::new()
+                } else {
+                    format!("numgen random mod 100 < {percent} ")
+                };
+                let mut rule = String::new();
+                if !keep.is_empty() {
+                    rule.push_str(&format!(
+                        "    tcp sport {{ {keep} }} accept\n    tcp dport {{ {keep} }} accept\n"
+                    ));
+                }
+                rule.push_str(&format!("    meta l4proto tcp {draw}drop\n"));
                 input.push_str(&rule);
                 output.push_str(&rule);
             }
@@ -107,7 +121,8 @@ mod tests {
     #[test]
     fn loss_spares_the_kept_ports() {
         let s = script(&[Rule::Loss { percent: 20, keep: vec![7001, 7002] }]);
-        assert!(s.contains("tcp sport != { 7001, 7002 }"), "{s}");
+        assert!(s.contains("tcp sport { 7001, 7002 } accept"), "{s}");
+        assert!(s.contains("tcp dport { 7001, 7002 } accept"), "{s}");
         assert!(s.contains("numgen random mod 100 < 20 drop"), "{s}");
     }
 }

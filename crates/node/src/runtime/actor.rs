@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use mcnode_enclave::host::{form_block_inputs, frontier};
 use mcnode_ledger::Ledger;
+use mcnode_ledger::block::BlockId;
 use mcnode_scp::Time;
 use mcnode_types::Hash32;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -286,6 +287,18 @@ impl Actor {
 
     async fn form_block(&mut self, slot: u64, txs: Vec<PooledTx>) -> Result<(), Fatal> {
         let n = txs.len();
+        // A block for this slot may have been appended from catch-up after the engine asked
+        // for it: forming it again would build on the wrong parent.
+        let next = self
+            .ledger
+            .with(|l| l.num_blocks())
+            .await
+            .map_err(|e| Fatal::Ledger(e.to_string()))?
+            .map_err(|e| Fatal::Ledger(e.to_string()))?;
+        if slot != next {
+            tracing::info!(slot, next, "not forming: the ledger already holds this slot's block");
+            return Ok(());
+        }
         let sizes: Vec<u64> = txs.iter().map(|t| t.context.leaf_count).collect();
         let payloads = txs.into_iter().map(|t| t.payload).collect();
         let now = Clock::unix_secs();
@@ -332,6 +345,38 @@ impl Actor {
     /// Appends a block the engine accepted during catch-up, then shows it to the enclave so
     /// that the chain it tracks (and extends in `FormBlock`) follows the ledger.
     async fn append_fetched(&mut self, block: mcnode_ledger::BlockData) -> Result<(), Fatal> {
+        // The engine may have queued this block while the node formed the same slot itself
+        // (both the catch-up answer and the peers' EXTERNALIZE arrived): the same block is
+        // already in the ledger then, and appending it again must not stop the node. A
+        // different block at that index would be a fork: that stops it.
+        let (index, id) = (block.block.index, block.block.id);
+        let held = self
+            .ledger
+            .with(move |l| -> Result<Option<BlockId>, String> {
+                if index >= l.num_blocks().map_err(|e| e.to_string())? {
+                    return Ok(None);
+                }
+                let held = l.block_header(index).map_err(|e| e.to_string())?;
+                Ok(Some(held.map(|b| b.id).ok_or("a block below the height is missing")?))
+            })
+            .await
+            .map_err(|e| Fatal::Ledger(e.to_string()))?
+            .map_err(Fatal::Ledger)?;
+        match held {
+            Some(h) if h == id => {
+                tracing::info!(
+                    index,
+                    "caught-up block already in the ledger (formed here meanwhile)"
+                );
+                return Ok(());
+            }
+            Some(h) => {
+                return Err(Fatal::Ledger(format!(
+                    "fork: a caught-up block {id} at index {index} differs from the ledger's {h}"
+                )));
+            }
+            None => {}
+        }
         let frontier = self
             .ledger
             .with(|l| -> Result<_, String> {
