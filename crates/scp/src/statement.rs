@@ -338,6 +338,34 @@ impl<V: Value> Statement<V> {
     pub fn check_sanity(&self) -> Result<(), SanityError> {
         self.pledge.check_sanity()
     }
+
+    /// The same statement about other values: every value it names replaced by `f(value)`,
+    /// nomination lists re-sorted and deduplicated so a sane statement stays sane. (Test
+    /// liars, the simulator's and the node's, build conflicting statements with it.)
+    pub fn map_values(&self, f: impl Fn(&V) -> V) -> Statement<V> {
+        let mut out = self.clone();
+        let list = |l: &[V]| {
+            let mut v: Vec<V> = l.iter().map(&f).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        match &mut out.pledge {
+            Pledge::Nominate(n) => {
+                n.votes = list(&n.votes);
+                n.accepted = list(&n.accepted);
+            }
+            Pledge::Prepare(p) => {
+                p.ballot.value = f(&p.ballot.value);
+                for b in [&mut p.prepared, &mut p.prepared_prime].into_iter().flatten() {
+                    b.value = f(&b.value);
+                }
+            }
+            Pledge::Confirm(c) => c.ballot.value = f(&c.ballot.value),
+            Pledge::Externalize(e) => e.commit.value = f(&e.commit.value),
+        }
+        out
+    }
 }
 
 // ---- canonical encoding ----

@@ -42,7 +42,7 @@ use mcnode_types::Decode;
 
 use crate::engine::Sim;
 pub use values::{
-    FAKE_DOMAIN, alternative_value, fake_value, garbage, map_values, phase, split_combinations,
+    FAKE_DOMAIN, alternative_value, fake_value, garbage, phase, split_combinations,
     unprepared_commit,
 };
 
@@ -137,7 +137,7 @@ impl Sim {
             }
             Behaviour::Equivocate => {
                 let Ok(env) = ScpEnvelope::from_canonical_bytes(&msg) else { return Vec::new() };
-                let alt = map_values(&env.statement, &alternative_value);
+                let alt = env.statement.map_values(alternative_value);
                 let w = self.resign(i, &env, alt);
                 self.count_lie(i, &format!("equivocation-{}", phase(&env.statement)), 1);
                 vec![(msg, Some(0), false), (w, Some(1), true)]
@@ -181,7 +181,7 @@ impl Sim {
                     self.count_lie(i, "unprepared-commit", 1);
                     unprepared_commit(st, value)
                 }
-                _ => map_values(st, &|_| value.clone()),
+                _ => st.map_values(|_| value.clone()),
             };
             self.count_lie(i, &format!("conflicting-{}", phase(st)), 1);
             out.push((self.resign(i, &env, lie), Some(parity), true));

@@ -10,38 +10,6 @@ use crate::rng::SimRng;
 /// Domain tag of fabricated values.
 pub const FAKE_DOMAIN: &[u8] = b"mcnode-sim-fake";
 
-/// `st` with every value replaced by `f(value)` (nomination lists re-sorted and deduplicated).
-pub fn map_values(
-    st: &Statement<TxHashSet>,
-    f: &impl Fn(&TxHashSet) -> TxHashSet,
-) -> Statement<TxHashSet> {
-    let mut out = st.clone();
-    let list = |l: &[TxHashSet]| {
-        let mut v: Vec<TxHashSet> = l.iter().map(f).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    match &mut out.pledge {
-        Pledge::Nominate(n) => {
-            n.votes = list(&n.votes);
-            n.accepted = list(&n.accepted);
-        }
-        Pledge::Prepare(p) => {
-            p.ballot.value = f(&p.ballot.value);
-            if let Some(b) = &mut p.prepared {
-                b.value = f(&b.value);
-            }
-            if let Some(b) = &mut p.prepared_prime {
-                b.value = f(&b.value);
-            }
-        }
-        Pledge::Confirm(c) => c.ballot.value = f(&c.ballot.value),
-        Pledge::Externalize(e) => e.commit.value = f(&e.commit.value),
-    }
-    out
-}
-
 /// A value of the same size as `v` made of hashes nobody submitted.
 pub fn fake_value(v: &TxHashSet) -> TxHashSet {
     let seed = Hash32::of(FAKE_DOMAIN, v);
@@ -145,10 +113,10 @@ mod tests {
                 n_h: 0,
             }),
         };
-        let alt = map_values(&st, &alternative_value);
+        let alt = st.map_values(alternative_value);
         assert_ne!(alt, st);
         alt.pledge.check_sanity().unwrap();
-        let fake = map_values(&st, &fake_value);
+        let fake = st.map_values(fake_value);
         fake.pledge.check_sanity().unwrap();
         assert_eq!(fake_value(&val(&[1, 2, 3])).len(), 3);
         assert!(!fake_value(&val(&[1])).contains(&Hash32([1; 32])));
@@ -159,7 +127,7 @@ mod tests {
             }),
             ..st.clone()
         };
-        map_values(&nom, &fake_value).pledge.check_sanity().unwrap();
+        nom.map_values(fake_value).pledge.check_sanity().unwrap();
         let mut rng = SimRng::new(1);
         let bytes = mcnode_types::Encode::to_canonical_bytes(&st);
         let g = garbage(&bytes, &mut rng);

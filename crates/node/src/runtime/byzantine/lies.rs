@@ -47,40 +47,10 @@ pub fn alternative_value(v: &TxHashSet) -> TxHashSet {
     }
 }
 
-/// `st` with every value it names replaced by `f(value)` (lists kept sorted and distinct, so
-/// the statement stays sane).
-pub fn map_values(
-    st: &Statement<TxHashSet>,
-    f: &impl Fn(&TxHashSet) -> TxHashSet,
-) -> Statement<TxHashSet> {
-    let mut out = st.clone();
-    let list = |l: &[TxHashSet]| {
-        let mut v: Vec<TxHashSet> = l.iter().map(f).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    match &mut out.pledge {
-        Pledge::Nominate(n) => {
-            n.votes = list(&n.votes);
-            n.accepted = list(&n.accepted);
-        }
-        Pledge::Prepare(p) => {
-            p.ballot.value = f(&p.ballot.value);
-            for b in [&mut p.prepared, &mut p.prepared_prime].into_iter().flatten() {
-                b.value = f(&b.value);
-            }
-        }
-        Pledge::Confirm(c) => c.ballot.value = f(&c.ballot.value),
-        Pledge::Externalize(e) => e.commit.value = f(&e.commit.value),
-    }
-    out
-}
-
 /// The conflicting twin of `env`: the same statement about other values, validly signed by
 /// `key` for the same chain and parent block.
 pub fn equivocation(key: &SigningIdentity, env: &ScpEnvelope) -> ScpEnvelope {
-    let alt = map_values(&env.statement, &alternative_value);
+    let alt = env.statement.map_values(alternative_value);
     ScpEnvelope::sign(key, &env.chain_id, env.prev_block, alt)
 }
 
