@@ -220,6 +220,14 @@ impl Run<'_> {
         let a = self.a;
         let need = (rate * a.seconds as f64).ceil().max(1.0) as usize;
         if self.cursor + need > self.pool.len() {
+            if a.rate.is_some() {
+                return Err(format!(
+                    "--rate {rate} for {} s needs {need} transactions; the pool has {} unused \
+                     (raise --pool, or use a devnet with more unspent load outputs)",
+                    a.seconds,
+                    self.pool.len() - self.cursor
+                ));
+            }
             return Ok(None);
         }
         note(a, &format!("offering {rate:.1} tx/s for {} s ({need} transactions)", a.seconds));
@@ -354,8 +362,13 @@ fn measure(exe: &Path, dir: &Path, a: &NetworkArgs) -> Result<Value, String> {
             .enable_all()
             .build()
             .map_err(|e| e.to_string())?;
-        let mut watcher = rt.block_on(network_load::connect(&net, &nodes[0].client, 1))?;
-        let spent = rt.block_on(network_load::spent_key_images(&mut watcher))?;
+        // The spent scan gets a session of its own: the runtime is idle while the pool is
+        // built (a minute for large pools), longer than the server's keepalive allows, so a
+        // session opened now would be closed by the node before the load starts.
+        let spent = rt.block_on(async {
+            let mut scan = network_load::connect(&net, &nodes[0].client, 1).await?;
+            network_load::spent_key_images(&mut scan).await
+        })?;
         note(a, &format!("building up to {} load transactions", a.pool));
         let t0 = Instant::now();
         let pool = network_load::build_pool(&net, &load_file, a.pool as usize, &spent, a.json)?;
@@ -363,6 +376,7 @@ fn measure(exe: &Path, dir: &Path, a: &NetworkArgs) -> Result<Value, String> {
         note(a, "measuring the verification floor (batched, one core)");
         let floor = network_floor::measure(node_count, a.floor_batch, 2.0)?;
         let seen = std::cell::RefCell::new(Seen::default());
+        let mut watcher = rt.block_on(network_load::connect(&net, &nodes[0].client, 2))?;
         rt.block_on(network_load::poll_blocks(&mut watcher, &seen))?;
         let urls = nodes.iter().map(|n| n.client.clone()).collect();
         let target = Target { net: &net, urls, sessions: a.sessions.max(1) };

@@ -53,7 +53,7 @@ pub fn build_pool(
         .filter_map(|s| {
             let ki =
                 KeyImage::from_onetime_private(&s.tx_out.view(&account, 0).ok()?.onetime_private);
-            (!spent.contains(&ki)).then_some(s)
+            (!spent.contains(&ki)).then_some((ki, s))
         })
         .take(count)
         .collect();
@@ -62,9 +62,13 @@ pub fn build_pool(
     let t0 = Instant::now();
     let pool = inputs
         .into_par_iter()
-        .enumerate()
-        .map(|(i, input)| {
-            let tx = net.pay(&account, input, &to, TOMBSTONE, 0x10ad_0000 + i as u64)?;
+        .map(|(ki, input)| {
+            // Seeded by the input, not by its place in this pool: a later run on the same
+            // devnet builds from other inputs, and must not remake an earlier run's outputs
+            // (the nodes would refuse them as already in the ledger).
+            let mut seed = [0u8; 8];
+            seed.copy_from_slice(&ki.as_bytes()[..8]);
+            let tx = net.pay(&account, input, &to, TOMBSTONE, u64::from_le_bytes(seed))?;
             let key_image =
                 *tx.tx.key_images().first().ok_or("a load transaction without a key image")?;
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -211,7 +215,15 @@ pub async fn run_load(
     };
     let watch = async {
         loop {
-            let _ = poll_blocks(watcher, seen).await;
+            if poll_blocks(watcher, seen).await.is_err() {
+                // The node closed the session (it restarted, or a keepalive lapsed while this
+                // runtime was idle between steps): open another and read on.
+                if let Some(url) = target.urls.first()
+                    && let Ok(fresh) = connect(target.net, url, 3).await
+                {
+                    *watcher = fresh;
+                }
+            }
             let (done, total) = {
                 let s = sent.borrow();
                 let seen = seen.borrow();
