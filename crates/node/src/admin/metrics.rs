@@ -44,6 +44,10 @@ pub struct Metrics {
     pub externalize_seconds: Histogram,
     /// Seconds the enclave took to validate one transaction.
     pub validation_seconds: Histogram,
+    /// Transactions the enclave checked for admission (clients', relayed and fetched copies).
+    pub tx_checks: Counter,
+    /// Copies of transactions admitted without a check because the pool held them already.
+    pub tx_copies_skipped: Counter,
     /// Proposed transactions by result code.
     pub tx_results: Family<CodeLabel, Counter>,
     /// Messages dropped, by cause.
@@ -106,6 +110,8 @@ impl Metrics {
             externalize_seconds: Histogram::new(exponential_buckets(0.01, 2.0, 14)),
             // 0.1 ms .. ~0.8 s.
             validation_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 14)),
+            tx_checks: Counter::default(),
+            tx_copies_skipped: Counter::default(),
             tx_results: Family::default(),
             messages_dropped: Family::default(),
             peers_refused: Family::default(),
@@ -145,6 +151,16 @@ impl Metrics {
             "validation_seconds",
             "Seconds the enclave took to validate one transaction",
             m.validation_seconds.clone(),
+        );
+        registry.register(
+            "tx_checks",
+            "Transactions the enclave checked for admission (from clients, relays and fetches)",
+            m.tx_checks.clone(),
+        );
+        registry.register(
+            "tx_copies_skipped",
+            "Copies of a transaction not checked again because the pool held it already",
+            m.tx_copies_skipped.clone(),
         );
         registry.register(
             "tx_results",

@@ -67,6 +67,13 @@ pub enum Command {
         /// The set, if known.
         reply: oneshot::Sender<Option<mcnode_scp::QuorumSet>>,
     },
+    /// Whether a transaction is pooled (an admission skips a copy of one that is).
+    Pooled {
+        /// Its hash.
+        hash: Hash32,
+        /// Whether the pool holds it.
+        reply: oneshot::Sender<bool>,
+    },
     /// This node's latest signed statements for the current slot (a peer's `GetLatestMsg`).
     LatestMsgs {
         /// The envelopes, nomination first.
@@ -111,6 +118,15 @@ impl EngineHandle {
         rx.await.unwrap_or_default()
     }
 
+    /// Whether the pool holds `hash` (false if the node is stopping).
+    pub async fn pooled(&self, hash: Hash32) -> bool {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Command::Pooled { hash, reply }).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+
     /// A quorum set this node knows, by hash.
     pub async fn quorum_set(&self, hash: Hash32) -> Option<mcnode_scp::QuorumSet> {
         let (reply, rx) = oneshot::channel();
@@ -138,6 +154,8 @@ pub struct Actor {
     pub enclave: EnclaveWorker,
     /// The ledger.
     pub ledger: SharedLedger,
+    /// Admits fetched bodies.
+    pub admission: super::admit::Admission,
     /// The statements file.
     pub store: StatementStore,
     /// Peer connections.
@@ -182,6 +200,9 @@ impl Actor {
                         let pool = self.engine.pool();
                         let txs = hashes.iter().filter_map(|h| pool.get(h).cloned()).collect();
                         let _ = reply.send(txs);
+                    }
+                    Some(Command::Pooled { hash, reply }) => {
+                        let _ = reply.send(self.engine.pool().contains(&hash));
                     }
                     Some(Command::QuorumSet { hash, reply }) => {
                         let _ = reply.send(self.engine.quorum_set_by_hash(&hash).cloned());
@@ -248,9 +269,8 @@ impl Actor {
             }
             Action::FetchTxs { from, hashes } => {
                 let own = self.engine.node_id();
-                let (peers, enclave, ledger, h) =
-                    (self.peers.clone(), self.enclave.clone(), self.ledger.clone(), handle.clone());
-                tokio::spawn(fetch::fetch_txs(peers, enclave, ledger, h, own, from, hashes));
+                let (peers, admission) = (self.peers.clone(), self.admission.clone());
+                tokio::spawn(fetch::fetch_txs(peers, admission, own, from, hashes));
             }
             Action::FetchQuorumSet { from, hash } => {
                 let own = self.engine.node_id();

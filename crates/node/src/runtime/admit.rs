@@ -3,15 +3,63 @@
 //! host's membership proof of the highest ring member, then the enclave's well-formedness
 //! check at the current height (MobileCoin `tx_manager::insert` and `validate`). Only what
 //! passes both reaches the engine.
+//!
+//! [`Admission`] wraps this for every path a transaction arrives by: copies of one hash are
+//! admitted one at a time ([`super::same_tx`]), and a copy of a transaction already pooled is
+//! not checked again (a mesh delivers most transactions several times).
 
 use mcnode_enclave::host::{HostError, highest_proof};
 use mcnode_enclave::host_types::TxContext;
 use mcnode_ledger::{Ledger, LedgerError};
+use mcnode_types::Hash32;
+use std::sync::Arc;
 
+use crate::admin::Metrics;
 use crate::engine::PooledTx;
 
+use super::actor::EngineHandle;
 use super::enclave_worker::{EnclaveCallError, EnclaveWorker};
 use super::ledger::{LedgerTaskError, SharedLedger};
+use super::same_tx::{SameTxGuard, SameTxLocks};
+
+/// What admits transactions: the enclave, the ledger, the engine's pool (asked whether a hash
+/// is pooled already) and the per-hash locks; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Admission {
+    /// The enclave.
+    pub enclave: EnclaveWorker,
+    /// The ledger.
+    pub ledger: SharedLedger,
+    /// The engine (its pool).
+    pub engine: EngineHandle,
+    /// Admissions under way, by hash.
+    pub same_tx: SameTxLocks,
+    /// Counts checks and skipped copies.
+    pub metrics: Arc<Metrics>,
+}
+
+impl Admission {
+    /// Waits until no other copy of `hash` is being admitted. Hold the guard until the
+    /// admitted transaction is in the engine's pool (or refused).
+    pub async fn hold(&self, hash: Hash32) -> SameTxGuard {
+        self.same_tx.hold(hash).await
+    }
+
+    /// Whether `hash` is pooled already (then this copy needs no check); counts the skip.
+    pub async fn already_pooled(&self, hash: Hash32) -> bool {
+        let pooled = self.engine.pooled(hash).await;
+        if pooled {
+            self.metrics.tx_copies_skipped.inc();
+        }
+        pooled
+    }
+
+    /// [`admit`], counted.
+    pub async fn admit(&self, ctx: TxContext) -> Result<PooledTx, AdmitError> {
+        self.metrics.tx_checks.inc();
+        admit(&self.enclave, &self.ledger, ctx).await
+    }
+}
 
 /// Why a transaction was not admitted.
 #[derive(Debug, thiserror::Error)]

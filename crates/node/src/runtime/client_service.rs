@@ -12,7 +12,6 @@ use tonic::{Request, Response, Status};
 
 use crate::engine::Input;
 
-use super::admit::admit;
 use super::peers::from_payload;
 use super::results;
 use super::services::{MAX_OUTPUTS_PER_REQUEST, Services};
@@ -52,8 +51,14 @@ impl ConsensusClientApi for ClientService {
             Ok(c) => c,
             Err(e) => return reply(results::enclave_code(&e)),
         };
+        // Until the transaction is pooled, another copy of it waits (see `same_tx`).
+        let _same = s.admission.hold(ctx.tx_hash).await;
+        if s.admission.already_pooled(ctx.tx_hash).await {
+            // Already pending (a peer relayed it first): the proposal is in, as wanted.
+            return reply(pb::ProposeTxResult::Ok);
+        }
         let started = std::time::Instant::now();
-        let admitted = admit(&s.enclave, &s.ledger, ctx).await;
+        let admitted = s.admission.admit(ctx).await;
         s.metrics.validation_seconds.observe(started.elapsed().as_secs_f64());
         let tx = match admitted {
             Ok(tx) => tx,

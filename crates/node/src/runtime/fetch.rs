@@ -14,17 +14,13 @@ use mcnode_types::{Hash32, NodeId};
 use crate::engine::Input;
 
 use super::actor::EngineHandle;
-use super::admit::admit;
-use super::enclave_worker::EnclaveWorker;
-use super::ledger::SharedLedger;
+use super::admit::Admission;
 use super::peers::{Peers, from_payload, with_from};
 
 /// Asks `from` (in turn) for the bodies of `hashes`; hands what validates to the engine.
 pub async fn fetch_txs(
     peers: Peers,
-    enclave: EnclaveWorker,
-    ledger: SharedLedger,
-    engine: EngineHandle,
+    admission: Admission,
     own: NodeId,
     from: Vec<NodeId>,
     hashes: Vec<Hash32>,
@@ -43,7 +39,7 @@ pub async fn fetch_txs(
             }
         };
         let Some(msgs) = resp.payload.and_then(from_payload) else { continue };
-        let contexts = match enclave.call(move |e| e.peer_tx_propose(msgs)).await {
+        let contexts = match admission.enclave.call(move |e| e.peer_tx_propose(msgs)).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(%peer, error = %e, "fetched bodies refused by the enclave");
@@ -51,14 +47,26 @@ pub async fn fetch_txs(
             }
         };
         let mut txs = Vec::new();
+        let mut pooled = 0;
         for ctx in contexts {
-            match admit(&enclave, &ledger, ctx).await {
+            // Released before the engine pools the batch: a relayed copy arriving in between
+            // is checked once more, which costs time, not correctness.
+            let _same = admission.hold(ctx.tx_hash).await;
+            if admission.already_pooled(ctx.tx_hash).await {
+                pooled += 1;
+                continue;
+            }
+            match admission.admit(ctx).await {
                 Ok(tx) => txs.push(tx),
                 Err(e) => tracing::debug!(%peer, error = %e, "fetched body not admitted"),
             }
         }
         if !txs.is_empty() {
-            engine.notify(Input::TxsFetched { from: peer, txs }).await;
+            admission.engine.notify(Input::TxsFetched { from: peer, txs }).await;
+            return;
+        }
+        if pooled > 0 {
+            // A relay delivered them meanwhile; the engine learnt of them when they were pooled.
             return;
         }
     }

@@ -25,6 +25,7 @@ pub mod peer_service;
 pub mod peers;
 pub mod persist;
 pub mod results;
+pub mod same_tx;
 pub mod services;
 pub mod start;
 pub mod status_source;

@@ -12,7 +12,6 @@ use tonic::{Request, Response, Status};
 
 use crate::engine::Input;
 
-use super::admit::admit;
 use super::clock::Clock;
 use super::peers::{FROM_HEADER, from_payload, to_payload};
 use super::results;
@@ -155,7 +154,11 @@ impl PeerApi for PeerService {
         };
         let mut last = pb::ProposeTxResult::Ok;
         for ctx in contexts {
-            match admit(&s.enclave, &s.ledger, ctx).await {
+            let _same = s.admission.hold(ctx.tx_hash).await;
+            if s.admission.already_pooled(ctx.tx_hash).await {
+                continue;
+            }
+            match s.admission.admit(ctx).await {
                 Ok(tx) => {
                     let input = Input::PeerTx { from, context: tx.context, payload: tx.payload };
                     match s.engine.input(input).await {

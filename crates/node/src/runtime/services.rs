@@ -35,6 +35,8 @@ pub struct Services {
     pub ledger: SharedLedger,
     /// The engine.
     pub engine: EngineHandle,
+    /// Admits transactions (clients' and peers').
+    pub admission: super::admit::Admission,
     /// The status snapshot (also the admin endpoint's source).
     pub status: RuntimeStatus,
     /// The node's Prometheus metrics.

@@ -351,11 +351,19 @@ pub async fn run_until(
     let last_block = LastBlock { index: last.index, id: last.id.0, time: 0 };
     let counted = vec![refused.clone(), peers.handshakes_failed.clone()];
     let status = RuntimeStatus::new(fixed, ledger.clone(), last_block, counted);
+    let admission = super::admit::Admission {
+        enclave: enclave.clone(),
+        ledger: ledger.clone(),
+        engine: handle.clone(),
+        same_tx: Default::default(),
+        metrics: metrics.clone(),
+    };
     let services = Services {
         own_id,
         enclave: enclave.clone(),
         ledger: ledger.clone(),
         engine: handle.clone(),
+        admission: admission.clone(),
         status: status.clone(),
         metrics: metrics.clone(),
         fees: Arc::new(fees),
@@ -382,7 +390,18 @@ pub async fn run_until(
         "node running"
     );
     let metrics = MetricsTracker::new(metrics);
-    let actor = Actor { engine, clock, enclave, ledger, store, peers, status, metrics, byzantine };
+    let actor = Actor {
+        engine,
+        clock,
+        enclave,
+        ledger,
+        admission,
+        store,
+        peers,
+        status,
+        metrics,
+        byzantine,
+    };
     let result = actor.run(handle, rx, stop.clone()).await;
     // Stop the servers (they watch `stop`; on a fatal error nobody set it).
     for s in servers {
