@@ -55,7 +55,7 @@ fn in_process_enclaves_form_agreed_blocks_with_a_payment() {
         checks += metric(&text, "mcnode_tx_checks_total");
         skipped += metric(&text, "mcnode_tx_copies_skipped_total");
     }
-    assert!(checks >= 4.0 && checks <= 6.0, "{checks} enclave checks of one payment on 4 nodes");
+    assert!((4.0..=6.0).contains(&checks), "{checks} enclave checks of one payment on 4 nodes");
     assert!(skipped >= 1.0, "no relayed copy was skipped");
     let again = rt.block_on(w.submit(&nodes[1].client, &tx, 13));
     assert_eq!(again, ProposeTxResult::KeyImageSpent);

@@ -1,7 +1,7 @@
 //! Cost of the enclave boundary on the well-formedness check of a 1-input/2-output
 //! transaction (ring of 11, membership proofs), three ways in the same run:
 //! - `direct`: the trusted validation function called directly (no boundary at all);
-//! - `in_process`: `TxIsWellFormed` through `InProcessEnclave` (encode the call, decrypt the
+//! - `in_process`: `TxsAreWellFormed` through `InProcessEnclave` (encode the call, decrypt the
 //!   cached ciphertext, validate, re-encrypt, encode and decode the reply);
 //! - `process`: the same call through a `mcnode-enclave` child process over its pipe.
 //!

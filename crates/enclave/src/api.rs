@@ -14,7 +14,7 @@ use crate::call::{decode_frame, encode_frame};
 use crate::channel::{ChannelMessage, SessionId};
 use crate::host_types::{
     FormedBlock, Frontier, HighestProof, LocallyEncryptedTx, TxContext, WellFormedEncryptedTx,
-    WellFormedTxContext,
+    WellFormedQuery, WellFormedTxContext, WellFormedVerdict,
 };
 use crate::refusal::EnclaveError;
 
@@ -181,15 +181,40 @@ pub trait Enclave {
             EnclaveReply::PeerTxsProposed(c) => c)
     }
 
-    /// `TxIsWellFormed`.
+    /// `TxsAreWellFormed`: one verdict per transaction, in order (a reply of another length
+    /// is an [`BoundaryError::UnexpectedReply`]).
+    fn txs_are_well_formed(
+        &mut self,
+        height: u64,
+        txs: Vec<WellFormedQuery>,
+    ) -> Result<Vec<WellFormedVerdict>, BoundaryError> {
+        let n = txs.len();
+        let verdicts = expect!(self.call(&EnclaveCall::TxsAreWellFormed { height, txs })?,
+            "TxsAreWellFormed", EnclaveReply::WellFormed(v) => v)?;
+        if verdicts.len() != n {
+            return Err(BoundaryError::UnexpectedReply {
+                call: "TxsAreWellFormed",
+                got: "a verdict count other than the transaction count",
+            });
+        }
+        Ok(verdicts)
+    }
+
+    /// `TxsAreWellFormed` for one transaction.
     fn tx_is_well_formed(
         &mut self,
         tx: LocallyEncryptedTx,
         height: u64,
         highest: HighestProof,
     ) -> Result<(WellFormedTxContext, WellFormedEncryptedTx), BoundaryError> {
-        expect!(self.call(&EnclaveCall::TxIsWellFormed { tx, height, highest })?, "TxIsWellFormed",
-            EnclaveReply::WellFormed { context, tx } => (context, tx))
+        let mut v = self.txs_are_well_formed(height, vec![WellFormedQuery { tx, highest }])?;
+        match v.pop() {
+            Some(WellFormedVerdict::WellFormed { context, tx }) => Ok((context, tx)),
+            Some(WellFormedVerdict::Refused(e)) => Err(BoundaryError::Refused(e)),
+            None => {
+                Err(BoundaryError::UnexpectedReply { call: "TxsAreWellFormed", got: "no verdict" })
+            }
+        }
     }
 
     /// `TxsForPeer`.

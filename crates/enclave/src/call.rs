@@ -25,13 +25,13 @@ pub use crate::call_params::{
 use crate::channel::{ChannelMessage, MAX_MESSAGE_LEN, SessionId};
 use crate::chunks::MAX_CHUNKS;
 use crate::host_types::{
-    FormedBlock, Frontier, HighestProof, LocallyEncryptedTx, MAX_TXS_PER_CALL, TxContext,
-    WellFormedEncryptedTx, WellFormedTxContext,
+    FormedBlock, Frontier, MAX_TXS_PER_CALL, MAX_WELL_FORMED_PER_CALL, TxContext,
+    WellFormedEncryptedTx, WellFormedQuery, WellFormedVerdict,
 };
 use crate::refusal::EnclaveError;
 
 /// Version of the call protocol.
-pub const CALL_VERSION: u16 = 2;
+pub const CALL_VERSION: u16 = 3;
 
 /// A request to the enclave.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,15 +97,15 @@ pub enum EnclaveCall {
         /// The channel messages.
         msgs: Vec<ChannelMessage>,
     },
-    /// Validate a cached transaction at ledger `height`, with the host's proof of its
-    /// highest ring member.
-    TxIsWellFormed {
-        /// The cached ciphertext.
-        tx: LocallyEncryptedTx,
+    /// Validate cached transactions at ledger `height`, each with the host's proof of its
+    /// highest ring member, together (their range proofs in one batch); one verdict each, in
+    /// order. A transaction is judged as if it were alone: two that spend one key image are
+    /// both well formed (a block takes one).
+    TxsAreWellFormed {
         /// Current number of blocks.
         height: u64,
-        /// The host's proof.
-        highest: HighestProof,
+        /// The transactions (at most [`MAX_WELL_FORMED_PER_CALL`]).
+        txs: Vec<WellFormedQuery>,
     },
     /// Re-encrypt well-formed transactions for a peer session.
     TxsForPeer {
@@ -191,13 +191,8 @@ pub enum EnclaveReply {
     },
     /// `PeerTxPropose`.
     PeerTxsProposed(Vec<TxContext>),
-    /// `TxIsWellFormed`.
-    WellFormed {
-        /// What the host may know.
-        context: WellFormedTxContext,
-        /// The transaction for the cache.
-        tx: WellFormedEncryptedTx,
-    },
+    /// `TxsAreWellFormed`: one verdict per transaction, in order.
+    WellFormed(Vec<WellFormedVerdict>),
     /// `TxsForPeer`: consecutive messages to send.
     ForPeer(Vec<ChannelMessage>),
     /// `FormBlock`: header, contents and this enclave's signature, and what was left out.
@@ -267,11 +262,10 @@ impl Encode for EnclaveCall {
                 out.push(10);
                 msgs.encode(out);
             }
-            EnclaveCall::TxIsWellFormed { tx, height, highest } => {
+            EnclaveCall::TxsAreWellFormed { height, txs } => {
                 out.push(11);
-                tx.encode(out);
                 height.encode(out);
-                highest.encode(out);
+                txs.encode(out);
             }
             EnclaveCall::TxsForPeer { session, txs } => {
                 out.push(12);
@@ -317,10 +311,9 @@ impl Decode for EnclaveCall {
             },
             9 => EnclaveCall::PeerClose { session: session(r)? },
             10 => EnclaveCall::PeerTxPropose { msgs: r.seq(MAX_CHUNKS)? },
-            11 => EnclaveCall::TxIsWellFormed {
-                tx: LocallyEncryptedTx::decode(r)?,
+            11 => EnclaveCall::TxsAreWellFormed {
                 height: u64::decode(r)?,
-                highest: HighestProof::decode(r)?,
+                txs: r.seq(MAX_WELL_FORMED_PER_CALL)?,
             },
             12 => EnclaveCall::TxsForPeer { session: session(r)?, txs: r.seq(MAX_TXS_PER_CALL)? },
             13 => EnclaveCall::FormBlock(FormBlockInputs::decode(r)?),
@@ -384,10 +377,9 @@ impl Encode for EnclaveReply {
                 out.push(9);
                 cs.encode(out);
             }
-            EnclaveReply::WellFormed { context, tx } => {
+            EnclaveReply::WellFormed(verdicts) => {
                 out.push(10);
-                context.encode(out);
-                tx.encode(out);
+                verdicts.encode(out);
             }
             EnclaveReply::ForPeer(m) => {
                 out.push(11);
@@ -436,10 +428,7 @@ impl Decode for EnclaveReply {
                 block_signer: NodeId::decode(r)?,
             },
             9 => EnclaveReply::PeerTxsProposed(r.seq(MAX_TXS_PER_CALL)?),
-            10 => EnclaveReply::WellFormed {
-                context: WellFormedTxContext::decode(r)?,
-                tx: WellFormedEncryptedTx::decode(r)?,
-            },
+            10 => EnclaveReply::WellFormed(r.seq(MAX_WELL_FORMED_PER_CALL)?),
             11 => EnclaveReply::ForPeer(r.seq(MAX_CHUNKS)?),
             12 => EnclaveReply::BlockFormed(FormedBlock::decode(r)?),
             13 => EnclaveReply::MinimumFee(Option::<u64>::decode(r)?),

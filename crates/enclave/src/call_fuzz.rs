@@ -17,7 +17,7 @@ use crate::call::{
     EnclaveCall, EnclaveReply, FormBlockInputs, InitParams, config_digest, decode_frame,
 };
 use crate::channel::{ChannelConfig, ChannelMessage, ClientHandshake, SessionId};
-use crate::host_types::{FeeEntry, HighestProof, LocallyEncryptedTx};
+use crate::host_types::{FeeEntry, HighestProof, LocallyEncryptedTx, WellFormedQuery};
 use crate::inprocess::InProcessEnclave;
 use crate::measurement::{default_trusted_measurements, release_program};
 use crate::peer_policy::PeerPolicy;
@@ -121,13 +121,19 @@ pub fn fuzz_enclave_call(data: &[u8]) {
                     ciphertext: data.to_vec(),
                 }],
             },
-            11 => EnclaveCall::TxIsWellFormed {
-                tx: LocallyEncryptedTx(data.to_vec()),
+            11 => EnclaveCall::TxsAreWellFormed {
                 height: 1,
-                highest: HighestProof {
-                    output: mcnode_ledger::testkit::synthetic_output(i as u64),
-                    proof: mcnode_tx::MembershipProof { index: 0, leaf_count: 1, siblings: vec![] },
-                },
+                txs: vec![WellFormedQuery {
+                    tx: LocallyEncryptedTx(data.to_vec()),
+                    highest: HighestProof {
+                        output: mcnode_ledger::testkit::synthetic_output(i as u64),
+                        proof: mcnode_tx::MembershipProof {
+                            index: 0,
+                            leaf_count: 1,
+                            siblings: vec![],
+                        },
+                    },
+                }],
             },
             12 => EnclaveCall::TxsForPeer { session, txs: vec![] },
             13 => EnclaveCall::FormBlock(FormBlockInputs {

@@ -16,7 +16,7 @@ use mcnode_tx::tx::{MAX_INPUTS, Tx};
 use mcnode_tx::{KeyImage, MembershipProof, TokenId, TxOut};
 use mcnode_types::{Decode, DecodeError, Encode, Hash32, Reader, encode_bytes};
 
-use crate::refusal::TxRule;
+use crate::refusal::{EnclaveError, TxRule};
 
 /// Largest cached ciphertext accepted (a maximal transaction with its proofs is well below).
 pub const MAX_CIPHERTEXT_LEN: u32 = 1 << 20;
@@ -136,6 +136,33 @@ pub struct HighestProof {
     pub proof: MembershipProof,
 }
 
+/// Most transactions one `TxsAreWellFormed` call may carry.
+pub const MAX_WELL_FORMED_PER_CALL: u32 = 256;
+
+/// One transaction of a `TxsAreWellFormed` call: the cached ciphertext and the host's proof of
+/// its highest ring member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WellFormedQuery {
+    /// The cached ciphertext (`ClientTxPropose`, `PeerTxPropose`).
+    pub tx: LocallyEncryptedTx,
+    /// The host's proof.
+    pub highest: HighestProof,
+}
+
+/// The enclave's verdict on one transaction of a `TxsAreWellFormed` call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WellFormedVerdict {
+    /// Well formed: what the host may know, and the transaction for the pool.
+    WellFormed {
+        /// What the host may know.
+        context: WellFormedTxContext,
+        /// The transaction for the cache.
+        tx: WellFormedEncryptedTx,
+    },
+    /// Refused, and why.
+    Refused(EnclaveError),
+}
+
 /// The right edge of the ledger's Merkle tree after the parent block: the last output's leaf
 /// hash and its membership proof (all its left siblings are the complete subtrees the new
 /// outputs are appended after). `None` in [`crate::call::FormBlockInputs`] for an empty ledger.
@@ -230,6 +257,51 @@ impl Encode for HighestProof {
 impl Decode for HighestProof {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(HighestProof { output: TxOut::decode(r)?, proof: MembershipProof::decode(r)? })
+    }
+}
+
+impl Encode for WellFormedQuery {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.tx.encode(out);
+        self.highest.encode(out);
+    }
+}
+
+impl Decode for WellFormedQuery {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(WellFormedQuery {
+            tx: LocallyEncryptedTx::decode(r)?,
+            highest: HighestProof::decode(r)?,
+        })
+    }
+}
+
+impl Encode for WellFormedVerdict {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            WellFormedVerdict::WellFormed { context, tx } => {
+                out.push(0);
+                context.encode(out);
+                tx.encode(out);
+            }
+            WellFormedVerdict::Refused(e) => {
+                out.push(1);
+                e.encode(out);
+            }
+        }
+    }
+}
+
+impl Decode for WellFormedVerdict {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(match u8::decode(r)? {
+            0 => WellFormedVerdict::WellFormed {
+                context: WellFormedTxContext::decode(r)?,
+                tx: WellFormedEncryptedTx::decode(r)?,
+            },
+            1 => WellFormedVerdict::Refused(EnclaveError::decode(r)?),
+            tag => return Err(DecodeError::InvalidTag { what: "well-formed verdict", tag }),
+        })
     }
 }
 

@@ -41,10 +41,13 @@ use crate::call::{
 };
 use crate::channel::{ChannelConfig, MAX_PLAINTEXT_LEN, SessionLimits, Sessions};
 use crate::chunks::{MAX_CHUNKS, open_chunks};
-use crate::host_types::{LocallyEncryptedTx, WellFormedEncryptedTx};
+use crate::host_types::{LocallyEncryptedTx, ProposedTx, WellFormedEncryptedTx, WellFormedVerdict};
 use crate::identity::{EnclaveIdentity, IdentityError, IdentityParams};
 use crate::refusal::{ChainFailure, EnclaveError, SealFailure};
 use cache::CacheCipher;
+
+/// A cached transaction decrypted and decoded (with its plaintext), or why it was not.
+type Opened = Result<(ProposedTx, Zeroizing<Vec<u8>>), EnclaveError>;
 use form::Former;
 
 /// State after `Init`.
@@ -176,14 +179,43 @@ impl TrustedEnclave {
                 }
                 Ok(EnclaveReply::PeerTxsProposed(out))
             }
-            EnclaveCall::TxIsWellFormed { tx, height, highest } => {
+            EnclaveCall::TxsAreWellFormed { height, txs: queries } => {
                 let r = self.ready()?;
-                let plain = r.local.open(&tx.0)?;
-                let p = txs::decode_proposed(&plain)?;
                 let ctx = ValidationContext { fees: r.fees.clone(), height };
-                let context = txs::well_formed(&p, plain.len(), height, &highest, &ctx)?;
-                let tx = WellFormedEncryptedTx(r.well_formed.seal(&plain)?);
-                Ok(EnclaveReply::WellFormed { context, tx })
+                // Decrypt and decode each; a ciphertext that does not open is that
+                // transaction's refusal, not the call's.
+                let opened: Vec<Opened> = queries
+                    .iter()
+                    .map(|q| {
+                        let plain = r.local.open(&q.tx.0)?;
+                        Ok((txs::decode_proposed(&plain)?, plain))
+                    })
+                    .collect();
+                let candidates: Vec<txs::Candidate<'_>> = opened
+                    .iter()
+                    .zip(&queries)
+                    .filter_map(|(o, q)| {
+                        let (proposed, plain) = o.as_ref().ok()?;
+                        Some(txs::Candidate { proposed, size: plain.len(), highest: &q.highest })
+                    })
+                    .collect();
+                let mut judged = txs::well_formed_batch(&candidates, &ctx).into_iter();
+                let mut verdicts = Vec::with_capacity(queries.len());
+                for o in &opened {
+                    let v = match (o, o.as_ref().ok().map(|_| judged.next())) {
+                        (Err(e), _) => WellFormedVerdict::Refused(*e),
+                        (Ok((_, plain)), Some(Some(Ok(context)))) => {
+                            WellFormedVerdict::WellFormed {
+                                context,
+                                tx: WellFormedEncryptedTx(r.well_formed.seal(plain)?),
+                            }
+                        }
+                        (Ok(_), Some(Some(Err(e)))) => WellFormedVerdict::Refused(e),
+                        (Ok(_), _) => return Err(EnclaveError::Internal),
+                    };
+                    verdicts.push(v);
+                }
+                Ok(EnclaveReply::WellFormed(verdicts))
             }
             EnclaveCall::TxsForPeer { session, txs: list } => {
                 let r = self.ready()?;

@@ -14,7 +14,9 @@
 use std::collections::HashMap;
 
 use mcnode_crypto::CompressedPoint;
-use mcnode_tx::validation::{TxError, ValidationContext, validate_stateless, validate_with_ledger};
+use mcnode_tx::validation::{
+    TxError, ValidationContext, validate_with_ledger, verify_batch_stateless,
+};
 use mcnode_tx::{KeyImage, LedgerView, LedgerViewError, MembershipProof};
 use mcnode_types::{Decode, Encode, Hash32};
 
@@ -84,15 +86,17 @@ impl LedgerView for ProofView<'_> {
     }
 }
 
-/// Full validation of a proposed transaction at `height`, given the host's proof of its
-/// highest ring member. Returns the host-visible context.
-pub fn well_formed(
-    p: &ProposedTx,
-    size: usize,
-    height: u64,
-    highest: &HighestProof,
-    ctx: &ValidationContext,
-) -> Result<WellFormedTxContext, EnclaveError> {
+/// What the checks before any signature or proof fix about a transaction: the root its ring
+/// proofs must reach, from the host's proof of its highest ring member.
+struct Anchor {
+    root: Hash32,
+    highest_index: u64,
+    leaf_count: u64,
+}
+
+/// The proofs' shape and the host's proof: the transaction names, at its highest ring index,
+/// the very output the host's ledger holds there, and that output's proof fixes the root.
+fn anchor(p: &ProposedTx, highest: &HighestProof) -> Result<Anchor, EnclaveError> {
     let (highest_index, leaf_count) = proof_shape(p)?;
     let host_bad = EnclaveError::TxRejected(TxRule::HostProof);
     if highest.proof.index != highest_index || highest.proof.leaf_count != leaf_count {
@@ -101,14 +105,22 @@ pub fn well_formed(
     let members = p.tx.prefix.inputs.iter().flat_map(|i| i.ring.iter());
     let named_highest =
         members.zip(&p.ring_proofs).find(|(_, q)| q.index == highest_index).map(|(m, _)| m);
-    // The transaction must name, at the highest index, the very output the host's ledger has.
     if named_highest != Some(&highest.output) {
         return Err(host_bad);
     }
     let root = highest.proof.implied_root(&highest.output.leaf_hash()).map_err(|_| host_bad)?;
-    let ctx = ValidationContext { fees: ctx.fees.clone(), height };
-    validate_stateless(&p.tx, &ctx)?;
-    check_rings(p, root, leaf_count)?;
+    Ok(Anchor { root, highest_index, leaf_count })
+}
+
+/// The rules after the stateless ones: ring proofs against the anchored root, a configured
+/// token; returns the host-visible context.
+fn finish(
+    p: &ProposedTx,
+    size: usize,
+    a: &Anchor,
+    ctx: &ValidationContext,
+) -> Result<WellFormedTxContext, EnclaveError> {
+    check_rings(p, a.root, a.leaf_count)?;
     let minimum = ctx
         .fees
         .minimum_fee(p.tx.prefix.token_id)
@@ -119,10 +131,75 @@ pub fn well_formed(
         output_public_keys: p.tx.output_public_keys(),
         tombstone: p.tx.prefix.tombstone_block,
         priority: priority(p.tx.prefix.fee, minimum),
-        highest_index,
-        leaf_count,
+        highest_index: a.highest_index,
+        leaf_count: a.leaf_count,
         size: u32::try_from(size).map_err(|_| EnclaveError::MalformedPayload)?,
     })
+}
+
+/// [`well_formed_batch`] of one transaction at `height`.
+pub fn well_formed(
+    p: &ProposedTx,
+    size: usize,
+    height: u64,
+    highest: &HighestProof,
+    ctx: &ValidationContext,
+) -> Result<WellFormedTxContext, EnclaveError> {
+    let ctx = ValidationContext { fees: ctx.fees.clone(), height };
+    let one = [Candidate { proposed: p, size, highest }];
+    well_formed_batch(&one, &ctx).pop().unwrap_or(Err(EnclaveError::Internal))
+}
+
+/// One transaction of [`well_formed_batch`]: the decrypted proposal, its size in bytes and the
+/// host's proof of its highest ring member.
+pub struct Candidate<'a> {
+    /// The proposal.
+    pub proposed: &'a ProposedTx,
+    /// Its canonical size.
+    pub size: usize,
+    /// The host's proof.
+    pub highest: &'a HighestProof,
+}
+
+/// Full validation of proposed transactions at `ctx.height`, each with the host's proof of its
+/// highest ring member, in one batch: per transaction the proof anchoring, then the stateless
+/// rules (`mcnode_tx`'s `verify_batch_stateless`: signatures one by one, range proofs in
+/// batches, a failed batch re-checked proof by proof), then the ring proofs. Each verdict is
+/// the one the transaction gets alone: `verify_batch_stateless`'s rule against two
+/// transactions of one batch spending one key image or creating one output key is for
+/// blocks, not the pool (the pool holds conflicting transactions; a block takes one), so it
+/// does not refuse here.
+pub fn well_formed_batch(
+    candidates: &[Candidate<'_>],
+    ctx: &ValidationContext,
+) -> Vec<Result<WellFormedTxContext, EnclaveError>> {
+    let anchors: Vec<Result<Anchor, EnclaveError>> =
+        candidates.iter().map(|c| anchor(c.proposed, c.highest)).collect();
+    let anchored: Vec<usize> = (0..candidates.len()).filter(|&i| anchors[i].is_ok()).collect();
+    let txs: Vec<mcnode_tx::Tx> =
+        anchored.iter().map(|&i| candidates[i].proposed.tx.clone()).collect();
+    let mut stateless: Vec<Option<Result<(), TxError>>> =
+        std::iter::repeat_with(|| None).take(candidates.len()).collect();
+    for (i, v) in anchored.into_iter().zip(verify_batch_stateless(&txs, ctx)) {
+        stateless[i] = Some(v);
+    }
+    candidates
+        .iter()
+        .zip(anchors)
+        .zip(stateless)
+        .map(|((c, a), v)| {
+            let a = a?;
+            match v {
+                Some(
+                    Ok(())
+                    | Err(TxError::KeyImageInBatch { .. } | TxError::OutputKeyInBatch { .. }),
+                ) => {}
+                Some(Err(e)) => return Err(e.into()),
+                None => return Err(EnclaveError::Internal),
+            }
+            finish(c.proposed, c.size, &a, ctx)
+        })
+        .collect()
 }
 
 /// The ledger rules with the client's ring proofs (ledger size `leaf_count`) against `root`:

@@ -9,7 +9,7 @@
 //! not checked again (a mesh delivers most transactions several times).
 
 use mcnode_enclave::host::{HostError, highest_proof};
-use mcnode_enclave::host_types::TxContext;
+use mcnode_enclave::host_types::{HighestProof, TxContext};
 use mcnode_ledger::{Ledger, LedgerError};
 use mcnode_types::Hash32;
 use std::sync::Arc;
@@ -21,6 +21,7 @@ use super::actor::EngineHandle;
 use super::enclave_worker::{EnclaveCallError, EnclaveWorker};
 use super::ledger::{LedgerTaskError, SharedLedger};
 use super::same_tx::{SameTxGuard, SameTxLocks};
+use super::well_formed::WellFormedBatcher;
 
 /// What admits transactions: the enclave, the ledger, the engine's pool (asked whether a hash
 /// is pooled already) and the per-hash locks; cheap to clone.
@@ -32,6 +33,8 @@ pub struct Admission {
     pub ledger: SharedLedger,
     /// The engine (its pool).
     pub engine: EngineHandle,
+    /// The enclave's checks, batched.
+    pub well_formed: WellFormedBatcher,
     /// Admissions under way, by hash.
     pub same_tx: SameTxLocks,
     /// Counts checks and skipped copies.
@@ -54,10 +57,13 @@ impl Admission {
         pooled
     }
 
-    /// [`admit`], counted.
+    /// Checks `ctx` against the ledger, then has the enclave check it (in a batch with the
+    /// other checks waiting, [`WellFormedBatcher`]); counted.
     pub async fn admit(&self, ctx: TxContext) -> Result<PooledTx, AdmitError> {
         self.metrics.tx_checks.inc();
-        admit(&self.enclave, &self.ledger, ctx).await
+        let (height, highest, ctx) = ledger_checks(&self.ledger, ctx).await?;
+        let (context, payload) = self.well_formed.check(ctx.encrypted, height, highest).await?;
+        Ok(PooledTx { context, payload })
     }
 }
 
@@ -84,13 +90,13 @@ pub enum AdmitError {
     Enclave(#[from] EnclaveCallError),
 }
 
-/// Checks `ctx` against the ledger, then asks the enclave whether it is well formed.
-pub async fn admit(
-    enclave: &EnclaveWorker,
+/// The host's checks: key images unspent, outputs new, and the proof of the highest ring
+/// member; returns the height they were made at.
+async fn ledger_checks(
     ledger: &SharedLedger,
     ctx: TxContext,
-) -> Result<PooledTx, AdmitError> {
-    let (height, highest, ctx) = ledger
+) -> Result<(u64, HighestProof, TxContext), AdmitError> {
+    ledger
         .with(move |l| -> Result<_, AdmitError> {
             for ki in &ctx.key_images {
                 if l.key_image_block(ki)?.is_some() {
@@ -105,8 +111,5 @@ pub async fn admit(
             let highest = highest_proof(&*l, &ctx)?;
             Ok((l.num_blocks()?, highest, ctx))
         })
-        .await??;
-    let (context, payload) =
-        enclave.call(move |e| e.tx_is_well_formed(ctx.encrypted, height, highest)).await?;
-    Ok(PooledTx { context, payload })
+        .await?
 }

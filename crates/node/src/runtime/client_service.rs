@@ -1,7 +1,7 @@
 //! The client API server (`mcnode.client.v1.ConsensusClientApi`): the attested NX handshake
 //! with this node's enclave, encrypted transaction proposals, and the public ledger data a
 //! wallet needs. A proposal goes: enclave `ClientTxPropose` (decrypt, check the channel) ->
-//! host ledger checks and the host's proof -> enclave `TxIsWellFormed` -> engine pool; every
+//! host ledger checks and the host's proof -> enclave `TxsAreWellFormed` -> engine pool; every
 //! outcome is a typed result code ([`super::results`]), `NotServing` while catching up.
 
 use mcnode_api::pb::client::v1::consensus_client_api_server::ConsensusClientApi;

@@ -29,5 +29,6 @@ pub mod same_tx;
 pub mod services;
 pub mod start;
 pub mod status_source;
+pub mod well_formed;
 
 pub use start::{EnclaveProgram, RunError, run_node, run_until};

@@ -355,6 +355,7 @@ pub async fn run_until(
         enclave: enclave.clone(),
         ledger: ledger.clone(),
         engine: handle.clone(),
+        well_formed: super::well_formed::WellFormedBatcher::start(enclave.clone()),
         same_tx: Default::default(),
         metrics: metrics.clone(),
     };

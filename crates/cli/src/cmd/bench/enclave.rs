@@ -3,7 +3,7 @@
 //!
 //! Three variants, interleaved round by round so that load from other tenants hits all three
 //! alike: `direct` (the trusted validation function, no boundary), `in-process` (the
-//! `TxIsWellFormed` call through `InProcessEnclave`: encode, decrypt the cached ciphertext,
+//! `TxsAreWellFormed` call through `InProcessEnclave`: encode, decrypt the cached ciphertext,
 //! validate, re-encrypt, decode the reply) and `process` (the same call through a
 //! `mcnode-enclave` child over its pipe). Each sample is `calls` calls; the figure is the
 //! median per call. Cost = CPU time of this process plus, for `process`, of the enclave
@@ -146,7 +146,7 @@ fn run_inner(args: &EnclaveArgs) -> Result<serde_json::Value, String> {
         })
         .collect();
     Ok(json!({
-        "transaction": "1 input (ring 11) / 2 outputs, TxIsWellFormed",
+        "transaction": "1 input (ring 11) / 2 outputs, TxsAreWellFormed",
         "tx_bytes": f.size,
         "rounds": args.rounds,
         "calls_per_sample": args.calls,

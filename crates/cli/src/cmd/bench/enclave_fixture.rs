@@ -51,7 +51,7 @@ pub enum FixtureError {
     Boundary(#[from] BoundaryError),
 }
 
-/// A proposed transaction ready for `TxIsWellFormed`.
+/// A proposed transaction ready for `TxsAreWellFormed`.
 #[derive(Debug)]
 pub struct BoundaryFixture {
     /// The transaction and its ring proofs.

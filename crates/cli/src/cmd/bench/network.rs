@@ -325,7 +325,7 @@ fn histogram(text: &str, name: &str) -> (f64, f64) {
 
 /// Where a node's time went, from its admin `/metrics` (over its whole life): transactions
 /// admitted from clients and the time their validation took (host ledger checks and the
-/// enclave's `TxIsWellFormed`), and slots externalized with their nomination-to-externalize time.
+/// enclave's `TxsAreWellFormed`), and slots externalized with their nomination-to-externalize time.
 fn node_timing(name: &str, admin: &str) -> Value {
     let text = get(admin, "/metrics").unwrap_or_default();
     let (vs, vc) = histogram(&text, "validation_seconds");
