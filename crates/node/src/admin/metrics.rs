@@ -46,6 +46,8 @@ pub struct Metrics {
     pub validation_seconds: Histogram,
     /// Transactions the enclave checked for admission (clients', relayed and fetched copies).
     pub tx_checks: Counter,
+    /// Enclave calls that made those checks (checks / calls: the mean batch).
+    pub tx_check_calls: Counter,
     /// Copies of transactions admitted without a check because the pool held them already.
     pub tx_copies_skipped: Counter,
     /// Proposed transactions by result code.
@@ -111,6 +113,7 @@ impl Metrics {
             // 0.1 ms .. ~0.8 s.
             validation_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 14)),
             tx_checks: Counter::default(),
+            tx_check_calls: Counter::default(),
             tx_copies_skipped: Counter::default(),
             tx_results: Family::default(),
             messages_dropped: Family::default(),
@@ -156,6 +159,11 @@ impl Metrics {
             "tx_checks",
             "Transactions the enclave checked for admission (from clients, relays and fetches)",
             m.tx_checks.clone(),
+        );
+        registry.register(
+            "tx_check_calls",
+            "Enclave calls that made the admission checks (checks per call: the mean batch)",
+            m.tx_check_calls.clone(),
         );
         registry.register(
             "tx_copies_skipped",

@@ -60,6 +60,7 @@ pub const FIELDS: &[(&str, Kind)] = &[
     ("consensus.clock_rate_percent", Kind::Integer),
     ("pool.pending_limit", Kind::Integer),
     ("pool.max_values_per_slot", Kind::Integer),
+    ("pool.check_linger_ms", Kind::Integer),
     ("log.format", Kind::Text),
     ("archive.url", Kind::Text),
 ];

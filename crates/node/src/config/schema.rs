@@ -22,6 +22,10 @@ pub const DEFAULT_BLOCK_INTERVAL_MS: u64 = 5_000;
 pub const DEFAULT_PENDING_LIMIT: usize = 500;
 /// Default most values nominated per slot (MobileCoin's `MAX_PENDING_VALUES_TO_NOMINATE`).
 pub const DEFAULT_MAX_VALUES_PER_SLOT: u32 = 100;
+/// Default `pool.check_linger_ms`.
+pub const DEFAULT_CHECK_LINGER_MS: u64 = 0;
+/// Largest `pool.check_linger_ms` (a tenth of the shortest block interval worth having).
+pub const MAX_CHECK_LINGER_MS: u64 = 500;
 
 /// A validator node's whole configuration (`node.toml`).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -263,6 +267,9 @@ pub struct PoolConfig {
     pub pending_limit: usize,
     /// Most values nominated per slot (block size bound).
     pub max_values_per_slot: u32,
+    /// How long the enclave's admission check waits for more checks to batch with, in
+    /// milliseconds (0: never; a check then waits only while the enclave is busy).
+    pub check_linger_ms: u64,
 }
 
 impl Default for PoolConfig {
@@ -270,6 +277,7 @@ impl Default for PoolConfig {
         PoolConfig {
             pending_limit: DEFAULT_PENDING_LIMIT,
             max_values_per_slot: DEFAULT_MAX_VALUES_PER_SLOT,
+            check_linger_ms: DEFAULT_CHECK_LINGER_MS,
         }
     }
 }

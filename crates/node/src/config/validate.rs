@@ -231,6 +231,11 @@ fn numbers(c: &NodeConfig, out: &mut Found) {
             out.push((at(&["byzantine", "rate_per_sec"]), p));
         }
     }
+    if c.pool.check_linger_ms > super::schema::MAX_CHECK_LINGER_MS {
+        let max = super::schema::MAX_CHECK_LINGER_MS;
+        let p = Problem::TooLarge { value: c.pool.check_linger_ms, max };
+        out.push((at(&["pool", "check_linger_ms"]), p));
+    }
     let m = c.pool.max_values_per_slot;
     if m == 0 {
         out.push((at(&["pool", "max_values_per_slot"]), Problem::Zero));

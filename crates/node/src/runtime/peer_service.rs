@@ -152,25 +152,35 @@ impl PeerApi for PeerService {
             Ok(c) => c,
             Err(e) => return reply(results::enclave_code(&e)),
         };
-        let mut last = pb::ProposeTxResult::Ok;
-        for ctx in contexts {
-            let _same = s.admission.hold(ctx.tx_hash).await;
-            if s.admission.already_pooled(ctx.tx_hash).await {
-                continue;
-            }
-            match s.admission.admit(ctx).await {
-                Ok(tx) => {
-                    let input = Input::PeerTx { from, context: tx.context, payload: tx.payload };
-                    match s.engine.input(input).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(e)) => last = results::input_code(&e),
-                        Err(_) => last = pb::ProposeTxResult::NotServing,
-                    }
+        // The relay is answered once the enclave has taken it: its admission (the ledger
+        // checks and the enclave's full check, which may wait for a batch) runs on a task of
+        // its own, so the sending node's link is not held for it. The relaying peer does not
+        // act on the outcome; the admission's refusals are logged. At most
+        // `RELAYED_ADMISSIONS` relays are admitted at once; past that the answer waits.
+        let Ok(permit) = s.relayed_admissions.clone().acquire_owned().await else {
+            return reply(pb::ProposeTxResult::NotServing);
+        };
+        let s2 = s.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            for ctx in contexts {
+                let _same = s2.admission.hold(ctx.tx_hash).await;
+                if s2.admission.already_pooled(ctx.tx_hash).await {
+                    continue;
                 }
-                Err(e) => last = results::admit_code(&e),
+                match s2.admission.admit(ctx).await {
+                    Ok(tx) => {
+                        let input =
+                            Input::PeerTx { from, context: tx.context, payload: tx.payload };
+                        if let Ok(Err(e)) = s2.engine.input(input).await {
+                            tracing::debug!(peer = %from, error = %e, "relayed tx not pooled");
+                        }
+                    }
+                    Err(e) => tracing::debug!(peer = %from, error = %e, "relayed tx not admitted"),
+                }
             }
-        }
-        reply(last)
+        });
+        reply(pb::ProposeTxResult::Ok)
     }
 
     async fn send_consensus_msg(

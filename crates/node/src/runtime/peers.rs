@@ -40,6 +40,10 @@ use super::enclave_worker::EnclaveWorker;
 pub const FROM_HEADER: &str = "mcnode-from";
 /// Messages queued per peer before newer ones are dropped.
 const QUEUE: usize = 1024;
+/// Relays in flight to one peer at a time. Each relay goes on a task of its own so that the
+/// statements queued behind it are not held up by it (re-encryption in the enclave, the round
+/// trip); past this many the link waits.
+const RELAYS_IN_FLIGHT: usize = 32;
 
 /// Something to send to one peer.
 #[derive(Clone, Debug)]
@@ -235,10 +239,26 @@ async fn peer_task(
                 let block_signer = link.signer;
                 ctx.engine.notify(Input::PeerAttested { node: peer, block_signer }).await;
                 ctx.engine.notify(Input::PeerConnected(peer)).await;
+                let relays = Arc::new(tokio::sync::Semaphore::new(RELAYS_IN_FLIGHT));
                 let why = loop {
                     tokio::select! {
                         out = rx.recv() => match out {
                             None => break None,
+                            Some(Outgoing::Relay(tx)) => {
+                                let Ok(permit) = relays.clone().acquire_owned().await else {
+                                    break None;
+                                };
+                                let (ctx, mut link) = (ctx.clone(), link.clone());
+                                tokio::spawn(async move {
+                                    let _permit = permit;
+                                    if let Err(e) =
+                                        send_one(&ctx, &mut link, Outgoing::Relay(tx)).await
+                                    {
+                                        // A broken link shows on the next statement sent.
+                                        tracing::debug!(%peer, error = %e, "relay failed");
+                                    }
+                                });
+                            }
                             Some(out) => if let Err(e) = send_one(&ctx, &mut link, out).await {
                                 break Some(e);
                             },

@@ -21,6 +21,8 @@ use crate::admin::Metrics;
 pub use mcnode_api::limits::{
     MAX_BLOCKS_PER_REQUEST, MAX_OUTPUTS_PER_REQUEST, MAX_TX_HASHES_PER_REQUEST,
 };
+/// Relayed transaction lists admitted at once (each a task); past this, relays wait.
+pub const RELAYED_ADMISSIONS: usize = 1024;
 /// Most attested incoming peer sessions remembered (the enclave bounds its own table too).
 pub const MAX_INCOMING_SESSIONS: usize = 1024;
 
@@ -37,6 +39,8 @@ pub struct Services {
     pub engine: EngineHandle,
     /// Admits transactions (clients' and peers').
     pub admission: super::admit::Admission,
+    /// Relayed transaction lists being admitted ([`RELAYED_ADMISSIONS`] permits).
+    pub relayed_admissions: Arc<tokio::sync::Semaphore>,
     /// The status snapshot (also the admin endpoint's source).
     pub status: RuntimeStatus,
     /// The node's Prometheus metrics.

@@ -355,7 +355,11 @@ pub async fn run_until(
         enclave: enclave.clone(),
         ledger: ledger.clone(),
         engine: handle.clone(),
-        well_formed: super::well_formed::WellFormedBatcher::start(enclave.clone()),
+        well_formed: super::well_formed::WellFormedBatcher::start(
+            enclave.clone(),
+            metrics.tx_check_calls.clone(),
+            std::time::Duration::from_millis(cfg.pool.check_linger_ms),
+        ),
         same_tx: Default::default(),
         metrics: metrics.clone(),
     };
@@ -365,6 +369,9 @@ pub async fn run_until(
         ledger: ledger.clone(),
         engine: handle.clone(),
         admission: admission.clone(),
+        relayed_admissions: Arc::new(tokio::sync::Semaphore::new(
+            super::services::RELAYED_ADMISSIONS,
+        )),
         status: status.clone(),
         metrics: metrics.clone(),
         fees: Arc::new(fees),

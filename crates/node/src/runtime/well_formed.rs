@@ -4,18 +4,23 @@
 //! admissions hand their check to one task that takes every check waiting when it is free
 //! (up to [`MAX_BATCH`]) and asks the enclave for all of them in one `TxsAreWellFormed` call.
 //!
-//! Nothing waits to fill a batch: a check arriving at an idle enclave goes alone at once, so
-//! batching adds no latency at low load and grows with the queue under load. Checks of
+//! By default nothing waits to fill a batch: a check arriving at an idle enclave goes alone at
+//! once, so batching adds no latency at low load and grows with the queue under load. With
+//! `pool.check_linger_ms` a batch waits that long after its first check for more: a few
+//! milliseconds of latency against a block interval of a second, for fewer, larger batches
+//! when the enclave is not yet saturated. Checks of
 //! different heights go in separate calls (the height is part of each verdict). A batch's
 //! verdicts are each transaction's own (the enclave judges each as if alone).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use mcnode_enclave::BoundaryError;
 use mcnode_enclave::host_types::{
     HighestProof, LocallyEncryptedTx, WellFormedEncryptedTx, WellFormedQuery, WellFormedTxContext,
     WellFormedVerdict,
 };
+use prometheus_client::metrics::counter::Counter;
 use tokio::sync::{mpsc, oneshot};
 
 use super::enclave_worker::{EnclaveCallError, EnclaveWorker};
@@ -46,10 +51,12 @@ impl std::fmt::Debug for Job {
 }
 
 impl WellFormedBatcher {
-    /// Starts the task (inside a tokio runtime) in front of `enclave`.
-    pub fn start(enclave: EnclaveWorker) -> WellFormedBatcher {
+    /// Starts the task (inside a tokio runtime) in front of `enclave`; each enclave call
+    /// counts in `calls`. A batch waits up to `linger` after its first check for more (zero:
+    /// it takes only what is already waiting).
+    pub fn start(enclave: EnclaveWorker, calls: Counter, linger: Duration) -> WellFormedBatcher {
         let (jobs, rx) = mpsc::unbounded_channel();
-        tokio::spawn(serve(enclave, rx));
+        tokio::spawn(serve(enclave, rx, calls, linger));
         WellFormedBatcher { jobs }
     }
 
@@ -68,19 +75,33 @@ impl WellFormedBatcher {
     }
 }
 
-async fn serve(enclave: EnclaveWorker, mut rx: mpsc::UnboundedReceiver<Job>) {
+async fn serve(
+    enclave: EnclaveWorker,
+    mut rx: mpsc::UnboundedReceiver<Job>,
+    calls: Counter,
+    linger: Duration,
+) {
     while let Some(first) = rx.recv().await {
         let mut by_height: BTreeMap<u64, Vec<Job>> = BTreeMap::new();
         by_height.entry(first.height).or_default().push(first);
         let mut n = 1;
+        let until = tokio::time::Instant::now() + linger;
         while n < MAX_BATCH {
-            let Ok(job) = rx.try_recv() else { break };
+            let job = match rx.try_recv() {
+                Ok(job) => job,
+                Err(_) if linger.is_zero() => break,
+                Err(_) => match tokio::time::timeout_at(until, rx.recv()).await {
+                    Ok(Some(job)) => job,
+                    Ok(None) | Err(_) => break,
+                },
+            };
             by_height.entry(job.height).or_default().push(job);
             n += 1;
         }
         for (height, jobs) in by_height {
             let (queries, replies): (Vec<_>, Vec<_>) =
                 jobs.into_iter().map(|j| (j.query, j.reply)).unzip();
+            calls.inc();
             match enclave.call(move |e| e.txs_are_well_formed(height, queries)).await {
                 Ok(verdicts) => {
                     for (v, reply) in verdicts.into_iter().zip(replies) {
@@ -128,7 +149,6 @@ fn copy(e: &EnclaveCallError) -> EnclaveCallError {
 mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
-    use std::time::Duration;
 
     use mcnode_enclave::call::{EnclaveCall, EnclaveReply, decode_frame, encode_frame};
     use mcnode_enclave::refusal::EnclaveError;
@@ -186,7 +206,8 @@ mod tests {
     async fn checks_waiting_behind_a_call_go_together_and_each_gets_its_own_verdict() {
         let sizes = Arc::new(Mutex::new(Vec::new()));
         let worker = EnclaveWorker::start(Box::new(Fake { sizes: sizes.clone() })).unwrap();
-        let b = WellFormedBatcher::start(worker);
+        let calls = Counter::default();
+        let b = WellFormedBatcher::start(worker, calls.clone(), Duration::ZERO);
         let first = {
             let b = b.clone();
             tokio::spawn(async move { b.check(LocallyEncryptedTx(vec![9]), 1, highest()).await })
@@ -211,5 +232,27 @@ mod tests {
             }
         }
         assert_eq!(*sizes.lock().unwrap(), vec![1, 10], "the ten waiting checks were not batched");
+        assert_eq!(calls.get(), 2);
+    }
+
+    #[tokio::test]
+    async fn with_a_linger_checks_arriving_apart_go_together() {
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        // The fake's first call sleeps; a first dummy call takes that delay out of the way.
+        let worker = EnclaveWorker::start(Box::new(Fake { sizes: sizes.clone() })).unwrap();
+        let b = WellFormedBatcher::start(worker, Counter::default(), Duration::from_millis(300));
+        b.check(LocallyEncryptedTx(vec![1]), 1, highest()).await.unwrap();
+        let mut checks = Vec::new();
+        for k in 2..6u8 {
+            let b = b.clone();
+            checks.push(tokio::spawn(async move {
+                b.check(LocallyEncryptedTx(vec![k]), 1, highest()).await
+            }));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for c in checks {
+            c.await.unwrap().unwrap();
+        }
+        assert_eq!(*sizes.lock().unwrap(), vec![1, 4], "checks 20 ms apart were not batched");
     }
 }
