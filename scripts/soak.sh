@@ -8,9 +8,11 @@
 #                    seconds and restart it 5 s later (default 60; 0 = never)
 #   --keep DIR       make the devnet in DIR and keep it (default: a temporary directory)
 # Release build of `mcnode` (and `mcnode-enclave`) from this workspace; MCNODE_BIN overrides.
-# Prints, every 10 s: height and RSS (node + enclave, MiB) per node; at the end: throughput over
-# time (from the load's blocks), memory growth once warm (RSS at the end minus RSS a third of
-# the way in; for a restarted node since its restart), refusals, and the verdict. Exits
+# Prints, every 10 s: height, RSS and anonymous RSS (node + enclave, MiB: RSS counts the pages
+# of the memory-mapped ledger, which grows with the chain; RssAnon is the heap) per node; at the
+# end: throughput over time (from the load's blocks), memory growth once warm (both figures at
+# the end against a third of the way in; for a restarted node, since its restart), refusals,
+# and the verdict. Exits
 # non-zero when nodes disagree, a node died that the soak did not kill, or the load failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +35,8 @@ if [ -z "${MCNODE_BIN:-}" ]; then
   MCNODE_BIN="$TARGET/release/mcnode"
 fi
 MC="$MCNODE_BIN"
+# `mcnode run` refuses MCNODE_* variables that name no configuration field: not for the nodes.
+unset MCNODE_BIN
 SECONDS_TOTAL=$((MINUTES * 60))
 
 if [ -z "$RATE" ]; then
@@ -69,14 +73,16 @@ height() {
   h=$(curl -s -m 2 "$(admin "$1")/info" | jq -r '.height // empty' 2>/dev/null)
   echo "${h:--}"
 }
-# RSS of a pid and its children (the enclave), MiB
+# RSS (or another /proc status field, $2) of a pid and its children (the enclave), MiB
 rss() {
-  local p=$1 kb=0 c
+  local p=$1 field=${2:-VmRSS} kb=0 c v
   for c in $p $(ps -o pid= --ppid "$p" 2>/dev/null); do
-    kb=$((kb + $(awk '/^VmRSS:/ {print $2}' "/proc/$c/status" 2>/dev/null || echo 0)))
+    v=$(awk -v f="$field:" '$1 == f {print $2}' "/proc/$c/status" 2>/dev/null)
+    kb=$((kb + ${v:-0}))
   done
   echo $((kb / 1024))
 }
+anon() { rss "$1" RssAnon; }
 
 # The load attaches to the running nodes only once every one answers.
 for _ in $(seq 1 120); do
@@ -98,12 +104,12 @@ while kill -0 "$LOADPID" 2>/dev/null; do
       echo "soak: node-$i died (not killed by the soak); see $DIR/node-$i/node.log" >&2
       DEAD=1
     fi
-    line="$line  node-$i h=$(height "$i") rss=$(rss "${PIDS[$i]}")MiB"
+    line="$line  node-$i h=$(height "$i") rss=$(rss "${PIDS[$i]}")/$(anon "${PIDS[$i]}")MiB"
   done
   echo "$line"
   if [ "$T" -ge $((SECONDS_TOTAL / 3)) ]; then
     for i in $(seq 0 $((NODES - 1))); do
-      if [ -z "${WARM[$i]:-}" ]; then WARM[$i]=$(rss "${PIDS[$i]}"); fi
+      if [ -z "${WARM[$i]:-}" ]; then WARM[$i]="$(rss "${PIDS[$i]}")/$(anon "${PIDS[$i]}")"; fi
     done
   fi
   if [ -n "$KILLED" ]; then
@@ -124,9 +130,9 @@ jq -r '.steps[0].timeline[]? | "  \(.from_s)s  \(.tx_per_sec)"' "$DIR/load.json"
 jq -c '{offered: .steps[0].offered_tx_per_sec, externalized: .steps[0].externalized_tx_per_sec,
   accepted: .steps[0].accepted, included: .steps[0].included, refusals: .refusals,
   p50_ms: .p50_ms, p99_ms: .p99_ms}' "$DIR/load.json" 2>/dev/null
-echo "memory growth once warm (RSS now minus RSS at the warm mark, MiB):"
+echo "memory once warm, RSS/RssAnon of node + enclave at the warm mark -> now, MiB:"
 for i in $(seq 0 $((NODES - 1))); do
-  now=$(rss "${PIDS[$i]}")
+  now="$(rss "${PIDS[$i]}")/$(anon "${PIDS[$i]}")"
   echo "  node-$i ${WARM[$i]:-?} -> $now${RESTARTED[$i]:+ (restarted at ${RESTARTED[$i]}s)}"
 done
 
