@@ -293,6 +293,28 @@ fn pending_and_peer_tables_are_bounded() {
     ));
 }
 
+#[test]
+fn two_enclaves_dialling_each_other_at_once_both_connect() {
+    let w = world();
+    let mut a = w.sessions(w.enclave(7), SessionLimits::default());
+    let mut b = w.sessions(w.enclave(8), SessionLimits::default());
+    let (a_id, b_id) = (signer(&a), signer(&b));
+    // Both start; each then answers the other's message 1 before its own message 2 arrives.
+    let a1 = a.peer_connect(b_id, [1; 32]).unwrap();
+    let b1 = b.peer_connect(a_id, [2; 32]).unwrap();
+    let b2 = b.peer_accept(a_id, &a1, [3; 32]).unwrap();
+    let a2 = a.peer_accept(b_id, &b1, [4; 32]).unwrap();
+    assert_eq!(a.counts().2, 2, "one handshake each way is pending on a");
+    // The handshakes a started and answered both complete (one table per role: answering b
+    // did not replace the handshake a started with b).
+    let (_, a3, _) = a.peer_connected(b_id, &b2, NOW).unwrap();
+    let (_, b3, _) = b.peer_connected(a_id, &a2, NOW).unwrap();
+    b.peer_accepted(a_id, &a3, NOW).unwrap();
+    a.peer_accepted(b_id, &b3, NOW).unwrap();
+    assert_eq!(a.counts(), (0, 2, 0));
+    assert_eq!(b.counts(), (0, 2, 0));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]

@@ -1,7 +1,7 @@
 //! The enclave's session tables: bounded, evicting the least recently used entry.
 //!
 //! Limits follow MobileCoin's defaults (10 000 client sessions, 64 peer sessions, 64 pending
-//! peer handshakes). A full table evicts the entry unused for longest; "age" is a logical
+//! peer handshakes, here per role: started and answered). A full table evicts the entry unused for longest; "age" is a logical
 //! counter bumped on every insert and use, so no clock is involved. Client handshakes (NX)
 //! complete in the enclave's single reply, so only peer handshakes (XX, three messages) are ever
 //! pending.
@@ -24,7 +24,7 @@ pub struct SessionLimits {
     pub max_clients: usize,
     /// Open peer sessions.
     pub max_peers: usize,
-    /// Peer handshakes waiting for their next message.
+    /// Peer handshakes waiting for their next message, per role (started, answered).
     pub max_pending: usize,
 }
 
@@ -70,6 +70,10 @@ impl<K: Hash + Eq + Clone, V> Lru<K, V> {
         evicted
     }
 
+    fn contains(&self, k: &K) -> bool {
+        self.map.contains_key(k)
+    }
+
     fn get_mut(&mut self, k: &K) -> Option<&mut V> {
         let (t, v) = self.map.get_mut(k)?;
         self.order.remove(t);
@@ -86,11 +90,6 @@ impl<K: Hash + Eq + Clone, V> Lru<K, V> {
     }
 }
 
-enum Pending {
-    Initiator(PeerInitiator),
-    Responder(PeerResponder),
-}
-
 /// Everything channel-related one enclave holds: its identity, what it verifies peers with,
 /// and its bounded session tables.
 pub struct Sessions {
@@ -99,7 +98,12 @@ pub struct Sessions {
     verifier: Verifier,
     clients: Lru<SessionId, Session>,
     peers: Lru<SessionId, Session>,
-    pending: Lru<NodeId, Pending>,
+    /// Handshakes this enclave started, by peer. Kept apart from those it answers: two nodes
+    /// that dial each other at once each hold both, and neither may replace the other (one
+    /// table made the later `PeerAccept` clobber the earlier `PeerInit`, failing it).
+    initiating: Lru<NodeId, PeerInitiator>,
+    /// Handshakes this enclave answered, by peer.
+    responding: Lru<NodeId, PeerResponder>,
     evictions: u64,
     attested_signers: HashSet<NodeId>,
 }
@@ -132,7 +136,8 @@ impl Sessions {
             verifier,
             clients: Lru::new(limits.max_clients),
             peers: Lru::new(limits.max_peers),
-            pending: Lru::new(limits.max_pending),
+            initiating: Lru::new(limits.max_pending),
+            responding: Lru::new(limits.max_pending),
             evictions: 0,
             attested_signers: HashSet::new(),
         }
@@ -158,7 +163,7 @@ impl Sessions {
 
     /// (clients, peers, pending handshakes) currently held.
     pub fn counts(&self) -> (usize, usize, usize) {
-        (self.clients.len(), self.peers.len(), self.pending.len())
+        (self.clients.len(), self.peers.len(), self.initiating.len() + self.responding.len())
     }
 
     /// Entries evicted so far because a table was full.
@@ -215,7 +220,7 @@ impl Sessions {
         ephemeral_seed: [u8; 32],
     ) -> Result<Vec<u8>, ChannelError> {
         let (init, msg1) = PeerInitiator::start(&self.identity, &self.cfg, ephemeral_seed)?;
-        let e = self.pending.insert(peer, Pending::Initiator(init));
+        let e = self.initiating.insert(peer, init);
         self.count(e);
         Ok(msg1)
     }
@@ -228,7 +233,7 @@ impl Sessions {
         ephemeral_seed: [u8; 32],
     ) -> Result<Vec<u8>, ChannelError> {
         let (resp, msg2) = PeerResponder::respond(&self.identity, &self.cfg, msg1, ephemeral_seed)?;
-        let e = self.pending.insert(peer, Pending::Responder(resp));
+        let e = self.responding.insert(peer, resp);
         self.count(e);
         Ok(msg2)
     }
@@ -242,10 +247,9 @@ impl Sessions {
         msg2: &[u8],
         now: u64,
     ) -> Result<(SessionId, Vec<u8>, VerifiedClaims), ChannelError> {
-        let init = match self.pending.remove(&peer) {
-            Some(Pending::Initiator(i)) => i,
-            Some(other) => {
-                self.pending.insert(peer, other);
+        let init = match self.initiating.remove(&peer) {
+            Some(i) => i,
+            None if self.responding.contains(&peer) => {
                 return Err(ChannelError::WrongRole { peer });
             }
             None => return Err(ChannelError::NoPendingHandshake { peer }),
@@ -267,10 +271,9 @@ impl Sessions {
         msg3: &[u8],
         now: u64,
     ) -> Result<(SessionId, VerifiedClaims), ChannelError> {
-        let resp = match self.pending.remove(&peer) {
-            Some(Pending::Responder(r)) => r,
-            Some(other) => {
-                self.pending.insert(peer, other);
+        let resp = match self.responding.remove(&peer) {
+            Some(r) => r,
+            None if self.initiating.contains(&peer) => {
                 return Err(ChannelError::WrongRole { peer });
             }
             None => return Err(ChannelError::NoPendingHandshake { peer }),
