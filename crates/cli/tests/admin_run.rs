@@ -17,7 +17,7 @@ use mcnode_api::pb::peer::v1::GetLatestMsgRequest;
 use mcnode_node::engine::ScpEnvelope;
 use mcnode_node::runtime::peers::FROM_HEADER;
 use mcnode_types::Decode;
-use net::{devnet_init, http, start, wait_all, wait_connected, wallet};
+use net::{devnet_init, http, metric, start, wait_all, wait_connected, wallet};
 use serde_json::Value;
 
 fn get_json(admin: &str, path: &str) -> (u16, Value) {
@@ -42,11 +42,6 @@ async fn latest_msgs(peer: &str, from: &str) -> Vec<ScpEnvelope> {
 fn hex_id(id: &str) -> String {
     let id: mcnode_types::NodeId = id.parse().unwrap();
     id.0.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The value of the metric sample `sample` (name with labels, as printed) in `text`.
-fn metric(text: &str, sample: &str) -> Option<f64> {
-    text.lines().find_map(|l| l.strip_prefix(sample)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 #[test]

@@ -10,7 +10,7 @@ mod net;
 use std::time::Duration;
 
 use mcnode_api::pb::common::v1::ProposeTxResult;
-use net::{devnet_init, info, start, wait_all, wait_connected, wallet};
+use net::{assert_same_last_block, devnet_init, start, wait_all, wait_connected, wallet};
 
 #[test]
 fn a_node_whose_clock_runs_twice_as_fast_agrees_with_its_peers() {
@@ -36,11 +36,7 @@ fn a_node_whose_clock_runs_twice_as_fast_agrees_with_its_peers() {
         wait_all(&all, Duration::from_secs(90), &format!("block {} everywhere", k + 1), |i| {
             i["height"].as_u64().unwrap() >= height
         });
-        let ids: Vec<String> = nodes
-            .iter()
-            .map(|n| info(&n.admin).unwrap()["last_block"]["id"].as_str().unwrap().to_owned())
-            .collect();
-        assert!(ids.windows(2).all(|p| p[0] == p[1]), "block ids differ after {k}: {ids:?}");
+        assert_same_last_block(nodes.iter(), &format!("after {k}"));
     }
     for (p, n) in procs.iter_mut().zip(&nodes) {
         assert_eq!(p.terminate(), Some(0), "node {} did not exit 0; log {}", n.id, p.log.display());

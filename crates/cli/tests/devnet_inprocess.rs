@@ -12,14 +12,9 @@ mod net;
 use std::time::Duration;
 
 use mcnode_api::pb::common::v1::ProposeTxResult;
-use net::{devnet_init, http, info, start, wait_all, wait_connected, wallet};
-
-/// The value of the sample `name` in Prometheus text (0 if absent).
-fn metric(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-        .unwrap_or(0.0)
-}
+use net::{
+    assert_same_last_block, devnet_init, http, metric, start, wait_all, wait_connected, wallet,
+};
 
 #[test]
 fn in_process_enclaves_form_agreed_blocks_with_a_payment() {
@@ -41,19 +36,15 @@ fn in_process_enclaves_form_agreed_blocks_with_a_payment() {
     wait_all(&refs, Duration::from_secs(90), "block 1 on every node", |i| {
         i["height"].as_u64().unwrap() >= 2
     });
-    let ids: Vec<String> = nodes
-        .iter()
-        .map(|n| info(&n.admin).unwrap()["last_block"]["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert!(ids.windows(2).all(|p| p[0] == p[1]), "block ids differ: {ids:?}");
+    assert_same_last_block(nodes.iter(), "after the payments");
     // Each node's enclave checked the payment once: every node but the first got it from
     // three peers (each relays what it pools to all but its sender), and a copy of a pooled
     // transaction is not checked again (without that rule: 1 + 3 x 3 = 10 checks).
     let (mut checks, mut skipped) = (0.0, 0.0);
     for n in &nodes {
         let (_, text) = http(&n.admin, "GET", "/metrics", "").expect("metrics");
-        checks += metric(&text, "mcnode_tx_checks_total");
-        skipped += metric(&text, "mcnode_tx_copies_skipped_total");
+        checks += metric(&text, "mcnode_tx_checks_total").unwrap_or(0.0);
+        skipped += metric(&text, "mcnode_tx_copies_skipped_total").unwrap_or(0.0);
     }
     assert!((4.0..=6.0).contains(&checks), "{checks} enclave checks of one payment on 4 nodes");
     assert!(skipped >= 1.0, "no relayed copy was skipped");

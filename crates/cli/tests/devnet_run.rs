@@ -14,7 +14,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use mcnode_api::pb::common::v1::ProposeTxResult;
-use net::{MCNODE, devnet_init, http, info, start, wait_all, wait_connected, wallet};
+use net::{
+    MCNODE, assert_same_last_block, devnet_init, http, info, start, wait_all, wait_connected,
+    wallet,
+};
 
 #[test]
 fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
@@ -41,11 +44,7 @@ fn four_nodes_agree_on_blocks_of_a_client_transaction_and_stop_cleanly() {
     wait_all(&honest_refs, Duration::from_secs(90), "block 1 on every honest node", |i| {
         i["height"].as_u64().unwrap() >= 2
     });
-    let ids: Vec<String> = honest
-        .iter()
-        .map(|n| info(&n.admin).unwrap()["last_block"]["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert!(ids.windows(2).all(|p| p[0] == p[1]), "block ids differ: {ids:?}");
+    assert_same_last_block(honest.iter(), "after the payments");
 
     // The same transaction again: its key image is spent now.
     let again = rt.block_on(w.submit(&honest[1].client, &tx, 10));
@@ -128,11 +127,7 @@ fn a_sigkilled_node_restarts_catches_up_and_agrees_again() {
     wait_all(&all, Duration::from_secs(90), "block 2 on every node", |i| {
         i["height"].as_u64().unwrap() >= 3
     });
-    let ids: Vec<String> = nodes
-        .iter()
-        .map(|n| info(&n.admin).unwrap()["last_block"]["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert!(ids.windows(2).all(|p| p[0] == p[1]), "block ids differ: {ids:?}");
+    assert_same_last_block(nodes.iter(), "after the payments");
     for (p, n) in procs.iter_mut().zip(&nodes) {
         assert_eq!(p.terminate(), Some(0), "node {} did not exit 0; log {}", n.id, p.log.display());
     }

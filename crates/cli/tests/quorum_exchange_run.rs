@@ -14,7 +14,7 @@ mod net;
 use std::time::Duration;
 
 use mcnode_api::pb::common::v1::ProposeTxResult;
-use net::{devnet_init_with, http, info, start, wait_all, wallet};
+use net::{assert_same_last_block, devnet_init_with, http, start, wait_all, wallet};
 
 /// Four different quorum sets whose quorums intersect ({b,c}, {a,b,d}, {a,c,d}, {a,b,c}, ...).
 const TOPOLOGY: &str = r#"[
@@ -52,11 +52,7 @@ fn nodes_with_different_quorum_sets_learn_them_and_agree() {
     wait_all(&all, Duration::from_secs(90), "block 1 on every node", |i| {
         i["height"].as_u64().unwrap() >= 2
     });
-    let ids: Vec<String> = nodes
-        .iter()
-        .map(|n| info(&n.admin).unwrap()["last_block"]["id"].as_str().unwrap().to_owned())
-        .collect();
-    assert!(ids.windows(2).all(|p| p[0] == p[1]), "block ids differ: {ids:?}");
+    assert_same_last_block(nodes.iter(), "after the payments");
 
     // Every node learned the sets of the nodes it heard from and finds them intersecting.
     for n in &nodes {

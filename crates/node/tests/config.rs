@@ -346,6 +346,14 @@ fn number_and_attestation_rules() {
     assert_eq!(only(problems(&t)).problem, Problem::TooLarge { value: 1001, max: 1000 });
     let t = format!("{}\n[pool]\nmax_values_per_slot = 70000\n", base());
     assert!(matches!(only(problems(&t)).problem, Problem::TooLarge { max: 65536, .. }));
+    let t = format!("{}\n[pool]\ncheck_linger_ms = 501\n", base());
+    let i = only(problems(&t));
+    assert_eq!(
+        (i.path.as_str(), i.problem),
+        ("pool.check_linger_ms", Problem::TooLarge { value: 501, max: 500 })
+    );
+    let t = format!("{}\n[pool]\ncheck_linger_ms = 500\n", base());
+    assert_eq!(parse(&t).unwrap().config.pool.check_linger_ms, 500);
     let t = format!(
         "{}\n[enclave.attestation]\ntrusted_measurements = \"m.toml\"\nmeasurements = [\"{}\"]\n",
         base(),

@@ -153,6 +153,20 @@ pub fn info(admin: &str) -> Option<Value> {
     serde_json::from_str(body).ok()
 }
 
+/// Asserts that every node's last block (`/info`) has one id; `when` names the moment.
+pub fn assert_same_last_block<'a>(nodes: impl IntoIterator<Item = &'a NodeInfo>, when: &str) {
+    let ids: Vec<String> = nodes
+        .into_iter()
+        .map(|n| info(&n.admin).unwrap()["last_block"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.windows(2).all(|p| p[0] == p[1]), "block ids differ {when}: {ids:?}");
+}
+
+/// The value of the metric sample `sample` (name with labels, as printed) in Prometheus text.
+pub fn metric(text: &str, sample: &str) -> Option<f64> {
+    text.lines().find_map(|l| l.strip_prefix(sample)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
 /// One HTTP/1.1 request to a node's admin address: `(status, body)` (`None` while it is not
 /// up). `body` is sent as is (`POST /log-level` takes a filter in plain text).
 pub fn http(admin: &str, method: &str, path: &str, body: &str) -> Option<(u16, String)> {

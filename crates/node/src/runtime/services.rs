@@ -21,8 +21,10 @@ use crate::admin::Metrics;
 pub use mcnode_api::limits::{
     MAX_BLOCKS_PER_REQUEST, MAX_OUTPUTS_PER_REQUEST, MAX_TX_HASHES_PER_REQUEST,
 };
-/// Relayed transaction lists admitted at once (each a task); past this, relays wait.
-pub const RELAYED_ADMISSIONS: usize = 1024;
+/// Relayed transaction lists admitted at once (each a task); past this, relays wait. Each
+/// holds up to one peer message's worth of transactions (`MAX_CHUNKS` x 64 KiB = 4 MiB), so
+/// this bounds what relays can make a node hold to 256 MiB, whatever attested peers send.
+pub const RELAYED_ADMISSIONS: usize = 64;
 /// Most attested incoming peer sessions remembered (the enclave bounds its own table too).
 pub const MAX_INCOMING_SESSIONS: usize = 1024;
 
